@@ -1,0 +1,101 @@
+"""Settings read from INTAKE_* environment variables, validated once at start-up."""
+
+import os
+import secrets
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names it in one line."""
+
+
+def load_config(instance_path: str, environ: dict[str, str] | None = None) -> dict:
+    """Build the Flask config mapping from the environment, failing fast on a bad value."""
+    env = os.environ if environ is None else environ
+    intake_env = env.get("INTAKE_ENV", "development")
+    if intake_env not in ENVIRONMENTS:
+        allowed = ", ".join(ENVIRONMENTS)
+        raise ConfigError(f"INTAKE_ENV must be one of {allowed}, not {intake_env!r}")
+    production = intake_env == "production"
+
+    timezone = env.get("INTAKE_TIMEZONE", "America/New_York")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"INTAKE_TIMEZONE {timezone!r} is not an IANA time zone (e.g. America/Chicago)"
+        ) from None
+
+    database_url = env.get("INTAKE_DATABASE_URL")
+    if not database_url:
+        Path(instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)
+        database_url = "sqlite:///" + str(Path(instance_path) / "intake.sqlite3")
+    if not database_url.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
+        raise ConfigError("INTAKE_DATABASE_URL must be a sqlite:// or postgresql:// URL")
+    if database_url.startswith("postgresql://"):
+        # psycopg 3 is the driver we ship; SQLAlchemy's bare scheme means psycopg2.
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+
+    secret_key = env.get("INTAKE_SECRET_KEY")
+    if not secret_key:
+        if production:
+            raise ConfigError("INTAKE_SECRET_KEY must be set when INTAKE_ENV=production")
+        secret_key = _development_secret_key(Path(instance_path))
+    elif len(secret_key) < 32:
+        raise ConfigError("INTAKE_SECRET_KEY must be at least 32 characters long")
+
+    return {
+        "INTAKE_ENV": intake_env,
+        "SECRET_KEY": secret_key,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "CLINIC_NAME": env.get("INTAKE_CLINIC_NAME", "Physical Therapy Clinic"),
+        "CLINIC_TIMEZONE": timezone,
+        "MAX_CONTENT_LENGTH": _int(env, "INTAKE_MAX_REQUEST_BYTES", 1_000_000),
+        "KIOSK_IDLE_WARNING_SECONDS": _int(env, "INTAKE_KIOSK_IDLE_WARNING_SECONDS", 240),
+        "KIOSK_IDLE_RESET_SECONDS": _int(env, "INTAKE_KIOSK_IDLE_RESET_SECONDS", 60),
+        "DRAFT_MAX_AGE_SECONDS": _int(env, "INTAKE_DRAFT_MAX_AGE_SECONDS", 2 * 3600),
+        "STAFF_IDLE_TIMEOUT_SECONDS": _int(env, "INTAKE_STAFF_IDLE_TIMEOUT_SECONDS", 15 * 60),
+        "STAFF_SESSION_MAX_SECONDS": _int(env, "INTAKE_STAFF_SESSION_MAX_SECONDS", 12 * 3600),
+        "RATELIMIT_STORAGE_URI": env.get("INTAKE_RATELIMIT_STORAGE_URL", "memory://"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_DURATION": 0,
+    }
+
+
+def _int(env, name: str, default: int) -> int:
+    """Read a positive whole-number setting."""
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be greater than zero")
+    return value
+
+
+def _development_secret_key(instance: Path) -> str:
+    """Return the development key kept in the instance folder, creating it (mode 0600) once."""
+    path = instance / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    instance.mkdir(mode=0o700, parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker created it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key

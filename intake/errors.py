@@ -1,0 +1,48 @@
+"""Plain error pages in the site layout: no stack trace, no patient data."""
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: ("Something went wrong with that request", "Please go back and try again."),
+    403: ("Not allowed", "Your account cannot open this page."),
+    404: ("Page not found", "The page you asked for does not exist."),
+    405: ("Not allowed", "That action cannot be done on this page."),
+    413: (
+        "That was too large to send",
+        "Please go back, shorten what you typed or draw the signature again, and try once more.",
+    ),
+    429: ("Too many attempts", "Please wait a minute and try again."),
+    500: (
+        "Something went wrong on our side",
+        "Nothing you entered has been shared. Please tell the front desk.",
+    ),
+    503: (
+        "Intake is not available right now",
+        "Please tell the front desk. Nothing you entered has been shared.",
+    ),
+}
+
+
+def register(app: Flask) -> None:
+    """Route every HTTP error, and any unexpected exception, to the error page."""
+    app.register_error_handler(HTTPException, render_http_error)
+    app.register_error_handler(Exception, render_unexpected_error)
+
+
+def render_http_error(error: HTTPException):
+    """Render a known HTTP error with the clinic's wording."""
+    code = error.code or 500
+    title, message = MESSAGES.get(code, (error.name, "Please go back and try again."))
+    response = render_template("errors/error.html", code=code, title=title, message=message)
+    headers = error.get_response().headers
+    extra = {k: v for k, v in headers.items() if k in ("Allow", "Retry-After")}
+    return response, code, extra
+
+
+def render_unexpected_error(error: Exception):
+    """Log the exception, answer a plain 500."""
+    from flask import current_app
+
+    current_app.logger.exception("Unhandled exception", exc_info=error)
+    return render_http_error(InternalServerError())

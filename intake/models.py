@@ -1,0 +1,278 @@
+"""The clinic's records: submissions, their chart documents, drafts, staff, audit and exports.
+
+Models hold data only; services decide when to commit.
+"""
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    Uuid,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from intake.extensions import db
+
+# JSONB on PostgreSQL (indexable, compact), plain JSON text elsewhere.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every backend.
+
+    SQLite has no time zone type, so values are stored as naive UTC and made aware again
+    on the way out; naive values are refused on the way in rather than guessed at.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC time is required")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class SubmissionStatus:
+    """Where a submission is in the clinic's workflow."""
+
+    SUBMITTED = "submitted"
+    REVIEWED = "reviewed"
+    EXPORTED = "exported"
+    ALL = (SUBMITTED, REVIEWED, EXPORTED)
+
+
+class PdfStatus:
+    """Whether the signed chart PDF exists yet."""
+
+    PENDING = "pending"
+    RENDERED = "rendered"
+    FAILED = "failed"
+    ALL = (PENDING, RENDERED, FAILED)
+
+
+class Submission(db.Model):
+    """One signed intake: identity, answers, the consent exactly as shown, signature, evidence.
+
+    A submitted record's patient data is never updated; a correction is a new submission
+    whose ``corrects_id`` points at the old one. Only workflow columns (status, review,
+    export, PDF status) change afterwards.
+    """
+
+    __tablename__ = "submission"
+    __table_args__ = (
+        Index("ix_submission_submitted_at", "submitted_at"),
+        Index("ix_submission_status_submitted_at", "status", "submitted_at"),
+        Index("ix_submission_last_name_first_name", "last_name_folded", "first_name_folded"),
+        Index("ix_submission_date_of_birth", "date_of_birth"),
+        Index("ix_submission_export_batch_id", "export_batch_id"),
+        Index("ix_submission_pdf_status", "pdf_status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
+    # Hash of the draft token it came from: a second tap on "Sign and submit" finds this row.
+    draft_key: Mapped[str] = mapped_column(String(64), unique=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    # Case- and accent-folded copies for search; set by the service that creates the row.
+    first_name_folded: Mapped[str] = mapped_column(String(100))
+    last_name_folded: Mapped[str] = mapped_column(String(100))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    phone: Mapped[str] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(254))
+    # Every questionnaire answer keyed by its stable question id (identity fields included).
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    questionnaire_version: Mapped[str] = mapped_column(String(20))
+    flags: Mapped[list[str]] = mapped_column(JSONType, default=list)
+
+    consent_document: Mapped[str] = mapped_column(String(50))
+    consent_version: Mapped[str] = mapped_column(String(20))
+    consent_snapshot: Mapped[str] = mapped_column(Text)
+    consent_sha256: Mapped[str] = mapped_column(String(64))
+    consent_initials: Mapped[dict[str, str]] = mapped_column(JSONType)
+    consent_agreed: Mapped[bool] = mapped_column(Boolean)
+
+    signer_name: Mapped[str] = mapped_column(String(200))
+    signer_relationship: Mapped[str] = mapped_column(String(20))  # self / parent / legal_guardian
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    signature_kind: Mapped[str] = mapped_column(String(10))  # drawn / typed
+    signature_strokes: Mapped[list[Any] | None] = mapped_column(JSONType)
+    signature_svg: Mapped[str | None] = mapped_column(Text)
+    typed_signature: Mapped[str | None] = mapped_column(String(200))
+
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(500))
+    device_label: Mapped[str | None] = mapped_column(String(80))
+
+    status: Mapped[str] = mapped_column(String(20), default=SubmissionStatus.SUBMITTED)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    export_batch_id: Mapped[int | None] = mapped_column(ForeignKey("export_batch.id"))
+    pdf_status: Mapped[str] = mapped_column(String(20), default=PdfStatus.PENDING)
+    pdf_error: Mapped[str | None] = mapped_column(String(500))
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+
+    reviewed_by: Mapped["StaffUser | None"] = relationship()
+    export_batch: Mapped["ExportBatch | None"] = relationship(back_populates="submissions")
+    documents: Mapped[list["ChartDocument"]] = relationship(
+        back_populates="submission", order_by="ChartDocument.id"
+    )
+
+    @property
+    def full_name(self) -> str:
+        """First and last name as the patient wrote them."""
+        return f"{self.first_name} {self.last_name}"
+
+
+class ChartDocument(db.Model):
+    """A rendered document of a submission. Rows are only ever added, never changed."""
+
+    __tablename__ = "chart_document"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # "intake" now; addenda later
+    content_type: Mapped[str] = mapped_column(String(50), default="application/pdf")
+    # Deferred so that listing documents never drags their bytes along.
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    submission: Mapped[Submission] = relationship(back_populates="documents")
+
+
+class Draft(db.Model):
+    """An intake in progress, kept server-side; the browser holds only an opaque token."""
+
+    __tablename__ = "draft"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # SHA-256 of the cookie's token, so a copy of the database cannot resume anyone's draft.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    step: Mapped[str] = mapped_column(String(30), default="about")
+    device_label: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class StaffRole:
+    """What a staff account may do."""
+
+    ADMIN = "admin"
+    STAFF = "staff"
+    ALL = (ADMIN, STAFF)
+
+
+class StaffUser(db.Model):
+    """A clinic employee who logs in to the staff side."""
+
+    __tablename__ = "staff_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(10), default=StaffRole.STAFF)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Changed on logout, deactivation and password reset; sessions carrying an old value end.
+    session_token: Mapped[str] = mapped_column(String(64))
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the account may manage staff and read the audit log."""
+        return self.role == StaffRole.ADMIN
+
+    # Flask-Login's user protocol.
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+
+class AuditEvent(db.Model):
+    """Append-only record of who did what to which record, and how it went."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_event_at", "at"),
+        Index("ix_audit_event_actor_at", "actor_id", "at"),
+        Index("ix_audit_event_action_at", "action", "at"),
+        Index("ix_audit_event_target", "target_type", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_type: Mapped[str] = mapped_column(String(10))  # staff / kiosk / cli / system
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    actor_label: Mapped[str | None] = mapped_column(String(254))
+    action: Mapped[str] = mapped_column(String(50))
+    target_type: Mapped[str | None] = mapped_column(String(30))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+    outcome: Mapped[str] = mapped_column(String(20), default="success")
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+
+    actor: Mapped[StaffUser | None] = relationship()
+
+
+class ExportBatch(db.Model):
+    """One CSV export of new submissions; the same file can be produced again from it."""
+
+    __tablename__ = "export_batch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    actor_label: Mapped[str | None] = mapped_column(String(254))
+    row_count: Mapped[int] = mapped_column(Integer, default=0)
+    columns_version: Mapped[str] = mapped_column(String(20))
+    options: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+
+    created_by: Mapped[StaffUser | None] = relationship()
+    submissions: Mapped[list[Submission]] = relationship(
+        back_populates="export_batch", order_by="Submission.id"
+    )

@@ -1,0 +1,483 @@
+"""The health-history questionnaire, declared once.
+
+Every other part of Intake reads this definition: the kiosk builds its pages and WTForms
+fields from it, the chart PDF lists it, the EHR export names its columns after the stable
+ids, and the staff dashboard shows the flags it raises. Adding a question is one edit here.
+Renaming an id or changing an allowed value breaks the CSV contract: bump VERSION.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+VERSION = "1"
+
+
+class Kind:
+    """The type of an answer."""
+
+    YES_NO = "yes_no"  # "yes" / "no"
+    CHOICE = "choice"  # one of the choices
+    MULTI = "multi"  # any of the choices, a list
+    TEXT = "text"  # one line
+    LONG_TEXT = "long_text"  # several lines
+    DATE = "date"  # ISO YYYY-MM-DD
+    SCALE = "scale"  # whole number 0..10
+    EMAIL = "email"
+    PHONE = "phone"
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A dry-needling contraindication or precaution raised by an answer."""
+
+    code: str
+    label: str
+    severity: str  # "contraindication" or "precaution"
+
+
+@dataclass(frozen=True)
+class Section:
+    """A group of questions shown together on one page of the tablet."""
+
+    id: str
+    title: str
+    intro: str = ""
+
+
+@dataclass(frozen=True)
+class Question:
+    """One item of the health history."""
+
+    id: str
+    label: str
+    kind: str
+    section: str
+    required: bool = False
+    choices: tuple[tuple[str, str], ...] = ()
+    help: str = ""
+    max_length: int = 200
+    # Shown (and answerable) only when the answer to `show_if[0]` is, or includes, one of
+    # the values in `show_if[1]`.
+    show_if: tuple[str, tuple[str, ...]] | None = None
+    # The answer values that raise `flag`.
+    flag: Flag | None = None
+    flag_when: tuple[str, ...] = ("yes",)
+
+    @property
+    def choice_values(self) -> tuple[str, ...]:
+        """The allowed stored values of a yes/no, choice or multi question."""
+        if self.kind == Kind.YES_NO:
+            return ("yes", "no")
+        return tuple(value for value, _ in self.choices)
+
+
+SEVERITY_CONTRAINDICATION = "contraindication"
+SEVERITY_PRECAUTION = "precaution"
+
+FLAGS = {
+    flag.code: flag
+    for flag in (
+        Flag("anticoagulants", "Takes blood thinners", SEVERITY_CONTRAINDICATION),
+        Flag("bleeding_disorder", "Bleeding disorder", SEVERITY_CONTRAINDICATION),
+        Flag("pregnancy", "Pregnant or may be pregnant", SEVERITY_CONTRAINDICATION),
+        Flag("needle_phobia", "Fear of needles", SEVERITY_CONTRAINDICATION),
+        Flag("fainting", "Faints with needles or blood draws", SEVERITY_PRECAUTION),
+        Flag("lymphedema", "Lymphedema", SEVERITY_CONTRAINDICATION),
+        Flag("immunocompromised", "Weakened immune system", SEVERITY_PRECAUTION),
+        Flag(
+            "bloodborne_infection",
+            "Hepatitis, HIV or other blood-borne infection",
+            SEVERITY_PRECAUTION,
+        ),
+        Flag("skin_lesion", "Skin infection or lesion where it hurts", SEVERITY_CONTRAINDICATION),
+        Flag("metal_allergy", "Allergy to metals (e.g. nickel)", SEVERITY_CONTRAINDICATION),
+        Flag("implanted_device", "Pacemaker or implanted electrical device", SEVERITY_PRECAUTION),
+        Flag("active_cancer", "Cancer now or in treatment", SEVERITY_PRECAUTION),
+        Flag("epilepsy", "Epilepsy or seizures", SEVERITY_PRECAUTION),
+        Flag("diabetes_uncontrolled", "Diabetes not well controlled", SEVERITY_PRECAUTION),
+        Flag("peripheral_neuropathy", "Peripheral neuropathy", SEVERITY_PRECAUTION),
+        Flag("vascular_disease", "Vascular disease or varicose veins", SEVERITY_PRECAUTION),
+        Flag("recent_surgery", "Recent surgery", SEVERITY_PRECAUTION),
+        Flag("latex_allergy", "Latex allergy", SEVERITY_PRECAUTION),
+    )
+}
+
+SECTIONS = (
+    Section("about", "About you", "We use this to contact you and to know who you are."),
+    Section("visit", "This visit", "Tell us about the problem that brings you in."),
+    Section("medical", "Medical history", "Do you have, or have you had, any of these?"),
+    Section(
+        "medications",
+        "Medicines and allergies",
+        "Some medicines and allergies matter for dry needling.",
+    ),
+    Section("needling", "Needles and devices", "A few questions about needles and implants."),
+)
+
+_SEX = (
+    ("female", "Female"),
+    ("male", "Male"),
+    ("other", "Other"),
+    ("no_answer", "Prefer not to say"),
+)
+_ONSET = (
+    ("sudden", "Suddenly"),
+    ("gradual", "Gradually"),
+    ("injury", "After an injury or fall"),
+    ("surgery", "After surgery"),
+    ("unknown", "I don't know"),
+)
+_BODY_AREAS = (
+    ("head_neck", "Head or neck"),
+    ("shoulder", "Shoulder"),
+    ("upper_back", "Upper back"),
+    ("lower_back", "Lower back"),
+    ("chest_abdomen", "Chest or belly"),
+    ("arm_elbow", "Arm or elbow"),
+    ("wrist_hand", "Wrist or hand"),
+    ("hip", "Hip"),
+    ("thigh_knee", "Thigh or knee"),
+    ("leg_ankle_foot", "Lower leg, ankle or foot"),
+    ("other", "Somewhere else"),
+)
+_TREATMENTS = (
+    ("none", "None yet"),
+    ("physical_therapy", "Physical therapy"),
+    ("chiropractic", "Chiropractic"),
+    ("massage", "Massage"),
+    ("injections", "Injections"),
+    ("medication", "Medication"),
+    ("surgery", "Surgery"),
+    ("other", "Other"),
+)
+_ALLERGIES = (
+    ("none", "No allergies"),
+    ("latex", "Latex"),
+    ("nickel", "Nickel or other metals"),
+    ("adhesive", "Tape or adhesive"),
+    ("medication", "A medicine"),
+    ("other", "Something else"),
+)
+_TRIMESTER = (
+    ("first", "First (weeks 1–13)"),
+    ("second", "Second (weeks 14–27)"),
+    ("third", "Third (weeks 28–40)"),
+    ("unknown", "I don't know"),
+)
+_EARLIER = (("good", "It went well"), ("mixed", "Mixed"), ("bad", "It went badly"))
+_YES = ("yes",)
+
+
+def _yes_no(qid, label, section, *, flag=None, help="", required=True, show_if=None):
+    return Question(
+        qid,
+        label,
+        Kind.YES_NO,
+        section,
+        required=required,
+        flag=FLAGS.get(flag),
+        help=help,
+        show_if=show_if,
+    )
+
+
+def _details(qid, label, parent, section, required=True, max_length=500):
+    return Question(
+        qid,
+        label,
+        Kind.TEXT,
+        section,
+        required=required,
+        show_if=(parent, _YES),
+        max_length=max_length,
+    )
+
+
+QUESTIONS: tuple[Question, ...] = (
+    # About you
+    Question("first_name", "First name", Kind.TEXT, "about", required=True, max_length=100),
+    Question("last_name", "Last name", Kind.TEXT, "about", required=True, max_length=100),
+    Question("date_of_birth", "Date of birth", Kind.DATE, "about", required=True),
+    Question("sex", "Sex", Kind.CHOICE, "about", required=True, choices=_SEX),
+    Question("phone", "Phone number", Kind.PHONE, "about", required=True, max_length=40),
+    Question(
+        "email",
+        "Email",
+        Kind.EMAIL,
+        "about",
+        max_length=254,
+        help="Optional. We only use it to reach you about your care.",
+    ),
+    Question("address", "Home address", Kind.LONG_TEXT, "about", required=True, max_length=300),
+    Question(
+        "emergency_contact_name",
+        "Emergency contact name",
+        Kind.TEXT,
+        "about",
+        required=True,
+        max_length=200,
+    ),
+    Question(
+        "emergency_contact_phone",
+        "Emergency contact phone",
+        Kind.PHONE,
+        "about",
+        required=True,
+        max_length=40,
+    ),
+    Question(
+        "physician",
+        "Referring or primary doctor",
+        Kind.TEXT,
+        "about",
+        max_length=200,
+        help="Optional. The doctor who sent you here, or your usual doctor.",
+    ),
+    # This visit
+    Question(
+        "visit_reason",
+        "What brings you in today?",
+        Kind.LONG_TEXT,
+        "visit",
+        required=True,
+        max_length=1000,
+    ),
+    Question(
+        "pain_areas",
+        "Where does it hurt?",
+        Kind.MULTI,
+        "visit",
+        required=True,
+        choices=_BODY_AREAS,
+        help="Choose all that apply.",
+    ),
+    Question(
+        "pain_areas_other",
+        "Where else does it hurt?",
+        Kind.TEXT,
+        "visit",
+        required=True,
+        show_if=("pain_areas", ("other",)),
+    ),
+    Question(
+        "pain_now",
+        "Pain right now",
+        Kind.SCALE,
+        "visit",
+        required=True,
+        help="0 means no pain, 10 the worst pain you can imagine.",
+    ),
+    Question("pain_best", "Pain at its best", Kind.SCALE, "visit", required=True),
+    Question("pain_worst", "Pain at its worst", Kind.SCALE, "visit", required=True),
+    Question(
+        "onset_date", "When did it start?", Kind.DATE, "visit", help="Your best guess is fine."
+    ),
+    Question("onset_how", "How did it start?", Kind.CHOICE, "visit", required=True, choices=_ONSET),
+    Question("better_with", "What makes it better?", Kind.LONG_TEXT, "visit", max_length=500),
+    Question("worse_with", "What makes it worse?", Kind.LONG_TEXT, "visit", max_length=500),
+    Question(
+        "treatment_so_far",
+        "Treatment so far for this problem",
+        Kind.MULTI,
+        "visit",
+        choices=_TREATMENTS,
+        help="Choose all that apply.",
+    ),
+    # Medical history
+    _yes_no("heart_disease", "Heart disease", "medical"),
+    _yes_no("high_blood_pressure", "High blood pressure", "medical"),
+    _yes_no("diabetes", "Diabetes", "medical"),
+    Question(
+        "diabetes_controlled",
+        "Is your diabetes well controlled?",
+        Kind.YES_NO,
+        "medical",
+        required=True,
+        show_if=("diabetes", _YES),
+        flag=FLAGS["diabetes_uncontrolled"],
+        flag_when=("no",),
+    ),
+    _yes_no(
+        "peripheral_neuropathy",
+        "Numbness or nerve damage in hands or feet (neuropathy)",
+        "medical",
+        flag="peripheral_neuropathy",
+    ),
+    _yes_no("cancer", "Cancer now, or in treatment for cancer", "medical", flag="active_cancer"),
+    _details("cancer_details", "What kind, and what treatment?", "cancer", "medical"),
+    _yes_no("epilepsy", "Epilepsy or seizures", "medical", flag="epilepsy"),
+    _yes_no(
+        "bleeding_disorder",
+        "A bleeding disorder (such as hemophilia)",
+        "medical",
+        flag="bleeding_disorder",
+    ),
+    _yes_no(
+        "lymphedema", "Lymphedema (swelling from lymph problems)", "medical", flag="lymphedema"
+    ),
+    _details("lymphedema_where", "Where is the lymphedema?", "lymphedema", "medical"),
+    _yes_no(
+        "immunocompromised",
+        "A weakened immune system",
+        "medical",
+        flag="immunocompromised",
+        help="For example from chemotherapy, steroids or HIV.",
+    ),
+    _yes_no(
+        "bloodborne_infection",
+        "Hepatitis, HIV or another infection carried in the blood",
+        "medical",
+        flag="bloodborne_infection",
+    ),
+    _yes_no("osteoporosis", "Osteoporosis (thin bones)", "medical"),
+    _yes_no(
+        "vascular_disease", "Vascular disease or varicose veins", "medical", flag="vascular_disease"
+    ),
+    _yes_no(
+        "skin_lesion",
+        "A skin infection, rash or wound where it hurts",
+        "medical",
+        flag="skin_lesion",
+    ),
+    _yes_no("recent_surgery", "Surgery in the last 6 months", "medical", flag="recent_surgery"),
+    _details(
+        "recent_surgery_where",
+        "What surgery, where on the body, and when?",
+        "recent_surgery",
+        "medical",
+    ),
+    # Medicines and allergies
+    Question(
+        "medications",
+        "Medicines you take",
+        Kind.LONG_TEXT,
+        "medications",
+        max_length=1000,
+        help="Include vitamins and supplements. Leave empty if none.",
+    ),
+    _yes_no(
+        "anticoagulants",
+        "Do you take a blood thinner?",
+        "medications",
+        flag="anticoagulants",
+        help="For example warfarin, apixaban (Eliquis), "
+        "rivaroxaban (Xarelto), clopidogrel (Plavix) or daily aspirin.",
+    ),
+    _details("anticoagulants_which", "Which blood thinner?", "anticoagulants", "medications"),
+    Question(
+        "allergies",
+        "Allergies",
+        Kind.MULTI,
+        "medications",
+        required=True,
+        choices=_ALLERGIES,
+        help="Choose all that apply.",
+    ),
+    Question(
+        "allergies_details",
+        "Tell us about your allergies",
+        Kind.TEXT,
+        "medications",
+        required=True,
+        max_length=500,
+        show_if=("allergies", ("latex", "nickel", "adhesive", "medication", "other")),
+    ),
+    # Needles and devices
+    _yes_no(
+        "pregnant", "Are you pregnant, or could you be pregnant?", "needling", flag="pregnancy"
+    ),
+    Question(
+        "pregnancy_trimester",
+        "Which trimester?",
+        Kind.CHOICE,
+        "needling",
+        required=True,
+        choices=_TRIMESTER,
+        show_if=("pregnant", _YES),
+    ),
+    _yes_no(
+        "implanted_device",
+        "A pacemaker or another implanted electrical device",
+        "needling",
+        flag="implanted_device",
+    ),
+    _yes_no("metal_implants", "Metal implants (plates, screws, joint replacements)", "needling"),
+    _details("metal_implants_where", "Where are the metal implants?", "metal_implants", "needling"),
+    _yes_no("needle_fear", "Are you afraid of needles?", "needling", flag="needle_phobia"),
+    _yes_no(
+        "needle_fainting",
+        "Have you fainted with needles or blood draws?",
+        "needling",
+        flag="fainting",
+    ),
+    _yes_no("prior_needling", "Have you had dry needling or acupuncture before?", "needling"),
+    Question(
+        "prior_needling_experience",
+        "How did it go?",
+        Kind.CHOICE,
+        "needling",
+        required=True,
+        choices=_EARLIER,
+        show_if=("prior_needling", _YES),
+    ),
+    Question(
+        "anything_else",
+        "Anything else your therapist should know?",
+        Kind.LONG_TEXT,
+        "needling",
+        max_length=1000,
+    ),
+)
+
+BY_ID: dict[str, Question] = {question.id: question for question in QUESTIONS}
+
+# The allergy choices raise flags through a multi-choice answer, not a yes/no.
+_ANSWER_FLAGS: tuple[tuple[str, str, str], ...] = (
+    ("allergies", "latex", "latex_allergy"),
+    ("allergies", "nickel", "metal_allergy"),
+)
+
+
+def questions_in(section_id: str) -> list[Question]:
+    """The questions of one section, in order."""
+    return [question for question in QUESTIONS if question.section == section_id]
+
+
+def _matches(answer: Any, values: Iterable[str]) -> bool:
+    """Whether a stored answer is, or (for a list) includes, one of `values`."""
+    values = set(values)
+    if isinstance(answer, list):
+        return bool(values.intersection(answer))
+    return answer in values
+
+
+def is_shown(question: Question, answers: Mapping[str, Any]) -> bool:
+    """Whether the question applies, given the answers so far (conditions may chain)."""
+    if question.show_if is None:
+        return True
+    parent_id, values = question.show_if
+    parent = BY_ID[parent_id]
+    return is_shown(parent, answers) and _matches(answers.get(parent_id), values)
+
+
+def shown_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Only the answers to questions that apply; answers to hidden follow-ups are dropped."""
+    return {
+        question.id: answers[question.id]
+        for question in QUESTIONS
+        if question.id in answers and is_shown(question, answers)
+    }
+
+
+def flags_for(answers: Mapping[str, Any]) -> list[str]:
+    """The flag codes raised by a set of answers, in FLAGS order, without duplicates."""
+    raised = set()
+    for question in QUESTIONS:
+        if question.flag and is_shown(question, answers):
+            if _matches(answers.get(question.id), question.flag_when):
+                raised.add(question.flag.code)
+    for question_id, value, code in _ANSWER_FLAGS:
+        if _matches(answers.get(question_id), (value,)):
+            raised.add(code)
+    return [code for code in FLAGS if code in raised]

@@ -1,0 +1,70 @@
+"""Alembic environment for Intake, driven by Flask-Migrate (`flask db …`)."""
+
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+
+import intake.models  # noqa: F401  (registers every table on the metadata)
+from intake.models import UTCDateTime
+
+config = context.config
+fileConfig(config.config_file_name)
+logger = logging.getLogger("alembic.env")
+
+target_db = current_app.extensions["migrate"].db
+config.set_main_option(
+    "sqlalchemy.url", target_db.engine.url.render_as_string(hide_password=False).replace("%", "%%")
+)
+
+
+def render_item(type_, obj, autogen_context):
+    """Write our column types as plain SQLAlchemy types so migrations never import the app."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def configure_options() -> dict:
+    """Options shared by offline and online runs."""
+    return {
+        "target_metadata": target_db.metadata,
+        "render_as_batch": True,  # SQLite can only alter tables by copying them
+        "compare_type": True,
+        "render_item": render_item,
+    }
+
+
+def run_migrations_offline() -> None:
+    """Emit SQL to standard output instead of running it."""
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"), literal_binds=True, **configure_options()
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    """Run migrations against the app's database."""
+
+    def process_revision_directives(context, revision, directives):
+        # An autogenerate that finds nothing writes no empty revision file.
+        if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
+            directives[:] = []
+            logger.info("No changes in schema detected.")
+
+    with target_db.engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            process_revision_directives=process_revision_directives,
+            **configure_options(),
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,97 @@
+"""Factories for test data: valid records built the way the services build them."""
+
+import hashlib
+import secrets
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from intake import accounts, consents, questionnaire
+from intake.extensions import db
+from intake.models import StaffRole, StaffUser, Submission
+from intake.patients import fold_name
+
+DEFAULT_PASSWORD = "correct horse battery staple"
+
+# A complete set of answers that raises no flag.
+BASE_ANSWERS: dict[str, Any] = {
+    "first_name": "Jane",
+    "last_name": "Doe",
+    "date_of_birth": "1970-04-12",
+    "sex": "female",
+    "phone": "+1 312 555 0142",
+    "email": "jane.doe@example.org",
+    "address": "12 River Road\nSpringfield, IL 62701",
+    "emergency_contact_name": "John Doe",
+    "emergency_contact_phone": "+1 312 555 0199",
+    "physician": "Dr. Amy Chen",
+    "visit_reason": "Lower back pain after lifting boxes.",
+    "pain_areas": ["lower_back"],
+    "pain_now": 5,
+    "pain_best": 2,
+    "pain_worst": 8,
+    "onset_date": "2026-10-01",
+    "onset_how": "injury",
+    "better_with": "Heat, lying down",
+    "worse_with": "Sitting for long",
+    "treatment_so_far": ["medication"],
+    **{
+        q.id: "no"
+        for q in questionnaire.QUESTIONS
+        if q.kind == questionnaire.Kind.YES_NO and q.show_if is None
+    },
+    "medications": "Ibuprofen 200 mg as needed",
+    "allergies": ["none"],
+    "anything_else": "",
+}
+
+
+def make_staff(
+    email: str = "staff@example.org", role: str = StaffRole.STAFF, password: str = DEFAULT_PASSWORD
+) -> StaffUser:
+    """A committed staff account."""
+    user = accounts.create_staff_user(email, password, role)
+    db.session.commit()
+    return user
+
+
+def make_submission(answers: dict[str, Any] | None = None, **columns: Any) -> Submission:
+    """A committed, signed submission with a typed signature; override answers or columns."""
+    merged = {**BASE_ANSWERS, **(answers or {})}
+    merged = questionnaire.shown_answers(merged)
+    document = consents.current()
+    submitted_at = columns.pop("submitted_at", datetime.now(UTC))
+    first, last = merged["first_name"], merged["last_name"]
+    values: dict[str, Any] = {
+        "draft_key": hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
+        "started_at": submitted_at - timedelta(minutes=9),
+        "submitted_at": submitted_at,
+        "first_name": first,
+        "last_name": last,
+        "first_name_folded": fold_name(first),
+        "last_name_folded": fold_name(last),
+        "date_of_birth": date.fromisoformat(merged["date_of_birth"]),
+        "phone": merged["phone"],
+        "email": merged.get("email") or None,
+        "answers": merged,
+        "questionnaire_version": questionnaire.VERSION,
+        "flags": questionnaire.flags_for(merged),
+        "consent_document": document.document_id,
+        "consent_version": document.version,
+        "consent_snapshot": document.snapshot(),
+        "consent_sha256": document.sha256,
+        "consent_initials": {clause.id: first[0] + last[0] for clause in document.clauses},
+        "consent_agreed": True,
+        "signer_name": f"{first} {last}",
+        "signer_relationship": "self",
+        "signed_at": submitted_at,
+        "signature_kind": "typed",
+        "typed_signature": f"{first} {last}",
+        "ip_address": "192.0.2.10",
+        "user_agent": "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)",
+        "device_label": "Front desk 1",
+    }
+    values.update(columns)
+    submission = Submission(**values)
+    db.session.add(submission)
+    db.session.commit()
+    return submission

@@ -1,0 +1,11 @@
+"""Small helpers shared by tests."""
+
+import re
+
+
+def csrf_token(client, path: str = "/") -> str:
+    """Fetch a page as a browser would and read the CSRF token from its form."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)

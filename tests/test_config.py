@@ -1,0 +1,78 @@
+"""Settings come from the environment and a bad one stops start-up with one clear line."""
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from intake.config import ConfigError, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = "k" * 40
+
+
+def test_defaults_use_sqlite_in_instance_folder(tmp_path):
+    config = load_config(str(tmp_path), {"INTAKE_SECRET_KEY": KEY})
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'intake.sqlite3'}"
+    assert config["CLINIC_TIMEZONE"]
+    assert config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_development_secret_key_is_generated_once_with_private_mode(tmp_path):
+    first = load_config(str(tmp_path), {})["SECRET_KEY"]
+    second = load_config(str(tmp_path), {})["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+    mode = stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode)
+    assert mode == 0o600
+
+
+def test_production_refuses_to_start_without_secret_key(tmp_path):
+    with pytest.raises(ConfigError, match="INTAKE_SECRET_KEY"):
+        load_config(str(tmp_path), {"INTAKE_ENV": "production"})
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_cookies_are_secure(tmp_path):
+    config = load_config(str(tmp_path), {"INTAKE_ENV": "production", "INTAKE_SECRET_KEY": KEY})
+    assert config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("INTAKE_TIMEZONE", "Mars/Olympus_Mons"),
+        ("INTAKE_ENV", "staging"),
+        ("INTAKE_DATABASE_URL", "mysql://localhost/intake"),
+        ("INTAKE_SECRET_KEY", "short"),
+        ("INTAKE_DRAFT_MAX_AGE_SECONDS", "soon"),
+    ],
+)
+def test_bad_setting_names_itself(tmp_path, name, value):
+    environ = {"INTAKE_SECRET_KEY": KEY, name: value}
+    with pytest.raises(ConfigError, match=name):
+        load_config(str(tmp_path), environ)
+
+
+def test_postgresql_url_uses_psycopg3(tmp_path):
+    environ = {"INTAKE_SECRET_KEY": KEY, "INTAKE_DATABASE_URL": "postgresql://db/intake"}
+    url = load_config(str(tmp_path), environ)["SQLALCHEMY_DATABASE_URI"]
+    assert url == "postgresql+psycopg://db/intake"
+
+
+def test_wsgi_start_up_fails_with_one_line_naming_the_setting(tmp_path):
+    env = {
+        "PATH": os.environ["PATH"],
+        "INTAKE_SECRET_KEY": KEY,
+        "INTAKE_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+        "INTAKE_TIMEZONE": "Nowhere/Special",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "INTAKE_TIMEZONE" in lines[0]

@@ -1,0 +1,54 @@
+"""The schema exists only through migrations, and the migrations match the models."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import select
+
+from intake.extensions import db
+from intake.models import AuditEvent
+from tests.factories import make_submission
+
+
+def _differences():
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def test_models_and_migrations_agree(app_context):
+    assert _differences() == []
+
+
+def test_migrations_go_down_and_up_again(app_context):
+    downgrade(revision="base")
+    assert set(db.inspect(db.engine).get_table_names()) <= {"alembic_version"}
+    upgrade()
+    assert _differences() == []
+
+
+def test_times_come_back_aware_and_in_utc(app_context):
+    chicago_noon = datetime(2026, 11, 25, 12, 0, tzinfo=timezone(timedelta(hours=-6)))
+    submission = make_submission(submitted_at=chicago_noon)
+    db.session.expire_all()
+    stored = db.session.get(type(submission), submission.id)
+    assert stored.submitted_at.tzinfo is not None
+    assert stored.submitted_at.utcoffset() == timedelta(0)
+    assert stored.submitted_at == datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+
+
+def test_naive_times_are_refused(app_context):
+    db.session.add(AuditEvent(actor_type="cli", action="x", at=datetime(2026, 1, 1)))
+    with pytest.raises(Exception, match="naive datetime"):
+        db.session.commit()
+    db.session.rollback()
+    assert db.session.scalars(select(AuditEvent)).all() == []
+
+
+def test_public_ids_are_uuids(app_context):
+    first, second = make_submission(), make_submission()
+    assert first.public_id.version == 4
+    assert first.public_id != second.public_id
