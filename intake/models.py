@@ -128,7 +128,9 @@ class Submission(db.Model):
     signer_relationship: Mapped[str] = mapped_column(String(20))  # self / parent / legal_guardian
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     signature_kind: Mapped[str] = mapped_column(String(10))  # drawn / typed
-    signature_strokes: Mapped[list[Any] | None] = mapped_column(JSONType)
+    # Drawn signatures: {"width": w, "height": h, "strokes": [[[x, y], ...], ...]} as validated
+    # by intake.signatures, and the SVG built from it on the server.
+    signature_strokes: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     signature_svg: Mapped[str | None] = mapped_column(Text)
     typed_signature: Mapped[str | None] = mapped_column(String(200))
 
