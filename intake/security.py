@@ -1,6 +1,7 @@
 """Security headers on every response, and no caching of anything that may hold patient data."""
 
 from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # No inline script or style anywhere: every script and stylesheet is a file of the app's own.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -34,7 +35,14 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 def register(app: Flask) -> None:
-    """Add the headers in an after-request hook (small enough not to need a library)."""
+    """Add the headers in an after-request hook (small enough not to need a library).
+
+    Behind a TLS reverse proxy, INTAKE_TRUSTED_PROXIES says how many hops to trust for the
+    client address and scheme, so rate limits, audit IPs, HSTS and Secure cookies see the truth.
+    """
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.after_request(add_security_headers)
 
 

@@ -57,3 +57,19 @@ def test_templates_have_no_inline_script_or_style():
         assert not re.search(r"\son[a-z]+\s*=", html), path
         assert not re.search(r"<style\b", html), path
         assert not re.search(r'\sstyle\s*=\s*"', html), path
+
+
+def test_trusted_proxy_makes_https_visible(app):
+    from intake import security
+
+    app.config["TRUSTED_PROXIES"] = 1
+    security.register(app)
+    response = app.test_client().get(
+        "/", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    )
+    assert "Strict-Transport-Security" in response.headers
+
+
+def test_untrusted_forwarded_headers_are_ignored(client):
+    response = client.get("/", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in response.headers
