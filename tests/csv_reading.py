@@ -29,12 +29,10 @@ def unneutralise(cell: str) -> str:
 def expected_row(submission: Submission, pdf_sha256: str = "") -> dict[str, str]:
     """What the data dictionary says a raw row holds for this submission, worked out here."""
     answers = submission.answers
-    utc, local = submission.submitted_at.astimezone(UTC), submission.submitted_at.astimezone(
-        CLINIC_ZONE
-    )
-    signed_utc, signed_local = submission.signed_at.astimezone(UTC), (
-        submission.signed_at.astimezone(CLINIC_ZONE)
-    )
+    utc = submission.submitted_at.astimezone(UTC)
+    local = submission.submitted_at.astimezone(CLINIC_ZONE)
+    signed_utc = submission.signed_at.astimezone(UTC)
+    signed_local = submission.signed_at.astimezone(CLINIC_ZONE)
     row = {
         "submission_id": str(submission.public_id),
         "submitted_at_utc": utc.strftime("%Y-%m-%dT%H:%M:%S+00:00"),

@@ -28,7 +28,7 @@ TRICKY_ANSWERS = {
     "pain_areas": ["other", "lower_back"],
     "pain_areas_other": "+1 big toe",
     "better_with": "@SUM(A1:A9)",
-    "worse_with": "-stairs, \"quoted\", and commas",
+    "worse_with": '-stairs, "quoted", and commas',
     "medications": "'apostrophe first",
     "diabetes": "yes",
     "diabetes_controlled": "no",
@@ -61,7 +61,7 @@ def test_every_value_round_trips_and_formulas_are_neutralised(app_context):
     assert cells["physician"] == "'\tDr. Tab"
     assert cells["pain_areas_other"] == "'+1 big toe"
     assert cells["better_with"] == "'@SUM(A1:A9)"
-    assert cells["worse_with"] == "'-stairs, \"quoted\", and commas"
+    assert cells["worse_with"] == '\'-stairs, "quoted", and commas'
     assert cells["medications"] == "''apostrophe first"
     assert cells["anything_else"] == "'\nstarts with a line break 🙂"
     assert cells["email"] == "'-wang@example.org"
@@ -106,7 +106,7 @@ def test_excel_format_has_a_bom_and_crlf_line_ends(app_context):
     make_submission(answers=TRICKY_ANSWERS)
     make_submission()
     _batch, data = _export_new(excel=True)
-    assert data.startswith(b"\xef\xbb\xbf\"submission_id\",")
+    assert data.startswith(b'\xef\xbb\xbf"submission_id",')
     assert data.endswith(b'"\r\n')
     # Three records end in CRLF; the line breaks inside the address are kept as typed.
     assert data.count(b'"\r\n"') == 2
