@@ -10,6 +10,8 @@ export FLASK_APP := wsgi
 # Debian packages for PDF rendering, PDF checks, fonts for every script and browser tests.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core \
 	fonts-noto-cjk poppler-utils qpdf chromium
+# A real spreadsheet (LibreOffice Calc, headless) opens the CSV export in tests.
+SYSTEM_PACKAGES += libreoffice-calc-nogui
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -130,10 +130,8 @@ def export_csv(new, start, end, batch_id, output, excel, raw) -> None:
                 return
             chunks = ehr.stream_batch(batch, actor)
         if output is None:
-            stdout = click.get_binary_stream("stdout")
             for chunk in chunks:
-                stdout.write(chunk)
-            stdout.flush()
+                click.echo(chunk, nl=False)  # bytes go to stdout unchanged
         else:
             write_file(chunks, output)
     except (ehr.ExportError, OSError) as error:
