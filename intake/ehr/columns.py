@@ -253,19 +253,31 @@ def _fixed_columns() -> tuple[Column, ...]:
 
 
 def _answer_cell(question: Question) -> Callable[[Record, tzinfo], str]:
-    """How one question's stored answer becomes a cell; empty when it was not asked."""
-    order = {value: index for index, value in enumerate(question.choice_values)}
+    """How one question's stored answer becomes a cell; empty when it was not asked.
+
+    Built once per question, so the per-row work is a lookup and, for a follow-up question,
+    the questionnaire's own `is_shown`.
+    """
+    question_id, conditional = question.id, question.show_if is not None
+    format_answer: Callable[[Any], str] = str
+    if question.kind == Kind.MULTI:
+        rank = {value: index for index, value in enumerate(question.choice_values)}
+
+        def format_answer(values: list[str]) -> str:
+            return ";".join(sorted(values, key=lambda value: rank.get(value, len(rank))))
+
+    elif question.kind == Kind.YES_NO:
+
+        def format_answer(value: Any) -> str:
+            return ("yes" if value else "no") if isinstance(value, bool) else str(value)
 
     def cell(record: Record, _zone: tzinfo) -> str:
-        answers = record.answers
-        value = answers.get(question.id)
-        if value is None or value == "" or not questionnaire.is_shown(question, answers):
+        value = record.answers.get(question_id)
+        if value is None or value == "":
             return ""
-        if question.kind == Kind.MULTI:
-            return ";".join(sorted(value, key=lambda choice: order.get(choice, len(order))))
-        if question.kind == Kind.YES_NO and isinstance(value, bool):
-            return "yes" if value else "no"
-        return str(value)
+        if conditional and not questionnaire.is_shown(question, record.answers):
+            return ""
+        return format_answer(value)
 
     return cell
 
