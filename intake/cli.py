@@ -54,3 +54,14 @@ def create_staff(email: str, admin: bool, password_stdin: bool) -> None:
 def staff_count() -> None:
     """Print how many staff accounts exist (used by `make run`)."""
     click.echo(accounts.staff_count())
+
+
+@intake_cli.command("purge-drafts")
+def purge_drafts() -> None:
+    """Delete intakes in progress left untouched longer than INTAKE_DRAFT_MAX_AGE_SECONDS."""
+    from intake import drafts
+
+    begin_write()
+    deleted = drafts.purge_expired()
+    db.session.commit()
+    click.echo(f"Deleted {deleted} expired draft(s).")
