@@ -16,7 +16,7 @@ from flask import (
     url_for,
 )
 
-from intake import answers, consents, drafts, questionnaire, submissions
+from intake import answers, consents, drafts, questionnaire, signatures, submissions
 from intake.clock import clinic_today
 from intake.kiosk import forms
 from intake.models import Draft
@@ -67,6 +67,8 @@ def _token() -> str | None:
 
 def _no_draft() -> Response:
     """The page of a draft that is gone: show nothing, go to the start."""
+    if request.form.get("action") == "autosave":
+        return Response(status=204)  # a background save after the draft was cleared
     flash("For your privacy the form was closed. Tap \u201cStart\u201d to begin.", "info")
     response = redirect(url_for("kiosk.welcome"), code=303)
     drafts.clear_cookie(response)
@@ -228,8 +230,11 @@ def consent():
 
     form = form_class()
     form.validate()  # the CSRF token; the signing rules are the service's
-    if request.form.get("action") == "back":
-        _keep_signing(token, form, document)
+    action = request.form.get("action", "submit")
+    if action in ("autosave", "back"):
+        _keep_signing(token, form, document, signature_ok=_signature_readable(form))
+        if action == "autosave":
+            return Response(status=204)
         return redirect(_step_url("review"), code=303)
     try:
         submissions.submit_draft(
@@ -249,7 +254,15 @@ def consent():
     return _thank_you_redirect()
 
 
-def _keep_signing(token, form, document, signature_ok: bool = True) -> None:
+def _signature_readable(form) -> bool:
+    try:
+        signatures.parse_drawn(form.signature.data or "")
+    except signatures.SignatureError:
+        return False
+    return True
+
+
+def _keep_signing(token, form, document, signature_ok: bool) -> None:
     """Save what the consent page holds, so an error or a reload keeps it."""
     draft: Draft | None = drafts.load_for_update(token)
     if draft is not None:

@@ -97,17 +97,21 @@
       return;
     }
     var timer = null;
+    var unsaved = false;
     function save() {
       timer = null;
+      unsaved = false;
       var data = new FormData(form);
       data.set("action", "autosave");
-      fetch(form.action || window.location.href, {
+      // Not form.action: the buttons named "action" shadow that property.
+      fetch(form.getAttribute("action") || window.location.href, {
         method: "POST",
         body: data,
         credentials: "same-origin",
         redirect: "manual",
       }).catch(function () {
-        /* offline: the next change or "Next" tries again */
+        // No connection: try again when it is back (or at the next change).
+        unsaved = true;
       });
     }
     function later() {
@@ -116,6 +120,11 @@
       }
       timer = window.setTimeout(save, 1500);
     }
+    window.addEventListener("online", function () {
+      if (unsaved) {
+        later();
+      }
+    });
     form.addEventListener("input", later);
     form.addEventListener("change", later);
   }

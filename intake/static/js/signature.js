@@ -48,9 +48,14 @@
     var pending = restore(input.value);
 
     function store() {
-      input.value = pad.isEmpty()
+      var value = pad.isEmpty()
         ? ""
         : JSON.stringify({ width: size.width, height: size.height, data: pad.toData() });
+      if (value !== input.value) {
+        input.value = value;
+        // Let the page's autosave know (a hidden field fires no event of its own).
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+      }
     }
 
     function scaled(groups, sx, sy) {
