@@ -387,3 +387,55 @@ def test_welcome_offers_to_continue_a_live_draft(client):
     assert "Continue where I left off" in html and 'id="idle-dialog"' in html
     response = client.get("/intake/resume")
     assert response.headers["Location"].endswith("/intake/visit")
+
+
+@pytest.mark.parametrize(
+    "path", ["/intake/about", "/intake/review", "/intake/consent", "/intake/discard"]
+)
+def test_every_patient_post_needs_the_csrf_token(app, client, path):
+    start(client)
+    post_section(client, "about", typed_input())
+    response = client.post(path, data={"action": "next", "first_name": "Mallory"})
+    assert response.status_code == 400
+    assert stored_input(app)["first_name"] == "Jane"
+
+
+def test_consent_page_autosaves_what_is_typed(app, client):
+    start(client)
+    fill_history(client)
+    data = consent_data(client, action="autosave", initials="J", signature="not a signature")
+    assert client.post("/intake/consent", data=data).status_code == 204
+    with app.app_context():
+        signing = db.session.scalars(select(Draft)).one().data["signing"]
+    assert signing["initials_what"] == "J" and signing["agree"] is True
+    assert "signature" not in signing  # only a readable signature is kept
+    assert 'value="J"' in client.get("/intake/consent").get_data(as_text=True)
+
+
+def test_a_background_save_after_the_draft_is_gone_is_quiet(client):
+    start(client)
+    post_section(client, "about", typed_input())
+    token = csrf_token(client, "/intake/stop")
+    client.post("/intake/discard", data={"csrf_token": token})
+    response = client.post(
+        "/intake/about", data={"csrf_token": token, "action": "autosave", "first_name": "J"}
+    )
+    assert response.status_code == 204
+    assert "For your privacy" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_tablet_name_is_kept_as_evidence(app, client):
+    from flask import Response
+
+    from intake.tablets import COOKIE_NAME, set_tablet_label
+
+    with app.test_request_context():
+        response = Response()
+        set_tablet_label(response, "Front desk 1")
+        value = response.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    client.set_cookie(COOKIE_NAME, value)
+    start(client)
+    fill_history(client)
+    client.post("/intake/consent", data=consent_data(client))
+    with app.app_context():
+        assert db.session.scalars(select(Submission.device_label)).one() == "Front desk 1"

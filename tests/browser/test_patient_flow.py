@@ -109,6 +109,7 @@ def test_a_minor_signed_by_a_parent(live_server, page):
     fill_history(page, {"date_of_birth": "2014-03-09"})
     next_page(page)
     assert "is under 18" in page.get_by_role("main").inner_text()
+    check_page(page, "consent for a minor")
     page.get_by_label("Parent\u2019s or legal guardian\u2019s full name").fill("Mary Roe")
     page.get_by_role("group", name="Relationship to the patient").get_by_label("Parent").check()
     initial_every_clause(page, "MR")
@@ -177,6 +178,7 @@ def test_a_tap_is_not_a_signature_and_the_draft_survives(live_server, page):
     tap_with_finger(page, page.get_by_label("Signature", exact=True))
     sign_and_submit(page)
     assert "tap or a dot" in page.locator("#signature-error").inner_text()
+    check_page(page, "consent with an error")
     assert page.locator("input[name=initials_what]").input_value() == "JD"
     assert count(live_server, Submission) == 0 and count(live_server, Draft) == 1
     page.get_by_role("button", name="Clear signature").click()
@@ -295,3 +297,21 @@ def test_a_dropped_connection_loses_nothing(live_server, page):
     page.wait_for_timeout(2_000)
     page.reload()
     assert page.get_by_label("Last name").input_value() == "Doe"
+
+
+def test_stop_and_clear_my_answers(live_server, page):
+    start(page, live_server.url)
+    page.get_by_label("First name").fill("Jane")
+    next_page(page)  # the errors do not matter: what was typed is saved
+    page.goto(live_server.url + "/")
+    check_page(page, "welcome with a draft on this tablet")
+    page.get_by_role("link", name="Continue where I left off").click()
+    page.wait_for_url("**/intake/about")
+    assert page.get_by_label("First name").input_value() == "Jane"
+    page.get_by_role("link", name="Stop and clear my answers").click()
+    check_page(page, "stop")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Yes, clear my answers").click()
+    assert page.url == live_server.url + "/"
+    assert count(live_server, Draft) == 0
+    assert not page.get_by_role("link", name="Continue where I left off").is_visible()
