@@ -123,15 +123,6 @@ def all_answers(raw_input: Mapping[str, Raw], *, today: date) -> dict[str, Any]:
     return questionnaire.shown_answers(answers)
 
 
-def first_incomplete_section(raw_input: Mapping[str, Raw], *, today: date) -> str | None:
-    """The id of the first page with a missing or invalid answer, or None when all are done."""
-    try:
-        all_answers(raw_input, today=today)
-    except IncompleteAnswers as incomplete:
-        return incomplete.section_id
-    return None
-
-
 def age_on(date_of_birth: date, day: date) -> int:
     """Whole years of age on `day`."""
     before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)

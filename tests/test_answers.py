@@ -11,7 +11,6 @@ from intake.answers import (
     all_answers,
     clean_text,
     display,
-    first_incomplete_section,
     keep_raw,
     parse,
     section_answers,
@@ -146,7 +145,6 @@ def test_all_answers_names_the_first_incomplete_page():
     with pytest.raises(IncompleteAnswers) as caught:
         all_answers(typed, today=TODAY)
     assert caught.value.section_id == "visit"
-    assert first_incomplete_section(typed, today=TODAY) == "visit"
 
 
 def test_all_answers_drops_hidden_follow_ups_and_matches_base_answers():
@@ -155,7 +153,6 @@ def test_all_answers_drops_hidden_follow_ups_and_matches_base_answers():
     answers = all_answers(typed, today=TODAY)
     assert "cancer_details" not in answers
     assert answers == questionnaire.shown_answers(BASE_ANSWERS)
-    assert first_incomplete_section(typed, today=TODAY) is None
 
 
 def test_display_uses_the_patients_words():

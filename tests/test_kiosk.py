@@ -96,15 +96,19 @@ def test_start_sets_an_httponly_cookie_holding_only_a_token(app, client):
 
 def test_patient_pages_are_not_cached_and_allow_no_inline_script(client):
     start(client)
-    response = client.get("/intake/about")
-    assert response.headers["Cache-Control"].startswith("no-store")
-    policy = response.headers["Content-Security-Policy"]
-    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
-    html = response.get_data(as_text=True)
-    assert not re.search(r"<script(?![^>]*\bsrc=)", html), "inline script"
-    assert " style=" not in html and "<style" not in html
-    assert "http://" not in html.replace("http://www.w3.org", "")
-    assert "https://" not in html
+    fill_history(client)
+    paths = ["/", *(f"/intake/{s}" for s in SECTION_IDS), "/intake/review", "/intake/consent"]
+    for path in [*paths, "/intake/stop", "/intake/thanks"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"].startswith("no-store"), path
+        policy = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+        html = response.get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), f"inline script on {path}"
+        assert " style=" not in html and "<style" not in html, path
+        assert not re.search(r"\son[a-z]+=", html), f"inline event handler on {path}"
+        assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
 
 
 def test_pages_are_generated_from_the_questionnaire(client):

@@ -27,8 +27,16 @@ bp = Blueprint("kiosk", __name__)
 SECTION_IDS = tuple(section.id for section in questionnaire.SECTIONS)
 SECTIONS = {section.id: section for section in questionnaire.SECTIONS}
 STEPS = (*SECTION_IDS, "review", "consent")
-STEP_TITLES = {**{s.id: s.title for s in questionnaire.SECTIONS}, "review": "Review your answers"}
-STEP_TITLES["consent"] = "Consent and signature"
+# The consent page's fields below the initials, in page order (for the error summary).
+CONSENT_FIELD_ORDER = (
+    "guardian_name",
+    "guardian_relationship",
+    "agree",
+    "method",
+    "signature",
+    "typed_name",
+    "typed_intent",
+)
 
 # Everything the patient pages need comes from this app: no inline script or style.
 CONTENT_SECURITY_POLICY = (
@@ -51,12 +59,11 @@ def keep_pages_private(response: Response) -> Response:
 
 @bp.context_processor
 def kiosk_settings() -> dict:
-    """Timings the pages' scripts read from data- attributes."""
+    """The steps for the progress bar, and timings the scripts read from data- attributes."""
     config = current_app.config
     return {
         "idle_warning_seconds": config["KIOSK_IDLE_WARNING_SECONDS"],
         "idle_reset_seconds": config["KIOSK_IDLE_RESET_SECONDS"],
-        "step_titles": STEP_TITLES,
         "steps": STEPS,
     }
 
@@ -232,7 +239,7 @@ def consent():
     form.validate()  # the CSRF token; the signing rules are the service's
     action = request.form.get("action", "submit")
     if action in ("autosave", "back"):
-        _keep_signing(token, form, document, signature_ok=_signature_readable(form))
+        _keep_signing(token, form, signature_ok=_signature_readable(form))
         if action == "autosave":
             return Response(status=204)
         return redirect(_step_url("review"), code=303)
@@ -243,7 +250,7 @@ def consent():
     except submissions.SigningRefused as refused:
         forms.show_errors(form, refused.problems)
         signature_ok = "signature" not in refused.problems
-        _keep_signing(token, form, document, signature_ok=signature_ok)
+        _keep_signing(token, form, signature_ok=signature_ok)
         if not signature_ok:
             form.signature.data = ""  # a refused signature is drawn again, not shown again
         return _render_consent(form, document, checked, status=422)
@@ -262,7 +269,7 @@ def _signature_readable(form) -> bool:
     return True
 
 
-def _keep_signing(token, form, document, signature_ok: bool) -> None:
+def _keep_signing(token, form, signature_ok: bool) -> None:
     """Save what the consent page holds, so an error or a reload keeps it."""
     draft: Draft | None = drafts.load_for_update(token)
     if draft is not None:
@@ -271,7 +278,8 @@ def _keep_signing(token, form, document, signature_ok: bool) -> None:
 
 def _render_consent(form, document, checked: dict, status: int = 200):
     minor = submissions.is_minor(checked, clinic_today())
-    problems = [field for field in form if field.errors]
+    order = [f"initials_{clause.id}" for clause in document.clauses] + list(CONSENT_FIELD_ORDER)
+    problems = [form[name] for name in order if name in form and form[name].errors]
     return (
         render_template(
             "kiosk/consent.html",
