@@ -103,6 +103,7 @@ def draw_with_finger(page, locator, strokes=SIGNATURE_STROKES) -> None:
 
 def tap_with_finger(page, locator) -> None:
     """A single touch on an element (a tap, not a signature)."""
+    locator.scroll_into_view_if_needed()
     box = locator.bounding_box()
     page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
