@@ -51,3 +51,7 @@ format: $(BIN)/.installed
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# docs/screenshots/*.png, shown in the README (needs Chromium: `make system-deps`).
+screenshots: $(BIN)/.installed
+	$(BIN)/python scripts/screenshots.py

@@ -76,6 +76,17 @@ def seed_demo(count: int, days: int, seed: int | None) -> None:
     click.echo(f"Added {inserted} fictional submissions (seed {seed}).")
 
 
+@intake_cli.command("purge-drafts")
+def purge_drafts() -> None:
+    """Delete intakes in progress left untouched longer than INTAKE_DRAFT_MAX_AGE_SECONDS."""
+    from intake import drafts
+
+    begin_write()
+    deleted = drafts.purge_expired()
+    db.session.commit()
+    click.echo(f"Deleted {deleted} expired draft(s).")
+
+
 @intake_cli.command("export-csv")
 @click.option("--new", is_flag=True, help="Every submission not yet exported, as a new batch.")
 @click.option(

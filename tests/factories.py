@@ -1,13 +1,14 @@
 """Factories for test data: valid records built the way the services build them."""
 
 import hashlib
+import json
 import secrets
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from intake import accounts, consents, questionnaire
+from intake import accounts, consents, drafts, questionnaire, signatures
 from intake.extensions import db
-from intake.models import StaffRole, StaffUser, Submission
+from intake.models import Draft, StaffRole, StaffUser, Submission
 from intake.patients import fold_name
 
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -45,6 +46,55 @@ BASE_ANSWERS: dict[str, Any] = {
 }
 
 
+def typed_input(answers: dict[str, Any] | None = None) -> dict[str, Any]:
+    """BASE_ANSWERS (or these) as the tablet's pages post them: strings, and lists for
+    multi-choice questions; dates as a patient in the US writes them."""
+    merged = {**BASE_ANSWERS, **(answers or {})}
+    typed: dict[str, Any] = {}
+    for question in questionnaire.QUESTIONS:
+        if question.id not in merged:
+            continue
+        value = merged[question.id]
+        if question.kind == questionnaire.Kind.DATE and value:
+            year, month, day = value.split("-")
+            value = f"{month}/{day}/{year}"
+        typed[question.id] = value if isinstance(value, list) else str(value)
+    return typed
+
+
+def signature_payload(width: float = 600, height: float = 200, strokes=None) -> str:
+    """A signature_pad toData() payload as the consent page posts it (JSON text)."""
+    if strokes is None:
+        # A loop and a long underline: plenty of ink.
+        strokes = [
+            [(40 + i * 12, 120 - 40 * ((i % 4) in (1, 2))) for i in range(30)],
+            [(60, 160), (300, 165), (520, 158)],
+        ]
+    data = [
+        {
+            "penColor": "black",
+            "dotSize": 0,
+            "minWidth": 0.5,
+            "maxWidth": 2.5,
+            "velocityFilterWeight": 0.7,
+            "compositeOperation": "source-over",
+            "points": [
+                {"x": x, "y": y, "pressure": 0.5, "time": 1_700_000_000_000 + n * 16}
+                for n, (x, y) in enumerate(stroke)
+            ],
+        }
+        for stroke in strokes
+    ]
+    return json.dumps({"width": width, "height": height, "data": data})
+
+
+def make_draft(answers: dict[str, Any] | None = None, **typed: Any) -> tuple[Draft, str]:
+    """A committed draft holding a complete health history; returns it and its token."""
+    draft, token = drafts.create(device_label="Front desk 1")
+    drafts.save(draft, typed={**typed_input(answers), **typed}, step="review")
+    return draft, token
+
+
 def make_staff(
     email: str = "staff@example.org", role: str = StaffRole.STAFF, password: str = DEFAULT_PASSWORD
 ) -> StaffUser:
@@ -54,8 +104,11 @@ def make_staff(
     return user
 
 
-def make_submission(answers: dict[str, Any] | None = None, **columns: Any) -> Submission:
-    """A committed, signed submission with a typed signature; override answers or columns."""
+def make_submission(
+    answers: dict[str, Any] | None = None, *, drawn: bool = False, **columns: Any
+) -> Submission:
+    """A committed, signed submission (typed signature, or drawn with `drawn=True`),
+    shaped as intake.submissions stores it; override answers or columns."""
     merged = {**BASE_ANSWERS, **(answers or {})}
     merged = questionnaire.shown_answers(merged)
     document = consents.current()
@@ -79,17 +132,29 @@ def make_submission(answers: dict[str, Any] | None = None, **columns: Any) -> Su
         "consent_version": document.version,
         "consent_snapshot": document.snapshot(),
         "consent_sha256": document.sha256,
-        "consent_initials": {clause.id: first[0] + last[0] for clause in document.clauses},
+        "consent_initials": {
+            clause.id: (first[0] + last[0]).upper() for clause in document.clauses
+        },
         "consent_agreed": True,
         "signer_name": f"{first} {last}",
         "signer_relationship": "self",
         "signed_at": submitted_at,
         "signature_kind": "typed",
         "typed_signature": f"{first} {last}",
+        "signature_strokes": None,
+        "signature_svg": None,
         "ip_address": "192.0.2.10",
         "user_agent": "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)",
         "device_label": "Front desk 1",
     }
+    if drawn:
+        strokes = signatures.parse_drawn(signature_payload())
+        values.update(
+            signature_kind="drawn",
+            typed_signature=None,
+            signature_strokes=strokes,
+            signature_svg=signatures.to_svg(strokes),
+        )
     values.update(columns)
     submission = Submission(**values)
     db.session.add(submission)

@@ -1,0 +1,290 @@
+"""What a patient typed, turned into checked questionnaire answers.
+
+The tablet keeps each page's input as typed (strings, and lists of strings for multi-choice
+questions) in the draft. This module is the one place that decides whether that input is a
+valid answer to a question of `intake.questionnaire`, and what is stored: the kiosk's forms
+use it to put messages next to fields, and the submission service runs it again over the
+whole draft, so nothing that breaks the questionnaire can ever reach a Submission.
+"""
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from intake import questionnaire
+from intake.questionnaire import Kind, Question
+
+# Longest input kept in a draft per field, whatever the question allows, so that a pasted
+# essay is kept for the patient to shorten but cannot fill the database.
+MAX_RAW_LENGTH = 10_000
+MAX_AGE_YEARS = 120
+DEFAULT_PHONE_REGION = "US"
+# A multi-choice value that cannot be combined with the others ("No allergies").
+EXCLUSIVE_CHOICE = "none"
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_DATE_PARTS = re.compile(r"^(\d{1,2})[/\-. ]+(\d{1,2})[/\-. ]+(\d{2,4})$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_PHONE_CHARACTERS = re.compile(r"^[0-9+()\-. /]+(?:\s*(?:x|ext\.?)\s*\d{1,6})?$", re.IGNORECASE)
+_MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+Raw = str | list[str]
+
+
+class AnswerError(ValueError):
+    """An answer that cannot be accepted; the message tells the patient what to do."""
+
+
+class IncompleteAnswers(ValueError):
+    """Some answers of a section are missing or invalid."""
+
+    def __init__(self, section_id: str, errors: dict[str, str]):
+        super().__init__(f"section {section_id!r} has {len(errors)} problem(s)")
+        self.section_id = section_id
+        self.errors = errors
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """Normalise typed text: NFC, no control characters, trimmed, single spaces on one line."""
+    value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    value = value.replace("\t", " ")
+    if multiline:
+        value = _CONTROL.sub("", value)
+        lines = [line.rstrip() for line in value.split("\n")]
+        return "\n".join(lines).strip()
+    value = _CONTROL.sub(" ", value.replace("\n", " "))
+    return " ".join(value.split())
+
+
+def keep_raw(question: Question, value: Any) -> Raw:
+    """What a draft keeps of a posted value: the input as typed, within sane limits."""
+    if question.kind == Kind.MULTI:
+        items = value if isinstance(value, list) else [value]
+        allowed = set(question.choice_values)
+        return [item for item in dict.fromkeys(items) if isinstance(item, str) and item in allowed]
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    if not isinstance(value, str):
+        return ""
+    return value.replace("\x00", "")[:MAX_RAW_LENGTH]
+
+
+def parse(question: Question, raw: Raw | None, *, today: date) -> Any:
+    """The stored answer for one shown question, or AnswerError saying what to fix.
+
+    Blank optional answers are stored as "" (or [] for multi-choice), so every shown
+    question has a key in the answers.
+    """
+    if question.kind == Kind.MULTI:
+        return _parse_multi(question, raw)
+    if isinstance(raw, list):
+        raw = raw[0] if raw else ""
+    text = clean_text(raw or "", multiline=question.kind == Kind.LONG_TEXT)
+    if not text:
+        if question.required:
+            raise AnswerError(_required_message(question))
+        return ""
+    parser = _PARSERS.get(question.kind, _parse_text)
+    return parser(question, text, today)
+
+
+def section_answers(
+    section_id: str, raw_input: Mapping[str, Raw], *, today: date
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Check every shown question of one section: (answers, {question id: message})."""
+    answers: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for question in questionnaire.questions_in(section_id):
+        if not questionnaire.is_shown(question, raw_input):
+            continue
+        try:
+            answers[question.id] = parse(question, raw_input.get(question.id), today=today)
+        except AnswerError as error:
+            errors[question.id] = str(error)
+    return answers, errors
+
+
+def all_answers(raw_input: Mapping[str, Raw], *, today: date) -> dict[str, Any]:
+    """Every shown answer of the whole questionnaire, or IncompleteAnswers for the first
+    section (in page order) that still has a problem."""
+    answers: dict[str, Any] = {}
+    for section in questionnaire.SECTIONS:
+        section_result, errors = section_answers(section.id, raw_input, today=today)
+        if errors:
+            raise IncompleteAnswers(section.id, errors)
+        answers.update(section_result)
+    return questionnaire.shown_answers(answers)
+
+
+def age_on(date_of_birth: date, day: date) -> int:
+    """Whole years of age on `day`."""
+    before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
+    return day.year - date_of_birth.year - before_birthday
+
+
+def format_date(iso: str) -> str:
+    """An ISO date spelled out for people: "April 12, 1970"."""
+    day = date.fromisoformat(iso)
+    return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
+
+
+def display(question: Question, answer: Any) -> str:
+    """An answer in the words the patient chose, for the review page and the chart."""
+    if answer in ("", None, []):
+        return "Not answered"
+    if question.kind == Kind.YES_NO:
+        return "Yes" if answer == "yes" else "No"
+    if question.kind in (Kind.CHOICE, Kind.MULTI):
+        labels = dict(question.choices)
+        values = answer if isinstance(answer, list) else [answer]
+        return ", ".join(labels.get(value, value) for value in values)
+    if question.kind == Kind.DATE:
+        return format_date(answer)
+    if question.kind == Kind.SCALE:
+        return f"{answer} out of 10"
+    return str(answer)
+
+
+def _required_message(question: Question) -> str:
+    if question.kind == Kind.YES_NO:
+        return "Please choose Yes or No."
+    if question.kind == Kind.CHOICE:
+        return "Please choose one of the answers."
+    if question.kind == Kind.MULTI:
+        return "Please choose at least one answer."
+    if question.kind == Kind.SCALE:
+        return "Please choose a number from 0 to 10."
+    if question.kind == Kind.DATE:
+        return "Please enter the date as month/day/year, for example 04/12/1970."
+    return "Please fill this in."
+
+
+def _check_length(question: Question, text: str) -> str:
+    if len(text) > question.max_length:
+        raise AnswerError(
+            f"Please shorten this to {question.max_length} characters or fewer "
+            f"(it has {len(text)})."
+        )
+    return text
+
+
+def _parse_text(question: Question, text: str, today: date) -> str:
+    return _check_length(question, text)
+
+
+def _parse_choice(question: Question, text: str, today: date) -> str:
+    if text not in question.choice_values:
+        raise AnswerError(_required_message(question))
+    return text
+
+
+def _parse_multi(question: Question, raw: Raw | None) -> list[str]:
+    values = raw if isinstance(raw, list) else ([raw] if raw else [])
+    chosen = set(values)
+    if not chosen.issubset(question.choice_values):
+        raise AnswerError("Please choose from the answers shown.")
+    if not chosen:
+        if question.required:
+            raise AnswerError(_required_message(question))
+        return []
+    if EXCLUSIVE_CHOICE in chosen and len(chosen) > 1:
+        none_label = dict(question.choices)[EXCLUSIVE_CHOICE]
+        raise AnswerError(
+            f"You chose \u201c{none_label}\u201d and another answer. "
+            "Please choose one or the other."
+        )
+    return [value for value in question.choice_values if value in chosen]
+
+
+def _parse_scale(question: Question, text: str, today: date) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 10:
+        raise AnswerError(_required_message(question))
+    return int(text)
+
+
+def _parse_date(question: Question, text: str, today: date) -> str:
+    day = _read_date(text)
+    if day is None:
+        raise AnswerError(_required_message(question))
+    what = "date of birth" if question.id == "date_of_birth" else "date"
+    if day > today:
+        raise AnswerError(f"The {what} cannot be in the future. Please check the year.")
+    if day < _years_before(today, MAX_AGE_YEARS):
+        raise AnswerError(
+            f"The {what} is more than {MAX_AGE_YEARS} years ago. Please check the year."
+        )
+    return day.isoformat()
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _read_date(text: str) -> date | None:
+    """Month/day/year as people write it (04/12/1970, 4-12-1970, 04121970) or ISO."""
+    text = text.strip()
+    if match := _ISO_DATE.match(text):
+        year, month, day = (int(part) for part in match.groups())
+    elif match := _DATE_PARTS.match(text):
+        month, day, year = (int(part) for part in match.groups())
+        if len(match.group(3)) != 4:
+            raise AnswerError("Please write the year with 4 digits, for example 04/12/1970.")
+    elif text.isdigit() and len(text) == 8:
+        month, day, year = int(text[:2]), int(text[2:4]), int(text[4:])
+    else:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _parse_email(question: Question, text: str, today: date) -> str:
+    _check_length(question, text)
+    try:
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        raise AnswerError(
+            "This does not look like an email address. Please check it "
+            "(for example name@example.com), or leave it empty."
+        ) from None
+    return text
+
+
+def _parse_phone(question: Question, text: str, today: date) -> str:
+    _check_length(question, text)
+    valid = False
+    if _PHONE_CHARACTERS.match(text):
+        try:
+            number = phonenumbers.parse(text, DEFAULT_PHONE_REGION)
+            valid = phonenumbers.is_valid_number(number)
+        except phonenumbers.NumberParseException:
+            valid = False
+    if not valid:
+        raise AnswerError(
+            "This does not look like a phone number. Please enter it with the area code, "
+            "for example (312) 555-0142."
+        )
+    return text
+
+
+_PARSERS = {
+    Kind.TEXT: _parse_text,
+    Kind.LONG_TEXT: _parse_text,
+    Kind.CHOICE: _parse_choice,
+    Kind.YES_NO: _parse_choice,
+    Kind.SCALE: _parse_scale,
+    Kind.DATE: _parse_date,
+    Kind.EMAIL: _parse_email,
+    Kind.PHONE: _parse_phone,
+}

@@ -1,0 +1,182 @@
+"""The tablet's forms, built from the questionnaire definition and the current consent.
+
+No question is listed here: each page's form class is generated from `intake.questionnaire`,
+and the rules for what is a valid answer live in `intake.answers` (shared with the service
+that stores the submission), so the page and the stored record can never disagree.
+"""
+
+from collections.abc import Mapping
+from datetime import date
+from functools import cache
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    Field,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from intake import answers, questionnaire
+from intake.consents import ConsentDocument
+from intake.questionnaire import Kind, Question
+from intake.submissions import DRAWN, GUARDIAN_RELATIONSHIPS, RELATIONSHIPS, TYPED, Signing
+
+# Single-line inputs: the keyboard a tablet should offer. Autofill stays off everywhere:
+# the tablet is shared, and one patient must never be offered another's details.
+_INPUT_ATTRIBUTES = {
+    Kind.TEXT: {},
+    Kind.EMAIL: {"type": "email", "inputmode": "email", "spellcheck": "false"},
+    Kind.PHONE: {"type": "tel", "inputmode": "tel"},
+    Kind.DATE: {"inputmode": "numeric"},
+}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Any number of choices, as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+def _field_for(question: Question) -> Field:
+    """The WTForms field of one question. Validation is the questionnaire's, not the field's."""
+    if question.kind == Kind.YES_NO:
+        choices = _choices([("yes", "Yes"), ("no", "No")])
+        return RadioField(question.label, choices=choices, validate_choice=False)
+    if question.kind == Kind.CHOICE:
+        choices = _choices(question.choices)
+        return RadioField(question.label, choices=choices, validate_choice=False)
+    if question.kind == Kind.SCALE:
+        choices = _choices((str(n), str(n)) for n in range(11))
+        return RadioField(question.label, choices=choices, validate_choice=False)
+    if question.kind == Kind.MULTI:
+        choices = _choices(question.choices)
+        return MultiCheckboxField(question.label, choices=choices, validate_choice=False)
+    render_kw = {"autocomplete": "off", **_INPUT_ATTRIBUTES.get(question.kind, {})}
+    if question.kind == Kind.LONG_TEXT:
+        return TextAreaField(question.label, render_kw={"autocomplete": "off", "rows": 3})
+    return StringField(question.label, render_kw=render_kw)
+
+
+class SectionForm(FlaskForm):
+    """One page of the health history; subclasses carry one field per question."""
+
+    section_id: str = ""
+
+    def typed_input(self) -> dict[str, answers.Raw]:
+        """What was typed on this page, as the draft keeps it."""
+        return {
+            question.id: answers.keep_raw(question, self[question.id].data or "")
+            for question in questionnaire.questions_in(self.section_id)
+        }
+
+    def check(self, earlier_input: Mapping[str, Any], today: date) -> dict[str, Any] | None:
+        """Check this page's answers; put each problem on its field. The answers, or None."""
+        typed = {**earlier_input, **self.typed_input()}
+        checked, errors = answers.section_answers(self.section_id, typed, today=today)
+        for question_id, message in errors.items():
+            self[question_id].errors = [message]
+        return None if errors else checked
+
+
+@cache
+def section_form(section_id: str) -> type[SectionForm]:
+    """The form class of one page of the health history, generated from the questionnaire."""
+    fields = {q.id: _field_for(q) for q in questionnaire.questions_in(section_id)}
+    if not fields:
+        raise KeyError(section_id)
+    return type(f"{section_id.title()}Form", (SectionForm,), {"section_id": section_id, **fields})
+
+
+def show_errors(form: FlaskForm, errors: Mapping[str, str]) -> None:
+    """Put messages from a service on the form's fields."""
+    for name, message in errors.items():
+        if name in form:
+            form[name].errors = [message]
+
+
+class ConsentForm(FlaskForm):
+    """The consent page: initials per clause, agreement, the signer and the signature.
+
+    The signing rules (initials match the signer, a guardian for a minor, enough ink) are
+    `intake.submissions.check_signing`, applied when the form is submitted.
+    """
+
+    agree = BooleanField("I have read this consent, my questions were answered, and I agree.")
+    guardian_name = StringField(
+        "Parent\u2019s or legal guardian\u2019s full name", render_kw={"autocomplete": "off"}
+    )
+    guardian_relationship = RadioField(
+        "Relationship to the patient",
+        choices=_choices((value, RELATIONSHIPS[value]) for value in GUARDIAN_RELATIONSHIPS),
+        validate_choice=False,
+    )
+    method = RadioField(
+        "How would you like to sign?",
+        choices=_choices([(DRAWN, "Sign with my finger"), (TYPED, "Type my name")]),
+        default=DRAWN,
+        validate_choice=False,
+    )
+    signature = HiddenField("Signature")
+    typed_name = StringField("Type your full name", render_kw={"autocomplete": "off"})
+    typed_intent = BooleanField("I intend this typed name as my signature.")
+
+    def initials_field(self, clause_id: str) -> Field:
+        """The initials box of one clause."""
+        return self[f"initials_{clause_id}"]
+
+    def signing(self, document: ConsentDocument) -> Signing:
+        """What was posted, for the signing rules."""
+        return Signing(
+            initials={c.id: self.initials_field(c.id).data or "" for c in document.clauses},
+            method=self.method.data or "",
+            drawn=self.signature.data or "",
+            typed_name=self.typed_name.data or "",
+            typed_intent=bool(self.typed_intent.data),
+            agreed=bool(self.agree.data),
+            guardian_name=self.guardian_name.data or "",
+            guardian_relationship=self.guardian_relationship.data or "",
+        )
+
+    def kept_input(self, signature_ok: bool) -> dict[str, Any]:
+        """What the draft keeps of this page so an error or reload loses nothing typed
+        (a signature only when it was valid, as the patient must draw a bad one again)."""
+        kept = {
+            name: (field.data if isinstance(field.data, bool) else (field.data or "")[:200])
+            for name, field in self._fields.items()
+            if name not in ("csrf_token", "signature")
+        }
+        if signature_ok:
+            kept["signature"] = self.signature.data or ""
+        return kept
+
+
+@cache
+def consent_form(document_id: str, version: str, clause_ids: tuple[str, ...]) -> type[ConsentForm]:
+    """The consent form class for one document version: an initials box per clause."""
+    fields = {
+        f"initials_{clause_id}": StringField(
+            "Your initials",
+            render_kw={"autocomplete": "off", "autocapitalize": "characters", "maxlength": 6},
+        )
+        for clause_id in clause_ids
+    }
+    return type("ConsentForm_" + document_id + "_v" + version, (ConsentForm,), fields)
+
+
+def consent_form_for(document: ConsentDocument) -> type[ConsentForm]:
+    """The consent form class for this consent document."""
+    return consent_form(
+        document.document_id, document.version, tuple(c.id for c in document.clauses)
+    )

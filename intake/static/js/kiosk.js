@@ -1,0 +1,222 @@
+/*
+ * The tablet's patient pages. Everything here is an enhancement of plain HTML forms: the
+ * server keeps the draft and checks every answer. Settings come from data- attributes
+ * (no inline script), and nothing the patient types is ever put in browser storage.
+ */
+(function () {
+  "use strict";
+
+  // A page restored from the back/forward cache could show a patient's answers after the
+  // draft is gone: always ask the server again.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      window.location.reload();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    focusErrorSummary();
+    setUpFollowUps();
+    setUpExclusiveChoices();
+    setUpAutosave();
+    setUpSubmitGuards();
+    setUpIdleReset();
+    setUpReturnToWelcome();
+  });
+
+  function focusErrorSummary() {
+    var summary = document.getElementById("error-summary");
+    if (summary) {
+      summary.focus();
+    }
+  }
+
+  /* Follow-up questions appear only after the answer that calls for them. */
+  function setUpFollowUps() {
+    var form = document.getElementById("section-form");
+    if (!form) {
+      return;
+    }
+    var followUps = form.querySelectorAll("[data-show-if]");
+    if (!followUps.length) {
+      return;
+    }
+    function chosen(name) {
+      var values = [];
+      form.querySelectorAll('[name="' + name + '"]').forEach(function (input) {
+        if ((input.type === "radio" || input.type === "checkbox") && input.checked) {
+          values.push(input.value);
+        }
+      });
+      return values;
+    }
+    function isShown(container) {
+      var parentId = container.dataset.showIf;
+      var parent = document.getElementById("q-" + parentId);
+      if (parent && parent.dataset.showIf && !isShown(parent)) {
+        return false;
+      }
+      var wanted = container.dataset.showValues.split(" ");
+      return chosen(parentId).some(function (value) {
+        return wanted.indexOf(value) !== -1;
+      });
+    }
+    function update() {
+      followUps.forEach(function (container) {
+        container.hidden = !isShown(container);
+      });
+    }
+    form.addEventListener("change", update);
+    update();
+  }
+
+  /* "No allergies" and an allergy cannot both be ticked: ticking one clears the other. */
+  function setUpExclusiveChoices() {
+    document.querySelectorAll('input[type="checkbox"][value="none"]').forEach(function (none) {
+      var group = document.querySelectorAll('input[type="checkbox"][name="' + none.name + '"]');
+      group.forEach(function (box) {
+        box.addEventListener("change", function () {
+          if (!box.checked) {
+            return;
+          }
+          group.forEach(function (other) {
+            if (other !== box && (box === none || other === none)) {
+              other.checked = false;
+            }
+          });
+        });
+      });
+    });
+  }
+
+  /* What is typed is saved to the server as the patient goes, so a dropped connection or a
+     reload loses nothing. */
+  function setUpAutosave() {
+    var form = document.querySelector("form[data-autosave]");
+    if (!form || !window.fetch || !window.FormData) {
+      return;
+    }
+    var timer = null;
+    var unsaved = false;
+    function save() {
+      timer = null;
+      unsaved = false;
+      var data = new FormData(form);
+      data.set("action", "autosave");
+      // Not form.action: the buttons named "action" shadow that property.
+      fetch(form.getAttribute("action") || window.location.href, {
+        method: "POST",
+        body: data,
+        credentials: "same-origin",
+        redirect: "manual",
+      }).catch(function () {
+        // No connection: try again when it is back (or at the next change).
+        unsaved = true;
+      });
+    }
+    function later() {
+      if (timer) {
+        window.clearTimeout(timer);
+      }
+      timer = window.setTimeout(save, 1500);
+    }
+    window.addEventListener("online", function () {
+      if (unsaved) {
+        later();
+      }
+    });
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+  }
+
+  /* Without a connection, keep the page (and what is on it) instead of an error screen; and
+     send "Sign and submit" once even if it is tapped twice. */
+  function setUpSubmitGuards() {
+    var status = document.getElementById("connection-status");
+    document.querySelectorAll("form").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (navigator.onLine === false && status) {
+          event.preventDefault();
+          status.hidden = false;
+          return;
+        }
+        if (status) {
+          status.hidden = true;
+        }
+        if (!form.hasAttribute("data-submit-once")) {
+          return;
+        }
+        if (form.dataset.sending === "yes") {
+          event.preventDefault();
+          return;
+        }
+        form.dataset.sending = "yes";
+        // If the answer never comes (a dropped connection), allow another try.
+        window.setTimeout(function () {
+          form.dataset.sending = "";
+        }, 10000);
+      });
+    });
+  }
+
+  /* After a while without a touch: "Are you still there?", then the draft is discarded and
+     the tablet goes back to the welcome screen. */
+  function setUpIdleReset() {
+    var dialog = document.getElementById("idle-dialog");
+    var discard = document.getElementById("idle-discard");
+    if (!dialog || !discard) {
+      return;
+    }
+    var warningMs = Number(dialog.dataset.warningSeconds) * 1000;
+    var resetMs = Number(dialog.dataset.resetSeconds) * 1000;
+    var countdown = document.getElementById("idle-countdown");
+    var lastActivity = Date.now();
+    var discarding = false;
+
+    function activity() {
+      if (!dialog.open) {
+        lastActivity = Date.now();
+      }
+    }
+    ["pointerdown", "keydown", "input", "touchstart", "wheel"].forEach(function (type) {
+      document.addEventListener(type, activity, { passive: true, capture: true });
+    });
+    window.addEventListener("scroll", activity, { passive: true, capture: true });
+
+    document.getElementById("idle-continue").addEventListener("click", function () {
+      dialog.close();
+      lastActivity = Date.now();
+    });
+    dialog.addEventListener("cancel", function () {
+      lastActivity = Date.now();
+    });
+
+    window.setInterval(function () {
+      var idle = Date.now() - lastActivity;
+      if (idle >= warningMs + resetMs) {
+        if (!discarding) {
+          discarding = true;
+          discard.submit();
+        }
+        return;
+      }
+      if (idle >= warningMs) {
+        if (!dialog.open) {
+          dialog.showModal();
+        }
+        countdown.textContent = String(Math.max(0, Math.ceil((warningMs + resetMs - idle) / 1000)));
+      }
+    }, 250);
+  }
+
+  /* The thank-you page goes back to the welcome screen by itself. */
+  function setUpReturnToWelcome() {
+    var thanks = document.querySelector("[data-return-url]");
+    if (!thanks) {
+      return;
+    }
+    window.setTimeout(function () {
+      window.location.replace(thanks.dataset.returnUrl);
+    }, Number(thanks.dataset.returnAfter) * 1000);
+  }
+})();

@@ -1,0 +1,122 @@
+/*
+ * The consent page's signature: signature_pad on a canvas scaled for the screen's pixel
+ * ratio. The strokes are kept in CSS pixels and scaled with the box, so the signature
+ * survives rotation and resizing; the hidden "signature" field always holds
+ * {"width", "height", "data": toData()}, which the server checks and turns into SVG.
+ */
+(function () {
+  "use strict";
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setUpMethodChoice();
+    var box = document.querySelector("[data-signature]");
+    if (box && window.SignaturePad) {
+      setUpSignature(box);
+    }
+  });
+
+  /* Show the drawing box or the typed-name fields, whichever the patient chose. */
+  function setUpMethodChoice() {
+    var radios = document.querySelectorAll("input[data-method]");
+    if (!radios.length) {
+      return;
+    }
+    function update() {
+      var chosen = document.querySelector("input[data-method]:checked");
+      var method = chosen ? chosen.value : "drawn";
+      document.querySelectorAll("[data-method-panel]").forEach(function (panel) {
+        panel.hidden = panel.dataset.methodPanel !== method;
+      });
+    }
+    radios.forEach(function (radio) {
+      radio.addEventListener("change", update);
+    });
+    update();
+  }
+
+  function setUpSignature(box) {
+    var canvas = box.querySelector("canvas");
+    var input = document.getElementById(box.dataset.input);
+    var clear = document.querySelector("[data-signature-clear]");
+    var pad = new window.SignaturePad(canvas, {
+      minWidth: 1,
+      maxWidth: 3,
+      penColor: "#000",
+    });
+    // The size (CSS px) the current strokes were drawn at; 0 until the box is first laid out.
+    var size = { width: 0, height: 0 };
+    var pending = restore(input.value);
+
+    function store() {
+      var value = pad.isEmpty()
+        ? ""
+        : JSON.stringify({ width: size.width, height: size.height, data: pad.toData() });
+      if (value !== input.value) {
+        input.value = value;
+        // Let the page's autosave know (a hidden field fires no event of its own).
+        input.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    }
+
+    function scaled(groups, sx, sy) {
+      return groups.map(function (group) {
+        var copy = Object.assign({}, group);
+        copy.points = group.points.map(function (point) {
+          return { x: point.x * sx, y: point.y * sy, pressure: point.pressure, time: point.time };
+        });
+        return copy;
+      });
+    }
+
+    function resize() {
+      var rect = canvas.getBoundingClientRect();
+      if (!rect.width || !rect.height) {
+        return; // hidden (typed signature chosen): keep the strokes until it is shown
+      }
+      if (rect.width === size.width && rect.height === size.height && !pending) {
+        return;
+      }
+      var data = pending ? pending.data : pad.toData();
+      var from = pending ? pending : size;
+      pending = null;
+      var ratio = Math.max(window.devicePixelRatio || 1, 1);
+      canvas.width = Math.round(rect.width * ratio);
+      canvas.height = Math.round(rect.height * ratio);
+      canvas.getContext("2d").scale(ratio, ratio);
+      pad.clear();
+      if (data.length && from.width && from.height) {
+        pad.fromData(scaled(data, rect.width / from.width, rect.height / from.height));
+      }
+      size = { width: rect.width, height: rect.height };
+      store();
+    }
+
+    pad.addEventListener("endStroke", store);
+    clear.addEventListener("click", function () {
+      pad.clear();
+      store();
+    });
+    if (window.ResizeObserver) {
+      new ResizeObserver(resize).observe(canvas);
+    }
+    window.addEventListener("resize", resize);
+    window.addEventListener("orientationchange", resize);
+    resize();
+  }
+
+  /* A signature the server kept after another field had a problem: draw it again. */
+  function restore(value) {
+    if (!value) {
+      return null;
+    }
+    try {
+      var saved = JSON.parse(value);
+      if (saved && saved.width && saved.height && Array.isArray(saved.data)) {
+        return saved;
+      }
+    } catch (error) {
+      /* not ours: start with an empty box */
+    }
+    return null;
+  }
+})();

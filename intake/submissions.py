@@ -1,0 +1,293 @@
+"""Signing: a complete draft becomes a Submission, once, in one transaction.
+
+Everything stored is checked again here from the draft itself, whatever the page already
+said: the answers against the questionnaire, the initials against the signer's name, the
+guardian for a minor, the signature. A second "Sign and submit" for the same draft (a double
+tap, a retried request) returns the submission the first one stored.
+"""
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import Request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from intake import answers as answer_rules
+from intake import audit, chart, consents, drafts, questionnaire, signatures
+from intake.clock import clinic_today
+from intake.consents import ConsentDocument
+from intake.database import begin_write
+from intake.extensions import db
+from intake.models import Draft, Submission, utcnow
+from intake.patients import fold_name
+from intake.tablets import read_tablet_label
+
+ADULT_AGE = 18
+RELATIONSHIPS = {"self": "Myself", "parent": "Parent", "legal_guardian": "Legal guardian"}
+GUARDIAN_RELATIONSHIPS = ("parent", "legal_guardian")
+DRAWN, TYPED = "drawn", "typed"
+MAX_SIGNER_NAME = 200
+
+
+class SubmitError(Exception):
+    """The draft cannot be signed as it stands."""
+
+
+class DraftGone(SubmitError):
+    """No live draft for this token (discarded, expired or never there)."""
+
+
+class DraftIncomplete(SubmitError):
+    """A page of the questionnaire still has a missing or invalid answer."""
+
+    def __init__(self, section_id: str):
+        super().__init__(f"section {section_id!r} is incomplete")
+        self.section_id = section_id
+
+
+class SigningRefused(SubmitError):
+    """The consent page's input cannot be signed; `problems` maps its fields to messages."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(", ".join(sorted(problems)))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Signing:
+    """What the consent page posted, as typed."""
+
+    initials: Mapping[str, str]
+    method: str = DRAWN
+    drawn: str = ""  # signature_pad payload, JSON text
+    typed_name: str = ""
+    typed_intent: bool = False
+    agreed: bool = False
+    guardian_name: str = ""
+    guardian_relationship: str = ""
+
+
+@dataclass(frozen=True)
+class CheckedSigning:
+    """A signing that passed every rule, in the shape a Submission stores."""
+
+    initials: dict[str, str]
+    signer_name: str
+    signer_relationship: str
+    signature_kind: str
+    signature_strokes: dict[str, Any] | None = None
+    signature_svg: str | None = None
+    typed_signature: str | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where and how the consent was signed."""
+
+    ip_address: str | None = None
+    user_agent: str | None = None
+    device_label: str | None = None
+
+    @classmethod
+    def from_request(cls, request: Request) -> "Evidence":
+        """The requesting tablet's address, browser and staff-given name."""
+        return cls(
+            ip_address=(request.remote_addr or "")[:45] or None,
+            user_agent=(request.user_agent.string or "")[:500] or None,
+            device_label=read_tablet_label(request),
+        )
+
+
+def patient_name(answers: Mapping[str, Any]) -> str:
+    """The patient's full name from the answers."""
+    return f"{answers.get('first_name', '')} {answers.get('last_name', '')}".strip()
+
+
+def is_minor(answers: Mapping[str, Any], on: date) -> bool:
+    """Whether the patient is under 18 on the signing date (a guardian must sign)."""
+    born = answers.get("date_of_birth")
+    return bool(born) and answer_rules.age_on(date.fromisoformat(born), on) < ADULT_AGE
+
+
+def check_signing(
+    signing: Signing, answers: Mapping[str, Any], document: ConsentDocument, on: date
+) -> CheckedSigning:
+    """Apply every signing rule; SigningRefused names each field with a problem."""
+    problems: dict[str, str] = {}
+    if is_minor(answers, on):
+        signer = answer_rules.clean_text(signing.guardian_name)
+        relationship = signing.guardian_relationship
+        if not signer:
+            problems["guardian_name"] = (
+                "The patient is under 18, so a parent or legal guardian signs. "
+                "Please enter the parent\u2019s or guardian\u2019s full name."
+            )
+        elif len(signer) > MAX_SIGNER_NAME:
+            problems["guardian_name"] = (
+                f"Please shorten the name to {MAX_SIGNER_NAME} characters or fewer."
+            )
+        if relationship not in GUARDIAN_RELATIONSHIPS:
+            problems["guardian_relationship"] = "Please choose Parent or Legal guardian."
+    else:
+        signer, relationship = patient_name(answers), "self"
+
+    initials: dict[str, str] = {}
+    for clause in document.clauses:
+        written = answer_rules.clean_text(signing.initials.get(clause.id, ""))[:20]
+        key = f"initials_{clause.id}"
+        if not written:
+            problems[key] = "Please write your initials here to show you read this part."
+        elif signer and not signatures.initials_match(written, signer):
+            problems[key] = (
+                f"These initials do not match the name of the person signing ({signer}). "
+                f"Please write the first letters of that name, for example "
+                f"{_example_initials(signer)}."
+            )
+        initials[clause.id] = signatures.clean_initials(written)
+
+    if not signing.agreed:
+        problems["agree"] = (
+            "Please tick this box to agree, or ask the front desk if you have questions."
+        )
+
+    strokes = svg = typed = None
+    if signing.method == DRAWN:
+        try:
+            strokes = signatures.parse_drawn(signing.drawn)
+            svg = signatures.to_svg(strokes)
+        except signatures.SignatureError as error:
+            problems["signature"] = str(error)
+    elif signing.method == TYPED:
+        typed = answer_rules.clean_text(signing.typed_name)
+        if not typed:
+            problems["typed_name"] = "Please type your full name."
+        elif signer and not signatures.same_name(typed, signer):
+            problems["typed_name"] = f"Please type the full name of the person signing: {signer}."
+        if not signing.typed_intent:
+            problems["typed_intent"] = (
+                "Please tick this box to confirm that the typed name is your signature."
+            )
+    else:
+        problems["method"] = "Please choose how you will sign."
+
+    if problems:
+        raise SigningRefused(problems)
+    return CheckedSigning(
+        initials=initials,
+        signer_name=signer,
+        signer_relationship=relationship,
+        signature_kind=signing.method,
+        signature_strokes=strokes,
+        signature_svg=svg,
+        typed_signature=typed,
+    )
+
+
+def _example_initials(name: str) -> str:
+    words = [word for word in name.split() if word]
+    return "".join(word[0].upper() for word in (words[0], words[-1])) if words else ""
+
+
+def find_by_draft_key(draft_key: str) -> Submission | None:
+    """The submission stored from the draft with this token hash, if any."""
+    return db.session.scalar(select(Submission).where(Submission.draft_key == draft_key))
+
+
+def submit_draft(token: str, signing: Signing, evidence: Evidence) -> Submission:
+    """Sign the draft: store one Submission, delete the draft, audit it; then render the PDF.
+
+    Raises DraftGone, DraftIncomplete or SigningRefused (nothing stored, the draft kept).
+    """
+    key = drafts.hash_token(token)
+    begin_write()
+    # Locking the draft makes a concurrent second tap wait for the first to finish.
+    draft = db.session.scalar(select(Draft).where(Draft.token_hash == key).with_for_update())
+    if draft is None or drafts.is_expired(draft):
+        existing = find_by_draft_key(key)
+        db.session.rollback()
+        if existing is not None:
+            return existing
+        raise DraftGone()
+
+    now = utcnow()
+    today = clinic_today(now)
+    try:
+        answers = answer_rules.all_answers(draft.data.get("input", {}), today=today)
+    except answer_rules.IncompleteAnswers as incomplete:
+        db.session.rollback()
+        raise DraftIncomplete(incomplete.section_id) from None
+    document = consents.current(today=today)
+    try:
+        checked = check_signing(signing, answers, document, today)
+    except SigningRefused:
+        db.session.rollback()
+        raise
+
+    submission = _build(draft, key, answers, document, checked, evidence, now)
+    db.session.add(submission)
+    db.session.delete(draft)
+    audit.record(
+        "submission.create",
+        target_type="submission",
+        target_id=submission.public_id,
+        detail={"consent_version": document.version, "signature_kind": checked.signature_kind},
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another request stored this draft's submission between our lock and commit.
+        db.session.rollback()
+        existing = find_by_draft_key(key)
+        if existing is None:
+            raise
+        return existing
+    chart.render_and_store(submission)
+    return submission
+
+
+def _build(
+    draft: Draft,
+    key: str,
+    answers: dict[str, Any],
+    document: ConsentDocument,
+    checked: CheckedSigning,
+    evidence: Evidence,
+    now,
+) -> Submission:
+    first, last = answers["first_name"], answers["last_name"]
+    return Submission(
+        public_id=uuid.uuid4(),
+        draft_key=key,
+        started_at=draft.created_at,
+        submitted_at=now,
+        first_name=first,
+        last_name=last,
+        first_name_folded=fold_name(first),
+        last_name_folded=fold_name(last),
+        date_of_birth=date.fromisoformat(answers["date_of_birth"]),
+        phone=answers["phone"],
+        email=answers.get("email") or None,
+        answers=questionnaire.shown_answers(answers),
+        questionnaire_version=questionnaire.VERSION,
+        flags=questionnaire.flags_for(answers),
+        consent_document=document.document_id,
+        consent_version=document.version,
+        consent_snapshot=document.snapshot(),
+        consent_sha256=document.sha256,
+        consent_initials=checked.initials,
+        consent_agreed=True,
+        signer_name=checked.signer_name,
+        signer_relationship=checked.signer_relationship,
+        signed_at=now,
+        signature_kind=checked.signature_kind,
+        signature_strokes=checked.signature_strokes,
+        signature_svg=checked.signature_svg,
+        typed_signature=checked.typed_signature,
+        ip_address=evidence.ip_address,
+        user_agent=evidence.user_agent,
+        device_label=evidence.device_label,
+    )

@@ -1,0 +1,63 @@
+"""Steps of the patient flow as a person does them on the tablet, driven by the questionnaire."""
+
+from typing import Any
+
+from intake import questionnaire
+from intake.questionnaire import Kind, Question
+from tests.factories import typed_input
+
+SECTION_IDS = [section.id for section in questionnaire.SECTIONS]
+_TYPED_KINDS = (Kind.TEXT, Kind.LONG_TEXT, Kind.EMAIL, Kind.PHONE, Kind.DATE)
+
+
+def accessible_name(question: Question) -> str:
+    """The name a screen reader (and Playwright) gives the question's field or group."""
+    return question.label if question.required else f"{question.label} (optional)"
+
+
+def answer_page(page, section_id: str, typed: dict[str, Any]) -> None:
+    """Answer the questions of one page that `typed` holds, by their labels."""
+    for question in questionnaire.questions_in(section_id):
+        if question.id not in typed or not page.locator(f"#q-{question.id}").is_visible():
+            continue
+        value = typed[question.id]
+        name = accessible_name(question)
+        if question.kind in _TYPED_KINDS:
+            page.get_by_label(name, exact=True).fill(value)
+            continue
+        group = page.get_by_role("group", name=name, exact=True)
+        labels = dict(question.choices) if question.choices else {"yes": "Yes", "no": "No"}
+        for choice in value if isinstance(value, list) else [value]:
+            group.get_by_label(labels.get(choice, choice), exact=True).check()
+
+
+def start(page, base_url: str) -> None:
+    """From the welcome screen, tap Start."""
+    page.goto(base_url + "/")
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_url("**/intake/about")
+
+
+def next_page(page) -> None:
+    """Tap Next and wait for the page to change."""
+    with page.expect_navigation():
+        page.get_by_role("button", name="Next", exact=True).click()
+
+
+def fill_history(page, answers: dict[str, Any] | None = None, on_each_page=None) -> None:
+    """Answer every page of the health history and arrive at the review page."""
+    typed = typed_input(answers)
+    for section_id in SECTION_IDS:
+        page.wait_for_url(f"**/intake/{section_id}")
+        answer_page(page, section_id, typed)
+        if on_each_page:
+            on_each_page(section_id)
+        next_page(page)
+    page.wait_for_url("**/intake/review")
+
+
+def initial_every_clause(page, initials: str) -> None:
+    """Write the initials under each part of the consent."""
+    boxes = page.locator("input[name^=initials_]")
+    for index in range(boxes.count()):
+        boxes.nth(index).fill(initials)

@@ -1,0 +1,445 @@
+"""The patient flow over HTTP, with CSRF on: pages, drafts, errors kept, signing once."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
+
+from intake import consents, drafts, questionnaire
+from intake.extensions import db
+from intake.models import AuditEvent, Draft, Submission
+from tests.factories import signature_payload, typed_input
+from tests.support import csrf_token
+
+SECTION_IDS = [section.id for section in questionnaire.SECTIONS]
+
+
+def start(client) -> None:
+    response = client.post("/start", data={"csrf_token": csrf_token(client, "/")})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/intake/about")
+
+
+def section_data(section_id: str, typed: dict) -> MultiDict:
+    data = MultiDict()
+    for question in questionnaire.questions_in(section_id):
+        value = typed.get(question.id)
+        if isinstance(value, list):
+            for item in value:
+                data.add(question.id, item)
+        elif value is not None:
+            data.add(question.id, value)
+    return data
+
+
+def post_section(client, section_id: str, typed: dict, action: str = "next", **extra):
+    path = f"/intake/{section_id}"
+    data = section_data(section_id, typed)
+    data["csrf_token"] = csrf_token(client, path)
+    data["action"] = action
+    for key, value in extra.items():
+        data[key] = value
+    return client.post(path, data=data)
+
+
+def fill_history(client, answers: dict | None = None) -> None:
+    typed = typed_input(answers)
+    for section_id in SECTION_IDS:
+        response = post_section(client, section_id, typed)
+        assert response.status_code == 303, (section_id, response.get_data(as_text=True)[:3000])
+
+
+def consent_data(client, initials: str = "JD", **overrides) -> dict:
+    data = {
+        "csrf_token": csrf_token(client, "/intake/consent"),
+        "action": "submit",
+        "agree": "y",
+        "method": "drawn",
+        "signature": signature_payload(),
+        **{f"initials_{clause.id}": initials for clause in consents.current().clauses},
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def count(app, model) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model))
+
+
+def stored_input(app) -> dict:
+    with app.app_context():
+        return db.session.scalars(select(Draft)).one().data["input"]
+
+
+def test_welcome_page_has_the_start_button(client):
+    html = client.get("/").get_data(as_text=True)
+    assert ">Start</button>" in html
+    assert 'name="csrf_token"' in html
+
+
+def test_start_without_csrf_token_is_refused(app, client):
+    client.get("/")
+    assert client.post("/start").status_code == 400
+    assert count(app, Draft) == 0
+
+
+def test_start_sets_an_httponly_cookie_holding_only_a_token(app, client):
+    start(client)
+    cookie = client.get_cookie(drafts.COOKIE_NAME)
+    assert cookie.http_only and cookie.same_site == "Lax"
+    with app.app_context():
+        draft = db.session.scalars(select(Draft)).one()
+        assert draft.token_hash == drafts.hash_token(cookie.value)
+
+
+def test_patient_pages_are_not_cached_and_allow_no_inline_script(client):
+    start(client)
+    fill_history(client)
+    paths = ["/", *(f"/intake/{s}" for s in SECTION_IDS), "/intake/review", "/intake/consent"]
+    for path in [*paths, "/intake/stop", "/intake/thanks"]:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"].startswith("no-store"), path
+        policy = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+        html = response.get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), f"inline script on {path}"
+        assert " style=" not in html and "<style" not in html, path
+        assert not re.search(r"\son[a-z]+=", html), f"inline event handler on {path}"
+        assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
+
+
+def test_pages_are_generated_from_the_questionnaire(client):
+    start(client)
+    for section_id in SECTION_IDS:
+        html = client.get(f"/intake/{section_id}").get_data(as_text=True)
+        for question in questionnaire.questions_in(section_id):
+            assert f'id="q-{question.id}"' in html
+            assert str(question.label).replace("'", "&#39;") in html
+
+
+def test_a_complete_flow_stores_one_submission_and_shows_no_answers_after(app, client):
+    start(client)
+    fill_history(client)
+    review = client.get("/intake/review")
+    assert review.status_code == 200
+    html = review.get_data(as_text=True)
+    assert "Review your answers" in html and "April 12, 1970" in html and "Lower back" in html
+    assert html.count(">Change</a>") == len(SECTION_IDS)
+
+    response = client.post(
+        "/intake/review", data={"csrf_token": csrf_token(client, "/intake/review")}
+    )
+    assert response.headers["Location"].endswith("/intake/consent")
+    consent_page = client.get("/intake/consent").get_data(as_text=True)
+    assert "You are signing as <strong>Jane Doe</strong>" in consent_page
+    assert (
+        ">Sign and submit</button>" in consent_page and ">Clear signature</button>" in consent_page
+    )
+
+    response = client.post("/intake/consent", data=consent_data(client))
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/intake/thanks")
+    assert client.get_cookie(drafts.COOKIE_NAME) is None
+
+    with app.app_context():
+        submission = db.session.scalars(select(Submission)).one()
+        assert submission.full_name == "Jane Doe" and submission.signature_kind == "drawn"
+        assert submission.user_agent and submission.ip_address == "127.0.0.1"
+        event = db.session.scalars(select(AuditEvent)).one()
+        assert (event.action, event.actor_type) == ("submission.create", "kiosk")
+    assert count(app, Draft) == 0
+
+    thanks = client.get("/intake/thanks")
+    assert thanks.headers["Cache-Control"].startswith("no-store")
+    text = thanks.get_data(as_text=True)
+    assert "Thank you" in text and "Jane" not in text and "Doe" not in text
+
+    # Back after the thank-you page: the consent page has nothing to show any more.
+    again = client.get("/intake/consent")
+    assert again.status_code == 303 and again.headers["Location"].endswith("/")
+    assert "Jane" not in client.get("/", follow_redirects=True).get_data(as_text=True)
+
+
+def test_validation_errors_sit_next_to_the_field_and_keep_what_was_typed(app, client):
+    start(client)
+    typed = typed_input(
+        {
+            "last_name": "",
+            "date_of_birth": "2090-01-01",
+            "email": "jane@@example",
+            "phone": "555-12",
+        }
+    )
+    typed["first_name"] = "Zo\u00eb"
+    response = post_section(client, "about", typed)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="error-summary"' in html and "Please check these 4 answers" in html
+    for field, words in [
+        ("last_name", "Please fill this in."),
+        ("date_of_birth", "cannot be in the future"),
+        ("email", "does not look like an email address"),
+        ("phone", "does not look like a phone number"),
+    ]:
+        block = re.search(rf'id="q-{field}".*?</div>', html, re.S).group(0)
+        assert words in block, field
+        assert 'aria-invalid="true"' in block
+    assert 'value="Zo\u00eb"' in html
+    assert 'value="01/01/2090"' in html
+    assert 'value="jane@@example"' in html and 'value="555-12"' in html
+    # The typed values are kept on the server too: a reload shows them again.
+    assert stored_input(app)["email"] == "jane@@example"
+    assert 'value="jane@@example"' in client.get("/intake/about").get_data(as_text=True)
+
+
+def test_date_of_birth_more_than_120_years_ago_is_caught(client):
+    start(client)
+    response = post_section(client, "about", typed_input({"date_of_birth": "1890-01-01"}))
+    assert "more than 120 years ago" in response.get_data(as_text=True)
+
+
+def test_follow_up_questions_show_only_after_their_answer(client):
+    start(client)
+    typed = typed_input()
+    html = client.get("/intake/medical").get_data(as_text=True)
+    assert re.search(r'id="q-cancer_details"[^>]*data-show-if="cancer"[^>]*hidden', html)
+    typed["cancer"] = "yes"
+    response = post_section(client, "medical", typed)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    block = re.search(r'<div class="question[^"]*" id="q-cancer_details"[^>]*>', html).group(0)
+    assert "hidden" not in block
+    assert "Please fill this in." in html
+
+
+def test_back_saves_without_checking_and_next_goes_on(app, client):
+    start(client)
+    post_section(client, "about", typed_input())
+    response = post_section(
+        client, "visit", {"visit_reason": "Sore knee", "pain_now": "12"}, "back"
+    )
+    assert response.status_code == 303 and response.headers["Location"].endswith("/intake/about")
+    assert stored_input(app)["visit_reason"] == "Sore knee"
+    html = client.get("/intake/visit").get_data(as_text=True)
+    assert "Sore knee" in html
+
+
+def test_autosave_keeps_what_is_typed_without_leaving_the_page(app, client):
+    start(client)
+    response = post_section(client, "about", {"first_name": "Jan"}, "autosave")
+    assert response.status_code == 204
+    assert stored_input(app)["first_name"] == "Jan"
+
+
+def test_review_sends_an_incomplete_history_back_to_its_page(client):
+    start(client)
+    post_section(client, "about", typed_input())
+    response = client.get("/intake/review")
+    assert response.status_code == 303
+    assert "/intake/visit?check=1" in response.headers["Location"]
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Please choose a number from 0 to 10." in html
+
+
+def test_change_from_review_returns_to_review(client):
+    start(client)
+    fill_history(client)
+    html = client.get("/intake/visit?from=review").get_data(as_text=True)
+    assert 'name="return_to" value="review"' in html
+    response = post_section(client, "visit", typed_input({"pain_now": 3}), return_to="review")
+    assert response.headers["Location"].endswith("/intake/review")
+    assert "3 out of 10" in client.get("/intake/review").get_data(as_text=True)
+
+
+def test_pages_without_a_draft_go_to_the_welcome_screen(client):
+    for path in ["/intake/about", "/intake/review", "/intake/consent", "/intake/resume"]:
+        response = client.get(path)
+        assert response.status_code == 303 and response.headers["Location"].endswith("/"), path
+
+
+def test_unknown_section_is_not_found(client):
+    start(client)
+    assert client.get("/intake/nowhere").status_code == 404
+
+
+def refused_signing(app, client, **overrides) -> str:
+    start(client)
+    fill_history(client)
+    response = client.post("/intake/consent", data=consent_data(client, **overrides))
+    assert response.status_code == 422
+    assert count(app, Submission) == 0
+    assert count(app, Draft) == 1
+    assert stored_input(app)["first_name"] == "Jane"  # the draft survives
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("signature", "words"),
+    [
+        ("", "Please sign in the box"),
+        (signature_payload(strokes=[[(300, 100)]]), "looks like a tap or a dot"),
+        (
+            '{"width": 600, "height": 200, "data": [{"points": "x"}]}',
+            "could not read the signature",
+        ),
+        ("[" * 300_000, "too much detail"),
+    ],
+    ids=["empty", "tap", "malformed", "oversized"],
+)
+def test_bad_signatures_are_refused_with_a_clear_message(app, client, signature, words):
+    html = refused_signing(app, client, signature=signature)
+    block = re.search(r'<div class="signature-panel.*?</canvas>', html, re.S).group(0)
+    assert words in block
+    assert 'value="JD"' in html  # the initials are kept
+    assert 'value=""' in re.search(r'<input type="hidden" id="signature"[^>]*>', html).group(0)
+
+
+def test_a_signature_larger_than_any_request_gets_the_413_page_and_the_draft_survives(app, client):
+    start(client)
+    fill_history(client)
+    data = consent_data(client, signature="[" * (app.config["MAX_CONTENT_LENGTH"] + 1))
+    response = client.post("/intake/consent", data=data)
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+    assert count(app, Submission) == 0 and count(app, Draft) == 1
+
+
+def test_initials_that_do_not_match_are_refused_and_a_good_signature_is_kept(app, client):
+    html = refused_signing(app, client, initials="XY")
+    assert "do not match the name of the person signing (Jane Doe)" in html
+    assert 'value="XY"' in html
+    kept = re.search(r'<input type="hidden" id="signature"[^>]*>', html).group(0)
+    assert "&#34;strokes&#34;" not in kept and "&#34;data&#34;" in kept
+    # A reload keeps the initials and the signature too.
+    again = client.get("/intake/consent").get_data(as_text=True)
+    assert 'value="XY"' in again and "&#34;data&#34;" in again
+
+
+def test_typed_signature_needs_the_intent_box(app, client):
+    html = refused_signing(app, client, method="typed", signature=None, typed_name="Jane Doe")
+    assert "confirm that the typed name is your signature" in html
+    response = client.post(
+        "/intake/consent",
+        data=consent_data(client, method="typed", typed_name="Jane Doe", typed_intent="y"),
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.scalars(select(Submission.typed_signature)).one() == "Jane Doe"
+
+
+def test_a_minor_is_signed_for_by_a_parent_or_guardian(app, client):
+    start(client)
+    fill_history(client, {"date_of_birth": "2015-06-01"})
+    html = client.get("/intake/consent").get_data(as_text=True)
+    assert "is under 18" in html and "Parent or legal guardian" in html
+    html = client.post("/intake/consent", data=consent_data(client)).get_data(as_text=True)
+    assert "Please enter the parent\u2019s or guardian\u2019s full name" in html
+    response = client.post(
+        "/intake/consent",
+        data=consent_data(
+            client, initials="MR", guardian_name="Mary Roe", guardian_relationship="parent"
+        ),
+    )
+    assert response.status_code == 303
+    with app.app_context():
+        submission = db.session.scalars(select(Submission)).one()
+        assert (submission.signer_name, submission.signer_relationship) == ("Mary Roe", "parent")
+
+
+def test_a_second_tap_on_sign_and_submit_stores_one_submission(app, client):
+    start(client)
+    fill_history(client)
+    data = consent_data(client)
+    cookie = client.get_cookie(drafts.COOKIE_NAME).value
+    first = client.post("/intake/consent", data=data)
+    # The second tap was sent with the same cookie before the first answer arrived.
+    client.set_cookie(drafts.COOKIE_NAME, cookie)
+    second = client.post("/intake/consent", data=data)
+    assert first.status_code == second.status_code == 303
+    assert second.headers["Location"].endswith("/intake/thanks")
+    assert count(app, Submission) == 1
+    assert count(app, AuditEvent) == 1
+
+
+def test_stop_and_clear_discards_the_draft(app, client):
+    start(client)
+    post_section(client, "about", typed_input())
+    assert "Stop and clear your answers?" in client.get("/intake/stop").get_data(as_text=True)
+    response = client.post(
+        "/intake/discard", data={"csrf_token": csrf_token(client, "/intake/stop")}
+    )
+    assert response.status_code == 303
+    assert count(app, Draft) == 0
+    assert client.get_cookie(drafts.COOKIE_NAME) is None
+
+
+def test_start_discards_the_previous_draft_on_this_tablet(app, client):
+    start(client)
+    post_section(client, "about", typed_input())
+    start(client)
+    assert count(app, Draft) == 1
+    assert stored_input(app) == {}
+
+
+def test_welcome_offers_to_continue_a_live_draft(client):
+    start(client)
+    post_section(client, "about", typed_input())
+    html = client.get("/").get_data(as_text=True)
+    assert "Continue where I left off" in html and 'id="idle-dialog"' in html
+    response = client.get("/intake/resume")
+    assert response.headers["Location"].endswith("/intake/visit")
+
+
+@pytest.mark.parametrize(
+    "path", ["/intake/about", "/intake/review", "/intake/consent", "/intake/discard"]
+)
+def test_every_patient_post_needs_the_csrf_token(app, client, path):
+    start(client)
+    post_section(client, "about", typed_input())
+    response = client.post(path, data={"action": "next", "first_name": "Mallory"})
+    assert response.status_code == 400
+    assert stored_input(app)["first_name"] == "Jane"
+
+
+def test_consent_page_autosaves_what_is_typed(app, client):
+    start(client)
+    fill_history(client)
+    data = consent_data(client, action="autosave", initials="J", signature="not a signature")
+    assert client.post("/intake/consent", data=data).status_code == 204
+    with app.app_context():
+        signing = db.session.scalars(select(Draft)).one().data["signing"]
+    assert signing["initials_what"] == "J" and signing["agree"] is True
+    assert "signature" not in signing  # only a readable signature is kept
+    assert 'value="J"' in client.get("/intake/consent").get_data(as_text=True)
+
+
+def test_a_background_save_after_the_draft_is_gone_is_quiet(client):
+    start(client)
+    post_section(client, "about", typed_input())
+    token = csrf_token(client, "/intake/stop")
+    client.post("/intake/discard", data={"csrf_token": token})
+    response = client.post(
+        "/intake/about", data={"csrf_token": token, "action": "autosave", "first_name": "J"}
+    )
+    assert response.status_code == 204
+    assert "For your privacy" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_tablet_name_is_kept_as_evidence(app, client):
+    from flask import Response
+
+    from intake.tablets import COOKIE_NAME, set_tablet_label
+
+    with app.test_request_context():
+        response = Response()
+        set_tablet_label(response, "Front desk 1")
+        value = response.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    client.set_cookie(COOKIE_NAME, value)
+    start(client)
+    fill_history(client)
+    client.post("/intake/consent", data=consent_data(client))
+    with app.app_context():
+        assert db.session.scalars(select(Submission.device_label)).one() == "Front desk 1"

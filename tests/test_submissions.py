@@ -1,0 +1,236 @@
+"""A complete draft becomes exactly one Submission, in one transaction, checked again."""
+
+import threading
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from intake import consents, drafts, questionnaire
+from intake.clock import clinic_today
+from intake.extensions import db
+from intake.models import AuditEvent, Draft, Submission
+from intake.submissions import (
+    DraftGone,
+    DraftIncomplete,
+    Evidence,
+    Signing,
+    SigningRefused,
+    submit_draft,
+)
+from tests.factories import BASE_ANSWERS, make_draft, signature_payload
+
+EVIDENCE = Evidence(ip_address="192.0.2.7", user_agent="Tablet browser", device_label="Desk 2")
+
+
+def signing(initials: str = "JD", **overrides) -> Signing:
+    clauses = consents.current().clauses
+    values = {
+        "initials": {clause.id: initials for clause in clauses},
+        "method": "drawn",
+        "drawn": signature_payload(),
+        "agreed": True,
+    }
+    return Signing(**{**values, **overrides})
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def years_ago(years: int, days: int = 0) -> str:
+    today = clinic_today()
+    born = today.replace(year=today.year - years)
+    return date.fromordinal(born.toordinal() + days).isoformat()
+
+
+def test_submit_stores_identity_answers_consent_signature_and_evidence(app_context):
+    draft, token = make_draft(email=" jane.doe@example.org ")
+    started_at = draft.created_at
+    submission = submit_draft(token, signing(initials="j.d."), EVIDENCE)
+
+    db.session.expire_all()
+    stored = db.session.scalars(select(Submission)).one()
+    assert stored.public_id == submission.public_id
+    assert (stored.first_name, stored.last_name) == ("Jane", "Doe")
+    assert (stored.first_name_folded, stored.last_name_folded) == ("jane", "doe")
+    assert stored.date_of_birth == date(1970, 4, 12)
+    assert stored.phone == "+1 312 555 0142"
+    assert stored.email == "jane.doe@example.org"
+    assert stored.answers == questionnaire.shown_answers(BASE_ANSWERS)
+    assert stored.questionnaire_version == questionnaire.VERSION
+    assert stored.flags == []
+
+    document = consents.current()
+    assert stored.consent_document == "dry_needling"
+    assert stored.consent_version == document.version
+    assert stored.consent_snapshot == document.snapshot()
+    assert stored.consent_sha256 == consents.snapshot_sha256(stored.consent_snapshot)
+    assert stored.consent_initials == {clause.id: "JD" for clause in document.clauses}
+    assert stored.consent_agreed is True
+
+    assert (stored.signer_name, stored.signer_relationship) == ("Jane Doe", "self")
+    assert stored.signature_kind == "drawn"
+    assert set(stored.signature_strokes) == {"width", "height", "strokes"}
+    assert stored.signature_svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"')
+    assert stored.typed_signature is None
+    assert stored.started_at == started_at
+    assert stored.signed_at == stored.submitted_at
+    assert (stored.ip_address, stored.user_agent, stored.device_label) == (
+        "192.0.2.7",
+        "Tablet browser",
+        "Desk 2",
+    )
+    assert stored.draft_key == drafts.hash_token(token)
+    assert stored.status == "submitted" and stored.pdf_status == "pending"
+
+    assert count(Draft) == 0
+    event = db.session.scalars(select(AuditEvent)).one()
+    assert (event.action, event.target_type, event.target_id) == (
+        "submission.create",
+        "submission",
+        str(stored.public_id),
+    )
+
+
+def test_flags_are_computed_from_the_answers(app_context):
+    _, token = make_draft(
+        {
+            "anticoagulants": "yes",
+            "anticoagulants_which": "Eliquis",
+            "allergies": ["latex", "nickel"],
+            "allergies_details": "Rash from watches",
+            "diabetes": "yes",
+            "diabetes_controlled": "no",
+        }
+    )
+    stored = submit_draft(token, signing(), EVIDENCE)
+    assert stored.flags == [
+        "anticoagulants",
+        "metal_allergy",
+        "diabetes_uncontrolled",
+        "latex_allergy",
+    ]
+    assert stored.answers["anticoagulants_which"] == "Eliquis"
+
+
+def test_a_second_submit_returns_the_first_submission(app_context):
+    _, token = make_draft()
+    first = submit_draft(token, signing(), EVIDENCE)
+    second = submit_draft(token, signing(), EVIDENCE)
+    assert second.id == first.id
+    assert count(Submission) == 1
+    assert count(AuditEvent) == 1
+
+
+def test_typed_signature(app_context):
+    _, token = make_draft()
+    stored = submit_draft(
+        token,
+        signing(method="typed", drawn="", typed_name=" jane  doe ", typed_intent=True),
+        EVIDENCE,
+    )
+    assert stored.signature_kind == "typed"
+    assert stored.typed_signature == "jane doe"
+    assert stored.signature_strokes is None and stored.signature_svg is None
+
+
+def refusal(token, sign: Signing) -> dict[str, str]:
+    with pytest.raises(SigningRefused) as caught:
+        submit_draft(token, sign, EVIDENCE)
+    return caught.value.problems
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "words"),
+    [
+        ({"drawn": ""}, "signature", "Please sign in the box"),
+        ({"drawn": signature_payload(strokes=[[(300, 100)]])}, "signature", "tap or a dot"),
+        ({"drawn": '{"width": 600, "height": 200, "data": 5}'}, "signature", "could not read"),
+        ({"drawn": "[" * 200_001}, "signature", "too much detail"),
+        ({"initials": " "}, "initials_what", "write your initials"),
+        ({"agreed": False}, "agree", "tick this box"),
+        ({"method": "typed", "typed_name": "Jane"}, "typed_name", "Jane Doe"),
+        ({"method": "typed", "typed_name": "Jane Doe"}, "typed_intent", "tick this box"),
+        ({"method": "stamp"}, "method", "how you will sign"),
+    ],
+)
+def test_refused_signing_stores_nothing_and_keeps_the_draft(app_context, overrides, field, words):
+    draft, token = make_draft()
+    before = dict(draft.data)
+    problems = refusal(token, signing(**overrides))
+    assert words in problems[field]
+    db.session.expire_all()
+    assert count(Submission) == 0
+    assert drafts.load(token).data == before
+
+
+def test_initials_must_match_the_signer(app_context):
+    _, token = make_draft()
+    problems = refusal(token, signing(initials="XY"))
+    clause_ids = [clause.id for clause in consents.current().clauses]
+    assert set(problems) == {f"initials_{clause_id}" for clause_id in clause_ids}
+    assert "Jane Doe" in problems["initials_what"] and "JD" in problems["initials_what"]
+
+
+def test_a_minor_needs_a_parent_or_guardian(app_context):
+    _, token = make_draft({"date_of_birth": years_ago(18, days=1)})  # 18 tomorrow
+    problems = refusal(token, signing())
+    assert {"guardian_name", "guardian_relationship"} <= set(problems)
+
+    problems = refusal(
+        token, signing(guardian_name="Mary Roe", guardian_relationship="parent", initials="JD")
+    )
+    assert set(problems) == {f"initials_{c.id}" for c in consents.current().clauses}
+
+    stored = submit_draft(
+        token,
+        signing(guardian_name=" Mary  Roe ", guardian_relationship="legal_guardian", initials="MR"),
+        EVIDENCE,
+    )
+    assert (stored.signer_name, stored.signer_relationship) == ("Mary Roe", "legal_guardian")
+
+
+def test_an_adult_on_the_18th_birthday_signs_for_themself(app_context):
+    _, token = make_draft({"date_of_birth": years_ago(18)})
+    stored = submit_draft(token, signing(guardian_name="Mary Roe"), EVIDENCE)
+    assert (stored.signer_name, stored.signer_relationship) == ("Jane Doe", "self")
+
+
+def test_an_incomplete_draft_is_sent_back_to_its_page(app_context):
+    draft, token = make_draft()
+    drafts.save(draft, typed={"pain_now": ""})
+    with pytest.raises(DraftIncomplete) as caught:
+        submit_draft(token, signing(), EVIDENCE)
+    assert caught.value.section_id == "visit"
+    assert count(Submission) == 0 and count(Draft) == 1
+
+
+def test_an_unknown_draft_is_gone(app_context):
+    with pytest.raises(DraftGone):
+        submit_draft("x" * 43, signing(), EVIDENCE)
+
+
+def test_concurrent_submits_of_one_draft_store_one_submission(app):
+    with app.app_context():
+        _, token = make_draft()
+    results: list = []
+
+    def tap():
+        try:
+            with app.app_context():
+                results.append(submit_draft(token, signing(), EVIDENCE).public_id)
+                db.session.remove()
+        except BaseException as error:  # collected and asserted below
+            results.append(error)
+
+    threads = [threading.Thread(target=tap) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(results)) == 1, results
+    with app.app_context():
+        assert count(Submission) == 1
+        assert count(Draft) == 0
+        assert count(AuditEvent) == 1
