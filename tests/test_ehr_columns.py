@@ -1,12 +1,13 @@
 """The CSV's columns come from the questionnaire, and docs/csv-columns.md describes them."""
 
 import hashlib
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from intake import ehr, questionnaire
-from intake.ehr.columns import CODE, FIXED_COLUMNS, IDENTITY_QUESTIONS, QUESTION_COLUMNS
+from intake import answers, ehr, questionnaire
+from intake.ehr.columns import CODE, FIXED_COLUMNS, IDENTITY_QUESTIONS, PHONE, QUESTION_COLUMNS
 from intake.ehr.dictionary import data_dictionary
 from intake.ehr.writing import neutralise
 
@@ -58,6 +59,23 @@ def test_codes_never_need_quoting_or_splitting():
     codes = [value for q in questionnaire.QUESTIONS for value in q.choice_values]
     codes += list(questionnaire.FLAGS)
     assert all(CODE.fullmatch(code) for code in codes)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "+1 312 555 0142",
+        "(312) 555-0142",
+        "312.555.0142",
+        "312/555-0142 x12",
+        "+1-312-555-0142 EXT. 3",
+    ],
+)
+def test_phone_numbers_the_tablet_accepts_keep_their_form(typed):
+    stored = answers.parse(questionnaire.BY_ID["phone"], typed, today=date(2026, 11, 25))
+    assert stored == typed
+    assert PHONE.fullmatch(stored)
+    assert not PHONE.fullmatch("+1+HYPERLINK(A1)") and not PHONE.fullmatch("=1+2")
 
 
 def test_the_header_is_pinned_to_the_columns_version():

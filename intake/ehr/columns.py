@@ -33,7 +33,9 @@ SHA256 = re.compile(r"[0-9a-f]{64}")
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}[+-][0-9]{2}:[0-9]{2}")
 SCALE = re.compile(r"10|[0-9]")
-PHONE = re.compile(r"\+?[0-9(][0-9 ().\-]*(?: ?(?:ext\.?|x) ?[0-9]+)?")
+# The characters intake.answers accepts in a phone number (which phonenumbers then checks):
+# digits and punctuation only, never a letter but an extension's "x" or "ext".
+PHONE = re.compile(r"[0-9+()\-. /]+(?:\s*(?:x|ext\.?)\s*[0-9]{1,6})?", re.IGNORECASE)
 VERSION = re.compile(r"[0-9A-Za-z._]+")
 
 
@@ -149,8 +151,8 @@ def _fixed_columns() -> tuple[Column, ...]:
             "phone",
             "Patient's phone number (questionnaire item `phone`).",
             "phone",
-            "as validated on entry: digits, spaces, `+ ( ) - .`, optional extension; "
-            "kept exactly, a leading `+` included",
+            "as typed and validated on entry: digits, spaces and `+ ( ) - . /`, then an "
+            "optional extension (`x 12`, `ext. 12`); kept exactly, a leading `+` included",
             lambda r, z: r.phone,
             PHONE,
         ),
@@ -221,7 +223,7 @@ def _fixed_columns() -> tuple[Column, ...]:
             "Dry-needling contraindications and precautions raised by the answers.",
             "codes, `;`-separated",
             f"empty (none), or any of, in this order: {flags}",
-            lambda r, z: ";".join(code for code in FLAGS if code in r.flags),
+            lambda r, z: ";".join(r.flags),  # stored in FLAGS order
             CODES,
         ),
         Column(

@@ -50,7 +50,10 @@ def data_dictionary() -> str:
         "the rule reverses exactly: remove the first character of any text or email cell that "
         "starts with an apostrophe to recover what the patient typed. Typed values (dates, "
         "timestamps, phone numbers, codes, hashes, ids) are validated on entry and keep their "
-        "exact form; one that did not match its type would be treated as text.",
+        "exact form; one that did not match its type would be treated as text. A phone number "
+        "that starts with `+` stays as typed: a spreadsheet cannot run a function from digits "
+        "and punctuation, but may show such a number as a sum, so import phone columns as "
+        "Text.",
         "",
         "`--raw` writes every cell exactly as stored, with no apostrophes. It is meant for "
         "machine import into the EHR only: never open a raw file in a spreadsheet.",
