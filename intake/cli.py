@@ -3,6 +3,7 @@
 import os
 import secrets
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -107,7 +108,15 @@ def purge_drafts() -> None:
 @click.option(
     "--raw", is_flag=True, help="No formula neutralising: for machine import, never a spreadsheet."
 )
-def export_csv(new, start, end, batch_id, output, excel, raw) -> None:
+def export_csv(
+    new: bool,
+    start: datetime | None,
+    end: datetime | None,
+    batch_id: str | None,
+    output: Path | None,
+    excel: bool,
+    raw: bool,
+) -> None:
     """Export submissions as CSV for the EHR; --new (the default) marks them as exported.
 
     The columns are described in docs/csv-columns.md. A new batch can be written again at any

@@ -9,17 +9,23 @@ keyset-paginated chunks (`reading`) and written with the csv module into a small
     stream_batch(batch, actor_label) -> Iterator[bytes]
     stream_range(start, end, actor_label, *, excel=False, raw=False) -> Iterator[bytes]
     find_batch(public_id), recent_batches(limit), new_count(), column_names()
-    batch_filename(batch), range_filename(start, end), CONTENT_TYPE
+    batch_filename(batch), range_filename(start, end)
+    csv_response(chunks, filename) -> Response   (`downloads`: streamed, as an attachment)
 
-A staff view serves a file like this (the staff download defaults to excel=True):
+A staff view (POST, CSRF-protected) serves a new batch like this; the staff download's
+default is excel=True, and None means there was nothing new to export:
 
     batch = ehr.export_new(current_user.email, staff_user_id=current_user.id, excel=True)
+    if batch is None:
+        flash("There are no new submissions to export."); return redirect(...)
     chunks = ehr.stream_batch(batch, current_user.email)
-    response = Response(stream_with_context(chunks), content_type=ehr.CONTENT_TYPE)
-    response.headers.set("Content-Disposition", "attachment", filename=ehr.batch_filename(batch))
+    return ehr.csv_response(chunks, ehr.batch_filename(batch))
+
+Errors are ExportError (a message fit to show staff) and its BatchMismatch.
 """
 
 from intake.ehr.columns import COLUMNS, COLUMNS_VERSION, column_names
+from intake.ehr.downloads import csv_response
 from intake.ehr.exports import (
     CONTENT_TYPE,
     BatchMismatch,
@@ -42,6 +48,7 @@ __all__ = [
     "ExportError",
     "batch_filename",
     "column_names",
+    "csv_response",
     "export_new",
     "find_batch",
     "new_count",

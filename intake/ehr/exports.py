@@ -109,7 +109,7 @@ def stream_batch(batch: ExportBatch, actor_label: str) -> Iterator[bytes]:
     BatchMismatch instead, so no reader ever receives a complete but different file.
     """
     batch_id, public_id, expected = batch.id, batch.public_id, batch.sha256
-    options = dict(batch.options)
+    options, rows = dict(batch.options), batch.row_count
     try:
         columns = columns_named(options["columns"])
     except KeyError as missing:
@@ -125,7 +125,7 @@ def stream_batch(batch: ExportBatch, actor_label: str) -> Iterator[bytes]:
         target_type="export_batch",
         target_id=public_id,
         actor_label=actor_label,
-        detail={"rows": batch.row_count},
+        detail={"rows": rows},
     )
     db.session.commit()
     records = batch_records(batch_id, without_pdf=options.get("without_pdf", ()))
@@ -185,7 +185,7 @@ def recent_batches(limit: int = 20) -> list[ExportBatch]:
 def new_count() -> int:
     """How many submissions the next `export_new` would take."""
     query = select(func.count()).select_from(Submission)
-    return db.session.scalar(query.where(Submission.export_batch_id.is_(None))) or 0
+    return db.session.scalar(query.where(Submission.export_batch_id.is_(None)))
 
 
 def batch_filename(batch: ExportBatch) -> str:
