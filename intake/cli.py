@@ -94,9 +94,16 @@ def purge_drafts() -> None:
     "--from",
     "start",
     type=click.DateTime(["%Y-%m-%d"]),
-    help="First day (YYYY-MM-DD, clinic time) of a date-range export, which marks nothing.",
+    metavar="YYYY-MM-DD",
+    help="First day (clinic time) of a date-range export, which marks nothing.",
 )
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day, included.")
+@click.option(
+    "--to",
+    "end",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Last day of the range, included.",
+)
 @click.option("--batch", "batch_id", metavar="ID", help="An earlier batch again, byte for byte.")
 @click.option(
     "-o",
