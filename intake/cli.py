@@ -140,6 +140,8 @@ def export_csv(
         raise click.UsageError("A batch is always written with the options it was made with.")
     if output is not None and output.exists():
         raise click.ClickException(f"{output} already exists; nothing was exported.")
+    if output is not None and not output.parent.is_dir():
+        raise click.ClickException(f"{output.parent} is not a folder; nothing was exported.")
     actor = _cli_actor()
     batch = None
     try:

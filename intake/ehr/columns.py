@@ -229,7 +229,7 @@ def _fixed_columns() -> tuple[Column, ...]:
         Column(
             "pdf_sha256",
             "SHA-256 of the signed intake PDF stored in Intake; empty if it had not been "
-            "rendered when this batch was first exported.",
+            "rendered yet when the file was first written (a batch stays as it was).",
             "hex",
             "64 lower-case hexadecimal characters, or empty",
             lambda r, z: _optional(r.pdf_sha256),
