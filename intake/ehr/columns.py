@@ -103,7 +103,7 @@ def _fixed_columns() -> tuple[Column, ...]:
     return (
         Column(
             "submission_id",
-            "The submission's permanent id; the same in Intake's staff pages and PDFs.",
+            "The submission's permanent id in Intake (the one in its staff page's address).",
             "UUID",
             "lower-case UUID",
             lambda r, z: str(r.public_id),
