@@ -5,6 +5,7 @@ SYSTEM_PACKAGES in the Makefile). Without them, tests that need them are skipped
 INTAKE_TEST_REQUIRE_PDF_TOOLS=1 (CI), which makes them fail instead.
 """
 
+import io
 import os
 import re
 import shutil
@@ -124,3 +125,20 @@ def module_app(request, tmp_path_factory):
                 db.engine.dispose()
             if backend == "postgresql":
                 _empty_postgres_tables(url)
+
+
+def to_unicode(pdf: bytes, font: str) -> dict[int, str]:
+    """Glyph id -> text, from the ToUnicode CMap of the embedded font whose name has `font`."""
+    import pikepdf
+
+    document = pikepdf.open(io.BytesIO(pdf))
+    mapping: dict[int, str] = {}
+    for page in document.pages:
+        for resource in page.Resources.Font.values():
+            if font not in str(resource.BaseFont):
+                continue
+            cmap = resource.ToUnicode.read_bytes().decode("ascii")
+            for block in re.findall(r"beginbfchar(.*?)endbfchar", cmap, re.S):
+                for glyph, text in re.findall(r"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>", block):
+                    mapping[int(glyph, 16)] = bytes.fromhex(text).decode("utf-16-be")
+    return mapping

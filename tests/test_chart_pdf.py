@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from intake import audit, consents, questionnaire
 from intake.chart import render_and_store
+from intake.chart.worker import RenderJob, renderer
 from intake.extensions import db
 from intake.models import AuditEvent, ChartDocument, PdfStatus, Submission
 from intake.questionnaire import Kind
@@ -31,6 +32,7 @@ from tests.chart_support import (
     pdffonts,
     qpdf_check,
     squeezed,
+    to_unicode,
 )
 from tests.factories import drawn_signature, make_submission
 
@@ -445,3 +447,23 @@ def test_stored_once_with_its_hash_and_status(charts, name):
     assert chart.row["pdf_status"] == PdfStatus.RENDERED
     assert chart.row["pdf_error"] is None
     assert chart.pdf.startswith(b"%PDF-1.7")
+
+
+def test_arabic_ligatures_map_to_their_letters_in_reading_order():
+    """Lam-alef is one glyph for two letters; the PDF maps it to lam, then alef.
+
+    That is why the Arabic samples above avoid it: poppler's pdftotext (22.12) reverses the
+    two letters when it reorders a right-to-left line, an extractor bug that pypdf (#1589)
+    and PDFBox (PDFBOX-4531) have fixed. The text layer itself is right, as checked here.
+    """
+    text = "السلام عليكم، لا بأس"
+    job = RenderJob(
+        html=f'<p lang="ar" dir="rtl">{text}</p>',
+        attachment=b"{}",
+        attachment_name="record.json",
+        attachment_description="",
+        created=datetime(2026, 11, 3, tzinfo=UTC),
+    )
+    mapping = to_unicode(renderer.render(job, timeout=60).pdf, "Noto-Sans-Arabic")
+    assert "\u0644\u0627" in mapping.values()  # the ligature: lam, alef
+    assert all(letters in text for letters in mapping.values())  # every glyph in reading order

@@ -5,8 +5,9 @@ way in, `<link rel="attachment">`, which copies the target into the PDF). Our do
 built from autoescaped templates, so patient text never becomes markup; this fetcher is the
 second wall. It serves a fixed list of files bundled with Intake under a private origin and
 refuses everything else (file:, http(s):, data:, ftp:, any other host or path) before any
-I/O happens. A refusal stops the render: a legal record is never produced from a document
-that tried to reach outside.
+I/O happens. A refusal stops the render (intake.chart.pdf checks `refused` afterwards too,
+since WeasyPrint swallows errors raised while it draws an SVG): a legal record is never
+produced from a document that tried to reach outside.
 """
 
 import mimetypes
@@ -41,18 +42,25 @@ class BundledAssetFetcher(URLFetcher):
             for path in sorted(asset_dir.rglob("*"))
             if path.is_file() and path.suffix in _TYPES
         }
-        self.requested: list[str] = []
+        self.requested: list[str] = []  # every URL asked for since the last reset()
+        self.refused: list[str] = []  # those refused, described without their payload
 
     @property
     def asset_urls(self) -> tuple[str, ...]:
         """The URLs this fetcher serves."""
         return tuple(self._assets)
 
+    def reset(self) -> None:
+        """Forget what was asked for: call before each render."""
+        self.requested.clear()
+        self.refused.clear()
+
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         """Serve a bundled asset by its exact URL, or refuse and stop the render."""
         self.requested.append(url)
         asset = self._assets.get(url)
         if asset is None:
+            self.refused.append(_describe(url))
             raise RefusedURL(f"refused to fetch {_describe(url)}")
         body, content_type = asset
         return URLFetcherResponse(url, body, headers={"Content-Type": content_type})

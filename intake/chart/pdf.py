@@ -16,7 +16,7 @@ import pydyf
 from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 
-from intake.chart.fetcher import ASSET_BASE_URL, BundledAssetFetcher
+from intake.chart.fetcher import ASSET_BASE_URL, BundledAssetFetcher, RefusedURL
 from intake.chart.worker import RenderJob, RenderResult
 
 # PDF/A-3: archival, and (unlike PDF/A-2) allows the embedded JSON record. Level U: every
@@ -49,7 +49,7 @@ def warm_up() -> None:
 def render_pdf(job: RenderJob) -> RenderResult:
     """Render one chart document to PDF/A-3u bytes."""
     engine = _engine()
-    engine.fetcher.requested.clear()
+    engine.fetcher.reset()
     attachment = Attachment(
         string=job.attachment,
         name=job.attachment_name,
@@ -69,6 +69,10 @@ def render_pdf(job: RenderJob) -> RenderResult:
             presentational_hints=False,
             finisher=_list_attachments_once,
         )
+    if engine.fetcher.refused:
+        # Usually the refusal has stopped the render already; WeasyPrint catches everything
+        # raised while drawing an SVG, though, so check: a refused fetch means no PDF.
+        raise RefusedURL(f"refused to fetch {engine.fetcher.refused[0]}")
     return RenderResult(pdf, tuple(engine.fetcher.requested), tuple(messages))
 
 
