@@ -9,10 +9,13 @@ import pikepdf
 import pytest
 from sqlalchemy import func, select, update
 
+from intake import audit
 from intake.chart import render_and_store
+from intake.chart.document import render_job, render_pdf
+from intake.chart.store import events_at
 from intake.extensions import db
 from intake.models import AuditEvent, ChartDocument, PdfStatus, Submission
-from tests.factories import make_submission
+from tests.factories import drawn_signature, make_submission
 
 # Far below the time any PDF takes: the render process is killed mid-render, for real.
 IMPOSSIBLE_TIMEOUT = 0.001
@@ -220,3 +223,24 @@ def test_the_app_refuses_to_change_or_delete_a_stored_document(app_context):
     db.session.rollback()
     count = db.session.scalar(select(func.count()).select_from(ChartDocument))
     assert count == 1
+
+
+@pytest.mark.backends("sqlite")
+def test_the_stored_pdf_can_be_made_again_byte_for_byte_from_the_database(app_context):
+    submission = make_submission(
+        answers={"anything_else": "我对针有点紧张"},
+        signature_kind="drawn",
+        signature_strokes=drawn_signature(),
+        typed_signature=None,
+    )
+    audit.record("submission.create", target_type="submission", target_id=submission.public_id)
+    db.session.commit()
+    document = render_and_store(submission)
+    audit.record("staff.view", target_type="submission", target_id=submission.public_id)
+    db.session.commit()
+
+    stored = db.session.get(Submission, submission.id)
+    events = events_at(stored.public_id, document.created_at)
+    assert [event.action for event in events] == ["submission.create"]
+    again = render_pdf(render_job(stored, events, document.created_at))
+    assert again == document.content

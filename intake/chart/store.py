@@ -137,12 +137,8 @@ def _render_and_store(submission_id: int) -> ChartDocument | None:
     if _intake_document(submission_id) is not None:
         return _settle(submission_id)
     public_id = submission.public_id
-    rendered_at = utcnow().replace(microsecond=0)
-    events = db.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.target_type == "submission", AuditEvent.target_id == str(public_id))
-        .order_by(AuditEvent.at, AuditEvent.id)
-    ).all()
+    rendered_at = utcnow()
+    events = events_at(public_id, rendered_at)
     try:
         job = render_job(submission, events, rendered_at)
         # Hold no transaction while WeasyPrint works: nothing waits on this one.
@@ -153,6 +149,23 @@ def _render_and_store(submission_id: int) -> ChartDocument | None:
         _record_failure(submission_id, str(error))
         return None
     return _store(submission_id, pdf, rendered_at)
+
+
+def events_at(public_id: uuid.UUID, moment: datetime) -> list[AuditEvent]:
+    """The audit events about a submission that existed at `moment`, oldest first.
+
+    With the row and the document's created_at, this is all a render reads, so the same PDF
+    can be made again, byte for byte, from the database alone.
+    """
+    return db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.target_type == "submission",
+            AuditEvent.target_id == str(public_id),
+            AuditEvent.at <= moment,
+        )
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
 
 
 def _store(submission_id: int, pdf: bytes, rendered_at: datetime) -> ChartDocument:
