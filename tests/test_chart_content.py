@@ -16,6 +16,7 @@ from intake.chart.content import (
     drawn_signature,
     utc_time,
 )
+from intake.chart.document import chart_html
 from intake.questionnaire import BY_ID, Kind
 from tests.factories import make_submission
 
@@ -185,3 +186,14 @@ def test_consent_clauses_carry_their_own_initials(app_context):
     assert [(c.heading, c.initials) for c in content.clauses] == [
         (clause.heading, initials[clause.id]) for clause in document.clauses
     ]
+
+
+@pytest.mark.backends("sqlite")
+def test_answers_to_an_older_questionnaire_say_so(app_context):
+    older = make_submission(questionnaire_version="0")
+    html = " ".join(chart_html(older, [], RENDERED_AT).split())
+    assert (
+        "These answers were given to questionnaire version 0; the questions are listed "
+        f"as worded in version {questionnaire.VERSION}." in html
+    )
+    assert "These answers were given" not in chart_html(make_submission(), [], RENDERED_AT)

@@ -9,7 +9,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -125,7 +125,8 @@ class ChartContent:
     ip_address: str | None
     user_agent: str | None
     device_label: str | None
-    questionnaire_version: str
+    questionnaire_version: str  # what the patient answered
+    questionnaire_listed: str  # the definition the questions are listed from
     consent_sha256: str
     answers_sha256: str
     events: tuple[EventRow, ...]
@@ -183,7 +184,7 @@ def chart_content(
             "Health history and informed consent for dry needling, signed "
             f"{utc_time(submission.signed_at)}; submission {submission.public_id}"
         ),
-        created=rendered_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        created=rendered_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         submitted=clinic_time(submission.submitted_at, zone),
         flags=flags,
         details=details,
@@ -219,6 +220,7 @@ def chart_content(
         user_agent=submission.user_agent,
         device_label=submission.device_label,
         questionnaire_version=submission.questionnaire_version,
+        questionnaire_listed=questionnaire.VERSION,
         consent_sha256=submission.consent_sha256,
         answers_sha256=answers_sha256(answers),
         events=tuple(_event_row(event, zone) for event in events),
@@ -348,7 +350,7 @@ def clinic_time(moment: datetime, zone: ZoneInfo) -> str:
 
 def utc_time(moment: datetime) -> str:
     """'2026-11-03 15:41:07 UTC'."""
-    return f"{moment.astimezone(ZoneInfo('UTC')):%Y-%m-%d %H:%M:%S} UTC"
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
 def _history_sections(answers: Mapping[str, Any]) -> list[HistorySection]:
@@ -454,4 +456,4 @@ def _offset(local: datetime) -> str:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.astimezone(ZoneInfo("UTC")).isoformat()
+    return None if moment is None else moment.astimezone(UTC).isoformat()

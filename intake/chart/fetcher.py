@@ -10,7 +10,6 @@ since WeasyPrint swallows errors raised while it draws an SVG): a legal record i
 produced from a document that tried to reach outside.
 """
 
-import mimetypes
 from pathlib import Path
 
 from weasyprint import URLFetcher
@@ -37,7 +36,7 @@ class BundledAssetFetcher(URLFetcher):
         self._assets = {
             ASSET_BASE_URL + path.relative_to(asset_dir).as_posix(): (
                 path.read_bytes(),
-                _TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "",
+                _TYPES[path.suffix],
             )
             for path in sorted(asset_dir.rglob("*"))
             if path.is_file() and path.suffix in _TYPES

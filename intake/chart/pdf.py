@@ -46,7 +46,7 @@ def warm_up() -> None:
     _engine()
 
 
-def render_pdf(job: RenderJob) -> RenderResult:
+def render(job: RenderJob) -> RenderResult:
     """Render one chart document to PDF/A-3u bytes."""
     engine = _engine()
     engine.fetcher.reset()

@@ -10,9 +10,15 @@ stylesheet and the font configuration stay loaded there (see intake.chart.pdf), 
 isolation costs a pipe round trip per render, not a start-up. A render that runs past its
 time limit is killed; the next render starts a fresh process. The web worker itself never
 imports WeasyPrint.
+
+The child is the process that handles patient text with C libraries (Pango, HarfBuzz,
+FreeType), so it is trusted less: it gets no secrets in its environment, and its replies are
+JSON and raw bytes, never pickles the web worker would have to unpickle. (It still runs as
+the same user; this is defence in depth, not a sandbox.)
 """
 
 import atexit
+import json
 import logging
 import os
 import signal
@@ -28,6 +34,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
+
+# What the render process may see of the environment: enough to find Python, the fonts and
+# their cache; not the database URL or the secret key.
+_CHILD_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "LD_LIBRARY_PATH")
+_CHILD_ENVIRONMENT_PREFIXES = ("FONTCONFIG_", "XDG_")
 
 
 @dataclass(frozen=True)
@@ -51,7 +62,7 @@ class RenderResult:
 
 
 class RenderError(Exception):
-    """The PDF could not be made; the message is short, has no patient data, and is stored."""
+    """The PDF could not be made; the message is short and is stored on the submission."""
 
 
 class RenderTimeout(RenderError):
@@ -74,23 +85,28 @@ class RenderProcess:
         try:
             connection = self._connection_to_child()
             try:
-                connection.send(job)
+                _send_job(connection, job)
                 if not connection.poll(max(0.0, deadline - time.monotonic())):
                     self.stop()
                     raise RenderTimeout(
                         f"rendering took longer than {timeout:g} seconds and was stopped"
                     )
-                status, payload = connection.recv()
-            except (OSError, EOFError):
+                header, _, pdf = connection.recv_bytes().partition(b"\n")
+                reply = json.loads(header)
+            except (OSError, EOFError, ValueError, KeyError, TypeError):
                 self.stop()
                 raise RenderError("the render process ended unexpectedly") from None
         finally:
             self._lock.release()
-        if status == "error":
-            message, details = payload
-            logger.error("Chart rendering failed in the render process:\n%s", details)
-            raise RenderError(message)
-        return payload
+        if not reply["ok"]:
+            logger.error("Chart rendering failed in the render process:\n%s", reply["details"])
+            raise RenderError(str(reply["error"]))
+        return RenderResult(pdf, tuple(reply["requested"]), tuple(reply["messages"]))
+
+    @property
+    def pid(self) -> int | None:
+        """The render process's id while one is running."""
+        return self._process.pid if self._process is not None else None
 
     def stop(self) -> None:
         """Kill the render process, if any; the next render starts a new one."""
@@ -116,7 +132,7 @@ class RenderProcess:
                     pass_fds=[theirs.fileno()],
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,
-                    env={**os.environ, "PYTHONPATH": _python_path()},
+                    env=_child_environment(),
                 )
             self._connection = Connection(ours.detach())
         return self._connection
@@ -131,10 +147,38 @@ class RenderProcess:
 _CHILD_COMMAND = "import sys; from intake.chart.worker import serve; serve(int(sys.argv[1]))"
 
 
-def _python_path() -> str:
-    """PYTHONPATH for the child: this checkout first, so `intake` imports from any directory."""
+def _child_environment() -> dict[str, str]:
+    """The render process's environment: no secrets; this checkout first on PYTHONPATH."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name in _CHILD_ENVIRONMENT or name.startswith(_CHILD_ENVIRONMENT_PREFIXES)
+    }
     root = str(Path(__file__).resolve().parents[2])
-    return os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))
+    return environment
+
+
+def _send_job(connection: Connection, job: RenderJob) -> None:
+    header = {
+        "html": job.html,
+        "attachment_name": job.attachment_name,
+        "attachment_description": job.attachment_description,
+        "created": job.created.isoformat(),
+    }
+    connection.send_bytes(json.dumps(header).encode("utf-8"))
+    connection.send_bytes(job.attachment)
+
+
+def _receive_job(connection: Connection) -> RenderJob:
+    header = json.loads(connection.recv_bytes())
+    return RenderJob(
+        html=header["html"],
+        attachment=connection.recv_bytes(),
+        attachment_name=header["attachment_name"],
+        attachment_description=header["attachment_description"],
+        created=datetime.fromisoformat(header["created"]),
+    )
 
 
 def serve(fd: int) -> None:
@@ -149,14 +193,22 @@ def serve(fd: int) -> None:
     pdf.warm_up()
     while True:
         try:
-            job = connection.recv()
+            job = _receive_job(connection)
         except (EOFError, OSError):
             return
         try:
-            reply = ("ok", pdf.render_pdf(job))
+            result = pdf.render(job)
         except (Exception, FatalURLFetchingError) as error:
-            reply = ("error", (f"{type(error).__name__}: {error}"[:300], traceback.format_exc()))
-        connection.send(reply)
+            reply = {
+                "ok": False,
+                "error": f"{type(error).__name__}: {error}"[:300],
+                "details": traceback.format_exc(),
+            }
+            connection.send_bytes(json.dumps(reply).encode("utf-8"))
+            continue
+        reply = {"ok": True, "requested": result.requested, "messages": result.messages}
+        # One message: the JSON header (which json.dumps keeps on one line), then the PDF.
+        connection.send_bytes(json.dumps(reply).encode("utf-8") + b"\n" + result.pdf)
 
 
 renderer = RenderProcess()
