@@ -13,10 +13,10 @@ from intake.chart.content import (
     answer_text,
     chart_content,
     clinic_time,
-    drawn_signature,
     utc_time,
 )
 from intake.chart.document import chart_html
+from intake.chart.signature import InvalidSignature, drawn_signature
 from intake.questionnaire import BY_ID, Kind
 from tests.factories import make_submission
 
@@ -122,7 +122,7 @@ def test_drawn_signature_paths_are_built_from_numbers_only():
     ],
 )
 def test_drawn_signature_refuses_anything_but_numbers(data):
-    with pytest.raises(ChartDataError):
+    with pytest.raises(InvalidSignature):
         drawn_signature(data)
 
 

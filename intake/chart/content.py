@@ -6,7 +6,6 @@ here is markup. The template escapes every value, so a patient's text is only ev
 
 import hashlib
 import json
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from intake import consents, questionnaire
+from intake.chart.signature import DrawnSignature, InvalidSignature, drawn_signature
 from intake.models import AuditEvent, Submission
 from intake.questionnaire import Flag, Kind, Question
 
@@ -26,12 +26,6 @@ RELATIONSHIPS = {
     "parent": "Parent",
     "legal_guardian": "Legal guardian",
 }
-
-# How large the drawn signature is printed, at most (CSS px; 96 px = 1 in).
-SIGNATURE_MAX_WIDTH = 336
-SIGNATURE_MAX_HEIGHT = 120
-# A signature pad never sends more than this; anything larger is not a signature.
-MAX_SIGNATURE_POINTS = 50_000
 
 
 class ChartDataError(ValueError):
@@ -63,19 +57,6 @@ class ConsentClause:
     heading: str
     paragraphs: tuple[str, ...]
     initials: str | None
-
-
-@dataclass(frozen=True)
-class DrawnSignature:
-    """A finger-drawn signature as vector path data in the pad's own coordinates."""
-
-    width: float
-    height: float
-    display_width: float
-    display_height: float
-    stroke_width: float
-    paths: tuple[str, ...]  # SVG path data built here from numbers only
-    dots: tuple[tuple[str, str], ...]  # single taps: (cx, cy)
 
 
 @dataclass(frozen=True)
@@ -198,11 +179,7 @@ def chart_content(
         ),
         consent_agreed=bool(submission.consent_agreed),
         signature_kind=submission.signature_kind,
-        drawn_signature=(
-            drawn_signature(submission.signature_strokes)
-            if submission.signature_kind == "drawn"
-            else None
-        ),
+        drawn_signature=_drawn_signature(submission),
         typed_signature=_typed_signature(submission),
         signer_name=submission.signer_name,
         signer_relationship=RELATIONSHIPS.get(
@@ -300,43 +277,6 @@ def answer_text(question: Question, value: Any) -> str | None:
     return str(value)
 
 
-def drawn_signature(data: Any) -> DrawnSignature:
-    """Vector path data for a drawn signature, from its stroke numbers alone.
-
-    Only finite numbers are read; points are clamped to the pad, so nothing but numbers the
-    code formats itself ever reaches the SVG.
-    """
-    if not isinstance(data, Mapping):
-        raise ChartDataError("the drawn signature has no stroke data")
-    width, height = _dimension(data.get("width")), _dimension(data.get("height"))
-    strokes = data.get("strokes")
-    if not isinstance(strokes, list) or not strokes:
-        raise ChartDataError("the drawn signature has no strokes")
-    paths, dots, total = [], [], 0
-    for stroke in strokes:
-        if not isinstance(stroke, list) or not stroke:
-            raise ChartDataError("a signature stroke is not a list of points")
-        total += len(stroke)
-        if total > MAX_SIGNATURE_POINTS:
-            raise ChartDataError("the drawn signature has too many points")
-        points = [_point(point, width, height) for point in stroke]
-        if len(points) == 1:
-            dots.append(points[0])
-        else:
-            paths.append("M" + " L".join(f"{x} {y}" for x, y in points))
-    scale = min(SIGNATURE_MAX_WIDTH / width, SIGNATURE_MAX_HEIGHT / height)
-    return DrawnSignature(
-        width=width,
-        height=height,
-        display_width=round(width * scale, 2),
-        display_height=round(height * scale, 2),
-        # About 1 pt on paper, whatever the pad's size.
-        stroke_width=round(1.4 / scale, 2),
-        paths=tuple(paths),
-        dots=tuple(dots),
-    )
-
-
 def clinic_time(moment: datetime, zone: ZoneInfo) -> str:
     """'November 3, 2026, 9:41:07 AM CST (UTC-06:00)': the clinic's wall clock and offset."""
     local = _local(moment, zone)
@@ -399,6 +339,15 @@ def _signed_consent(submission: Submission) -> consents.ConsentDocument:
         raise ChartDataError("the stored consent text cannot be read") from None
 
 
+def _drawn_signature(submission: Submission) -> DrawnSignature | None:
+    if submission.signature_kind != "drawn":
+        return None
+    try:
+        return drawn_signature(submission.signature_strokes)
+    except InvalidSignature as error:
+        raise ChartDataError(str(error)) from None
+
+
 def _typed_signature(submission: Submission) -> str | None:
     if submission.signature_kind == "typed":
         if not (submission.typed_signature or "").strip():
@@ -418,31 +367,6 @@ def _event_row(event: AuditEvent, zone: ZoneInfo) -> EventRow:
         actor=actor,
         outcome=event.outcome,
     )
-
-
-def _dimension(value: Any) -> float:
-    if not _is_number(value) or not 0 < value <= 10_000:
-        raise ChartDataError("the drawn signature has no valid size")
-    return float(value)
-
-
-def _point(point: Any, width: float, height: float) -> tuple[str, str]:
-    if not isinstance(point, list | tuple) or len(point) < 2:
-        raise ChartDataError("a signature point is not a pair of numbers")
-    x, y = point[0], point[1]
-    if not (_is_number(x) and _is_number(y)):
-        raise ChartDataError("a signature point is not a pair of numbers")
-    return _number(min(max(x, 0.0), width)), _number(min(max(y, 0.0), height))
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _number(value: float) -> str:
-    """A coordinate with two decimals at most, in plain notation (never an exponent)."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text if text not in ("", "-0") else "0"
 
 
 def _local(moment: datetime, zone: ZoneInfo) -> datetime:
