@@ -10,6 +10,9 @@ export FLASK_APP := wsgi
 # Debian packages for PDF rendering, PDF checks, fonts for every script and browser tests.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core \
 	fonts-noto-cjk poppler-utils qpdf chromium
+# The chart PDF: HarfBuzz subsets the embedded fonts (WeasyPrint falls back to slower fontTools
+# without it); fontconfig's fc-list lets the tests check the Noto fonts are there.
+SYSTEM_PACKAGES += libharfbuzz-subset0 fontconfig
 # A real spreadsheet (LibreOffice Calc, headless) opens the CSV export in tests.
 SYSTEM_PACKAGES += libreoffice-calc-nogui
 

@@ -88,6 +88,51 @@ def purge_drafts() -> None:
     click.echo(f"Deleted {deleted} expired draft(s).")
 
 
+@intake_cli.command("render-pending")
+@click.pass_context
+def render_pending(ctx: click.Context) -> None:
+    """Render the signed PDF of every submission that has none yet (failed or interrupted).
+
+    Each PDF is built from the stored submission alone; one that exists is never rendered
+    again. Exits 1 if any still fails.
+    """
+    from intake import chart
+
+    rendered = failed = 0
+    for outcome in chart.render_pending():
+        if outcome.document is not None:
+            rendered += 1
+            click.echo(f"Rendered the PDF of submission {outcome.submission_id}.")
+        else:
+            failed += 1
+            reason = outcome.error or "see the application log"
+            click.echo(f"FAILED submission {outcome.submission_id}: {reason}", err=True)
+    if not rendered and not failed:
+        click.echo("Every submission has its PDF; nothing to render.")
+        return
+    click.echo(f"{rendered} rendered, {failed} failed.")
+    if failed:
+        ctx.exit(1)
+
+
+@intake_cli.command("verify")
+@click.pass_context
+def verify(ctx: click.Context) -> None:
+    """Re-hash every stored chart PDF; exit 1, naming each one whose bytes no longer match."""
+    from intake import chart
+
+    checked, mismatches = chart.verify_documents()
+    for mismatch in mismatches:
+        click.echo(f"MISMATCH {mismatch}", err=True)
+    if mismatches:
+        click.echo(
+            f"{len(mismatches)} of {checked} stored documents do not match their SHA-256.",
+            err=True,
+        )
+        ctx.exit(1)
+    click.echo(f"Checked {checked} stored documents: every one matches its SHA-256.")
+
+
 @intake_cli.command("export-csv")
 @click.option("--new", is_flag=True, help="Every submission not yet exported, as a new batch.")
 @click.option(

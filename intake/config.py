@@ -63,6 +63,7 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "STAFF_SESSION_MAX_SECONDS": _int(env, "INTAKE_STAFF_SESSION_MAX_SECONDS", 12 * 3600),
         "RATELIMIT_STORAGE_URI": env.get("INTAKE_RATELIMIT_STORAGE_URL", "memory://"),
         "TRUSTED_PROXIES": _int(env, "INTAKE_TRUSTED_PROXIES", 0, minimum=0),
+        "CHART_RENDER_TIMEOUT_SECONDS": _int(env, "INTAKE_CHART_RENDER_TIMEOUT_SECONDS", 20),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -481,3 +481,21 @@ def flags_for(answers: Mapping[str, Any]) -> list[str]:
         if _matches(answers.get(question_id), (value,)):
             raised.add(code)
     return [code for code in FLAGS if code in raised]
+
+
+def flags_raised_by(question: Question, answers: Mapping[str, Any]) -> list[Flag]:
+    """The flags one question's answer raises (none when the question is not shown).
+
+    Together, over every question, these are exactly `flags_for(answers)`; the chart PDF uses
+    them to mark each answer that needs review before dry needling.
+    """
+    if not is_shown(question, answers):
+        return []
+    answer = answers.get(question.id)
+    raised = set()
+    if question.flag and _matches(answer, question.flag_when):
+        raised.add(question.flag.code)
+    for question_id, value, code in _ANSWER_FLAGS:
+        if question_id == question.id and _matches(answer, (value,)):
+            raised.add(code)
+    return [flag for code, flag in FLAGS.items() if code in raised]

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import math
 import secrets
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -102,6 +103,16 @@ def make_staff(
     user = accounts.create_staff_user(email, password, role)
     db.session.commit()
     return user
+
+
+def drawn_signature(width: int = 600, height: int = 200) -> dict[str, Any]:
+    """Stroke data as the signature pad sends it: a looping name, an underline and a dot."""
+    loop = [
+        [round(40 + i * 9.5, 2), round(height / 2 - 45 * math.sin(i / 3.2) + i * 0.8, 2)]
+        for i in range(48)
+    ]
+    underline = [[60 + i * 40, height - 30 + (i % 2)] for i in range(12)]
+    return {"width": width, "height": height, "strokes": [loop, underline, [[520, 60]]]}
 
 
 def make_submission(

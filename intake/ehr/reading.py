@@ -12,12 +12,12 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import aliased
 
+from intake.chart.store import INTAKE as INTAKE_PDF
 from intake.ehr.columns import Record
 from intake.extensions import db
 from intake.models import ChartDocument, Submission
 
 CHUNK_ROWS = 1000
-INTAKE_PDF = "intake"
 
 _corrected = aliased(Submission)
 # The signed intake PDF is rendered once; should a second ever exist, the first is the one.

@@ -1,0 +1,21 @@
+"""The signed PDF for the chart: rendered once, right after a submission commits.
+
+render_and_store(submission)   the patient flow calls this after committing a submission
+render_pending()               what `flask intake render-pending` runs
+verify_documents()             what `flask intake verify` runs
+
+How a PDF is made: content.py turns the stored row into plain values (signature.py redraws a
+drawn signature from its stroke numbers), templates/chart/ lays them out, autoescaped, and a
+separate render process (worker.py) runs WeasyPrint (pdf.py) with a fetcher that serves only
+Intake's bundled assets (fetcher.py), within a time limit. store.py keeps the result.
+"""
+
+from intake.chart.store import (
+    Mismatch,
+    RenderOutcome,
+    render_and_store,
+    render_pending,
+    verify_documents,
+)
+
+__all__ = ["Mismatch", "RenderOutcome", "render_and_store", "render_pending", "verify_documents"]

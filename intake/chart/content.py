@@ -1,0 +1,383 @@
+"""What the chart PDF says, built from one stored Submission row and its audit events alone.
+
+Everything here produces plain values (strings, numbers, tuples) for the template; nothing
+here is markup. The template escapes every value, so a patient's text is only ever text.
+"""
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from intake import consents, questionnaire
+from intake.chart.signature import DrawnSignature, InvalidSignature, drawn_signature
+from intake.models import AuditEvent, Submission
+from intake.questionnaire import Flag, Kind, Question
+
+# Bump when the embedded JSON changes shape, so a machine reading old PDFs can tell.
+RECORD_FORMAT = "intake.submission"
+RECORD_FORMAT_VERSION = 1
+
+RELATIONSHIPS = {
+    "self": "Self (the patient)",
+    "parent": "Parent",
+    "legal_guardian": "Legal guardian",
+}
+
+
+class ChartDataError(ValueError):
+    """The stored row cannot be rendered faithfully; the message says why, without PHI."""
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One question of the health history as the patient answered it."""
+
+    question_id: str
+    label: str
+    answer: str | None  # None: the question was shown and left empty
+    flags: tuple[Flag, ...]
+
+
+@dataclass(frozen=True)
+class HistorySection:
+    """A titled group of answers."""
+
+    title: str
+    rows: tuple[AnswerRow, ...]
+
+
+@dataclass(frozen=True)
+class ConsentClause:
+    """A clause of the consent exactly as shown, with the patient's initials."""
+
+    heading: str
+    paragraphs: tuple[str, ...]
+    initials: str | None
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One audit event about the submission, as listed on the audit page."""
+
+    at: str
+    action: str
+    actor: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class ChartContent:
+    """Every value the chart template shows."""
+
+    clinic_name: str
+    submission_id: str
+    patient_name: str
+    date_of_birth: str
+    consent_label: str
+    title: str
+    subject: str
+    created: str  # W3C date-time for the PDF metadata
+    submitted: str
+    flags: tuple[Flag, ...]
+    details: HistorySection
+    history: tuple[HistorySection, ...]
+    consent_title: str
+    consent_version: str
+    consent_effective: str
+    clauses: tuple[ConsentClause, ...]
+    consent_agreed: bool
+    signature_kind: str
+    drawn_signature: DrawnSignature | None
+    typed_signature: str | None
+    signer_name: str
+    signer_relationship: str
+    signed_local: str
+    signed_utc: str
+    started_local: str
+    started_utc: str
+    submitted_local: str
+    submitted_utc: str
+    rendered_local: str
+    rendered_utc: str
+    ip_address: str | None
+    user_agent: str | None
+    device_label: str | None
+    questionnaire_version: str  # what the patient answered
+    questionnaire_listed: str  # the definition the questions are listed from
+    consent_sha256: str
+    answers_sha256: str
+    events: tuple[EventRow, ...]
+    attachment_name: str
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys, no spaces and real UTF-8: the form whose SHA-256 we record."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def sha256_hex(text: str) -> str:
+    """SHA-256 of text encoded as UTF-8, hex."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def answers_sha256(answers: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a submission's answers."""
+    return sha256_hex(canonical_json(dict(answers)))
+
+
+def attachment_name(submission: Submission) -> str:
+    """File name of the JSON record embedded in the PDF."""
+    return f"submission-{submission.public_id}.json"
+
+
+def chart_content(
+    submission: Submission,
+    events: Sequence[AuditEvent],
+    *,
+    clinic_name: str,
+    timezone: str,
+    rendered_at: datetime,
+) -> ChartContent:
+    """Everything the chart PDF shows, from the row and the events that exist at render time."""
+    zone = ZoneInfo(timezone)
+    document = _signed_consent(submission)
+    answers = submission.answers or {}
+    sections = _history_sections(answers)
+    details, history = sections[0], tuple(sections[1:])
+    flags = tuple(
+        dict.fromkeys(flag for section in sections for row in section.rows for flag in row.flags)
+    )
+    initials = submission.consent_initials or {}
+    patient_name = submission.full_name
+    submitted_on = _local(submission.submitted_at, zone)
+    return ChartContent(
+        clinic_name=clinic_name,
+        submission_id=str(submission.public_id),
+        patient_name=patient_name,
+        date_of_birth=submission.date_of_birth.isoformat(),
+        consent_label=f"{document.document_id} v{document.version}",
+        title=f"Intake for {patient_name}, submitted {submitted_on:%Y-%m-%d}",
+        subject=(
+            "Health history and informed consent for dry needling, signed "
+            f"{utc_time(submission.signed_at)}; submission {submission.public_id}"
+        ),
+        created=rendered_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        submitted=clinic_time(submission.submitted_at, zone),
+        flags=flags,
+        details=details,
+        history=history,
+        consent_title=document.title,
+        consent_version=document.version,
+        consent_effective=document.effective_date,
+        clauses=tuple(
+            ConsentClause(clause.heading, clause.paragraphs, initials.get(clause.id) or None)
+            for clause in document.clauses
+        ),
+        consent_agreed=bool(submission.consent_agreed),
+        signature_kind=submission.signature_kind,
+        drawn_signature=_drawn_signature(submission),
+        typed_signature=_typed_signature(submission),
+        signer_name=submission.signer_name,
+        signer_relationship=RELATIONSHIPS.get(
+            submission.signer_relationship, submission.signer_relationship
+        ),
+        signed_local=clinic_time(submission.signed_at, zone),
+        signed_utc=utc_time(submission.signed_at),
+        started_local=clinic_time(submission.started_at, zone),
+        started_utc=utc_time(submission.started_at),
+        submitted_local=clinic_time(submission.submitted_at, zone),
+        submitted_utc=utc_time(submission.submitted_at),
+        rendered_local=clinic_time(rendered_at, zone),
+        rendered_utc=utc_time(rendered_at),
+        ip_address=submission.ip_address,
+        user_agent=submission.user_agent,
+        device_label=submission.device_label,
+        questionnaire_version=submission.questionnaire_version,
+        questionnaire_listed=questionnaire.VERSION,
+        consent_sha256=submission.consent_sha256,
+        answers_sha256=answers_sha256(answers),
+        events=tuple(_event_row(event, zone) for event in events),
+        attachment_name=attachment_name(submission),
+    )
+
+
+def submission_record(
+    submission: Submission, events: Sequence[AuditEvent], *, clinic_name: str
+) -> dict[str, Any]:
+    """The submission as data: what the PDF embeds so a machine can read what a person reads."""
+    answers = submission.answers or {}
+    return {
+        "format": RECORD_FORMAT,
+        "format_version": RECORD_FORMAT_VERSION,
+        "clinic": clinic_name,
+        "submission_id": str(submission.public_id),
+        "started_at": _iso(submission.started_at),
+        "submitted_at": _iso(submission.submitted_at),
+        "patient": {
+            "first_name": submission.first_name,
+            "last_name": submission.last_name,
+            "date_of_birth": submission.date_of_birth.isoformat(),
+            "phone": submission.phone,
+            "email": submission.email,
+        },
+        "questionnaire_version": submission.questionnaire_version,
+        "answers": answers,
+        "answers_sha256": answers_sha256(answers),
+        "flags": list(submission.flags or []),
+        "consent": {
+            "document": submission.consent_document,
+            "version": submission.consent_version,
+            "sha256": submission.consent_sha256,
+            # The exact stored text, so its SHA-256 can be checked byte for byte.
+            "snapshot": submission.consent_snapshot,
+            "initials": submission.consent_initials,
+            "agreed": submission.consent_agreed,
+        },
+        "signer": {"name": submission.signer_name, "relationship": submission.signer_relationship},
+        "signature": {
+            "kind": submission.signature_kind,
+            "signed_at": _iso(submission.signed_at),
+            "strokes": submission.signature_strokes,
+            "typed": submission.typed_signature,
+        },
+        "evidence": {
+            "ip_address": submission.ip_address,
+            "user_agent": submission.user_agent,
+            "device_label": submission.device_label,
+        },
+        "audit_events": [
+            {
+                "at": _iso(event.at),
+                "action": event.action,
+                "actor_type": event.actor_type,
+                "actor_label": event.actor_label,
+                "outcome": event.outcome,
+            }
+            for event in events
+        ],
+    }
+
+
+def answer_text(question: Question, value: Any) -> str | None:
+    """An answer in words, as the patient chose it; None when left empty."""
+    if value is None or value == "" or value == []:
+        return None
+    labels = dict(question.choices) if question.choices else {"yes": "Yes", "no": "No"}
+    if question.kind in (Kind.YES_NO, Kind.CHOICE):
+        return labels.get(value, str(value))
+    if question.kind == Kind.MULTI:
+        values = value if isinstance(value, list) else [value]
+        return ", ".join(labels.get(item, str(item)) for item in values)
+    if question.kind == Kind.SCALE:
+        return f"{value} out of 10"
+    return str(value)
+
+
+def clinic_time(moment: datetime, zone: ZoneInfo) -> str:
+    """'November 3, 2026, 9:41:07 AM CST (UTC-06:00)': the clinic's wall clock and offset."""
+    local = _local(moment, zone)
+    hour = local.hour % 12 or 12
+    half = "AM" if local.hour < 12 else "PM"
+    return (
+        f"{local:%B} {local.day}, {local.year}, {hour}:{local:%M:%S} {half} "
+        f"{local.tzname()} (UTC{_offset(local)})"
+    )
+
+
+def utc_time(moment: datetime) -> str:
+    """'2026-11-03 15:41:07 UTC'."""
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _history_sections(answers: Mapping[str, Any]) -> list[HistorySection]:
+    """Every section of the questionnaire, then any answer it no longer defines."""
+    sections = [
+        HistorySection(
+            section.title,
+            tuple(
+                _row(question, answers)
+                for question in questionnaire.questions_in(section.id)
+                if questionnaire.is_shown(question, answers)
+            ),
+        )
+        for section in questionnaire.SECTIONS
+    ]
+    # Nothing a patient submitted is left out, even if a later questionnaire dropped it.
+    unknown = [key for key in answers if key not in questionnaire.BY_ID]
+    if unknown:
+        rows = tuple(AnswerRow(key, key, _plain(answers[key]), ()) for key in sorted(unknown))
+        sections.append(HistorySection("Other answers", rows))
+    return sections
+
+
+def _row(question: Question, answers: Mapping[str, Any]) -> AnswerRow:
+    flags = tuple(questionnaire.flags_raised_by(question, answers))
+    return AnswerRow(
+        question.id, question.label, answer_text(question, answers.get(question.id)), flags
+    )
+
+
+def _plain(value: Any) -> str | None:
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def _signed_consent(submission: Submission) -> consents.ConsentDocument:
+    """The consent exactly as the patient saw it, refusing a snapshot that fails its hash."""
+    if consents.snapshot_sha256(submission.consent_snapshot) != submission.consent_sha256:
+        raise ChartDataError("the stored consent text does not match its SHA-256")
+    try:
+        return consents.from_snapshot(submission.consent_snapshot)
+    except (ValueError, KeyError, TypeError):
+        raise ChartDataError("the stored consent text cannot be read") from None
+
+
+def _drawn_signature(submission: Submission) -> DrawnSignature | None:
+    if submission.signature_kind != "drawn":
+        return None
+    try:
+        return drawn_signature(submission.signature_strokes)
+    except InvalidSignature as error:
+        raise ChartDataError(str(error)) from None
+
+
+def _typed_signature(submission: Submission) -> str | None:
+    if submission.signature_kind == "typed":
+        if not (submission.typed_signature or "").strip():
+            raise ChartDataError("the typed signature is empty")
+        return submission.typed_signature
+    if submission.signature_kind != "drawn":
+        raise ChartDataError("the signature is neither drawn nor typed")
+    return None
+
+
+def _event_row(event: AuditEvent, zone: ZoneInfo) -> EventRow:
+    actor = f"{event.actor_type}: {event.actor_label}" if event.actor_label else event.actor_type
+    local = _local(event.at, zone)
+    return EventRow(
+        at=f"{local:%Y-%m-%d %H:%M:%S} {_offset(local)}",
+        action=event.action,
+        actor=actor,
+        outcome=event.outcome,
+    )
+
+
+def _local(moment: datetime, zone: ZoneInfo) -> datetime:
+    return moment.astimezone(zone)
+
+
+def _offset(local: datetime) -> str:
+    minutes = int(local.utcoffset().total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat()

@@ -1,0 +1,61 @@
+"""A submission's chart document: HTML from templates/chart/, then a PDF from the render process."""
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from flask import current_app
+
+from intake.chart.content import (
+    attachment_name,
+    canonical_json,
+    chart_content,
+    submission_record,
+)
+from intake.chart.worker import RenderJob, renderer
+from intake.models import AuditEvent, Submission
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE = "chart/intake.html"
+ATTACHMENT_DESCRIPTION = (
+    "This submission as JSON (UTF-8): identity, answers, the consent text as signed, "
+    "initials, signature, evidence and audit events"
+)
+
+
+def chart_html(submission: Submission, events: Sequence[AuditEvent], rendered_at: datetime) -> str:
+    """The chart document as HTML, every value escaped by the template."""
+    config = current_app.config
+    content = chart_content(
+        submission,
+        events,
+        clinic_name=config["CLINIC_NAME"],
+        timezone=config["CLINIC_TIMEZONE"],
+        rendered_at=rendered_at,
+    )
+    # The template gets plain values only: no request, session or context processors, so the
+    # same row renders the same way from a kiosk request, a staff request or the CLI.
+    return current_app.jinja_env.get_template(TEMPLATE).render(chart=content)
+
+
+def render_job(
+    submission: Submission, events: Sequence[AuditEvent], rendered_at: datetime
+) -> RenderJob:
+    """What the render process needs to make the PDF of this submission."""
+    record = submission_record(submission, events, clinic_name=current_app.config["CLINIC_NAME"])
+    return RenderJob(
+        html=chart_html(submission, events, rendered_at),
+        attachment=canonical_json(record).encode("utf-8"),
+        attachment_name=attachment_name(submission),
+        attachment_description=ATTACHMENT_DESCRIPTION,
+        created=rendered_at,
+    )
+
+
+def render_pdf(job: RenderJob, timeout: float | None = None) -> bytes:
+    """Render a job in the render process; raises RenderError when that fails or runs too long."""
+    result = renderer.render(job, timeout or current_app.config["CHART_RENDER_TIMEOUT_SECONDS"])
+    for message in result.messages:
+        logger.warning("WeasyPrint, rendering %s: %s", job.attachment_name, message)
+    return result.pdf

@@ -1,0 +1,276 @@
+"""Keeping the signed PDF: rendered once, stored with its SHA-256, never changed, re-checked."""
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import event, exists, or_, select
+from sqlalchemy.orm import object_session
+
+from intake import audit
+from intake.chart.content import ChartDataError
+from intake.chart.document import render_job, render_pdf
+from intake.chart.worker import RenderError
+from intake.database import begin_write
+from intake.extensions import db
+from intake.models import AuditEvent, ChartDocument, PdfStatus, Submission, utcnow
+
+logger = logging.getLogger(__name__)
+
+INTAKE = "intake"  # ChartDocument.kind of the signed intake PDF
+MAX_ERROR_LENGTH = 500  # Submission.pdf_error
+
+
+@dataclass(frozen=True)
+class RenderOutcome:
+    """What happened to one submission in `render_pending`."""
+
+    submission_id: uuid.UUID
+    document: ChartDocument | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A stored document whose bytes no longer match the SHA-256 recorded when it was made."""
+
+    document_id: int
+    kind: str
+    submission_id: uuid.UUID
+    expected_sha256: str
+    actual_sha256: str
+    expected_size: int
+    actual_size: int
+
+    def __str__(self) -> str:
+        return (
+            f"chart document {self.document_id} ({self.kind}) of submission "
+            f"{self.submission_id}: recorded sha256 {self.expected_sha256} ({self.expected_size} "
+            f"bytes), stored bytes hash to {self.actual_sha256} ({self.actual_size} bytes)"
+        )
+
+
+def render_and_store(submission: Submission) -> ChartDocument | None:
+    """Render the submission's intake PDF and store it as a ChartDocument; never raises.
+
+    Called after the submission has committed. A submission that already has its intake PDF
+    is never rendered again. On failure the submission stays, with pdf_status "failed" and a
+    short pdf_error, for `flask intake render-pending`.
+    """
+    submission_id = None
+    try:
+        session = db.session()
+        if session.new or session.dirty or session.deleted:
+            # Committing a failure here would commit the caller's unfinished work too; leave
+            # the submission "pending" for render-pending instead.
+            logger.error("render_and_store() called with unsaved changes; nothing rendered")
+            return None
+        submission_id = submission.id
+        return _render_and_store(submission_id)
+    except Exception as error:
+        logger.exception("Rendering the chart PDF of submission row %s failed", submission_id)
+        db.session.rollback()
+        if submission_id is not None:
+            _record_failure_safely(submission_id, f"unexpected error: {type(error).__name__}")
+        return None
+
+
+def render_pending() -> Iterator[RenderOutcome]:
+    """Render every submission that has no intake PDF yet (failed or never attempted)."""
+    has_pdf = exists().where(
+        ChartDocument.submission_id == Submission.id, ChartDocument.kind == INTAKE
+    )
+    ids = db.session.scalars(
+        select(Submission.id)
+        .where(or_(~has_pdf, Submission.pdf_status != PdfStatus.RENDERED))
+        .order_by(Submission.submitted_at, Submission.id)
+    ).all()
+    db.session.rollback()
+    for submission_id in ids:
+        submission = db.session.get(Submission, submission_id)
+        document = render_and_store(submission)
+        yield RenderOutcome(submission.public_id, document, submission.pdf_error)
+
+
+def verify_documents() -> tuple[int, list[Mismatch]]:
+    """Re-hash every stored chart document; return how many were checked and which differ."""
+    rows = db.session.execute(
+        select(
+            ChartDocument.id,
+            ChartDocument.kind,
+            ChartDocument.sha256,
+            ChartDocument.size,
+            ChartDocument.content,
+            Submission.public_id,
+        )
+        .join(Submission, ChartDocument.submission_id == Submission.id)
+        .order_by(ChartDocument.id)
+        .execution_options(yield_per=16)  # one small batch of PDFs in memory at a time
+    )
+    checked, mismatches = 0, []
+    for document_id, kind, sha256, size, content, public_id in rows:
+        checked += 1
+        content = content or b""
+        actual = hashlib.sha256(content).hexdigest()
+        if actual != sha256 or len(content) != size:
+            mismatches.append(
+                Mismatch(document_id, kind, public_id, sha256, actual, size, len(content))
+            )
+    begin_write()
+    audit.record(
+        "chart.verify",
+        outcome="success" if not mismatches else "failure",
+        detail={"checked": checked, "mismatched": [m.document_id for m in mismatches]},
+    )
+    db.session.commit()
+    return checked, mismatches
+
+
+def _render_and_store(submission_id: int) -> ChartDocument | None:
+    submission = db.session.get(Submission, submission_id)
+    if submission is None:
+        logger.error("render_and_store(): submission row %s does not exist", submission_id)
+        return None
+    if _intake_document(submission_id) is not None:
+        return _settle(submission_id)
+    public_id = submission.public_id
+    rendered_at = utcnow()
+    events = events_at(public_id, rendered_at)
+    try:
+        job = render_job(submission, events, rendered_at)
+        # Hold no transaction while WeasyPrint works: nothing waits on this one.
+        db.session.rollback()
+        pdf = render_pdf(job)
+    except (RenderError, ChartDataError) as error:
+        logger.error("Chart PDF of submission %s not rendered: %s", public_id, error)
+        _record_failure(submission_id, str(error))
+        return None
+    return _store(submission_id, pdf, rendered_at)
+
+
+def events_at(public_id: uuid.UUID, moment: datetime) -> list[AuditEvent]:
+    """The audit events about a submission that existed at `moment`, oldest first.
+
+    With the row and the document's created_at, this is all a render reads, so the same PDF
+    can be made again, byte for byte, from the database alone.
+    """
+    return db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.target_type == "submission",
+            AuditEvent.target_id == str(public_id),
+            AuditEvent.at <= moment,
+        )
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+
+
+def _store(submission_id: int, pdf: bytes, rendered_at: datetime) -> ChartDocument:
+    """Add the intake PDF and mark the submission rendered, in one write transaction."""
+    begin_write()
+    submission = _locked(submission_id)
+    existing = _intake_document(submission_id)
+    if existing is not None:
+        # Another worker (or render-pending) stored one first; the first is the record.
+        _mark_rendered(submission)
+        db.session.commit()
+        return existing
+    digest = hashlib.sha256(pdf).hexdigest()
+    document = ChartDocument(
+        submission_id=submission_id,
+        kind=INTAKE,
+        content_type="application/pdf",
+        content=pdf,
+        size=len(pdf),
+        sha256=digest,
+        created_at=rendered_at,
+    )
+    db.session.add(document)
+    _mark_rendered(submission)
+    audit.record(
+        "chart.render",
+        target_type="submission",
+        target_id=submission.public_id,
+        detail={"document": INTAKE, "sha256": digest, "size": len(pdf)},
+    )
+    db.session.commit()
+    return document
+
+
+def _settle(submission_id: int) -> ChartDocument:
+    """The intake PDF exists already: never render again, only make the status say so."""
+    begin_write()
+    submission = _locked(submission_id)
+    _mark_rendered(submission)
+    document = _intake_document(submission_id)
+    db.session.commit()
+    return document
+
+
+def _record_failure(submission_id: int, message: str) -> None:
+    """Keep the submission, and say on it that its PDF is missing and why."""
+    begin_write()
+    submission = _locked(submission_id)
+    if _intake_document(submission_id) is not None:
+        _mark_rendered(submission)
+    else:
+        submission.pdf_status = PdfStatus.FAILED
+        submission.pdf_error = message[:MAX_ERROR_LENGTH]
+        audit.record(
+            "chart.render",
+            target_type="submission",
+            target_id=submission.public_id,
+            outcome="failure",
+            detail={"document": INTAKE, "error": message[:MAX_ERROR_LENGTH]},
+        )
+    db.session.commit()
+
+
+def _record_failure_safely(submission_id: int, message: str) -> None:
+    try:
+        _record_failure(submission_id, message)
+    except Exception:
+        logger.exception("Could not record the PDF failure of submission row %s", submission_id)
+        db.session.rollback()
+
+
+def _locked(submission_id: int) -> Submission:
+    """The submission row, locked until commit (PostgreSQL; SQLite's writer holds the file)."""
+    return db.session.scalars(
+        select(Submission)
+        .where(Submission.id == submission_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def _intake_document(submission_id: int) -> ChartDocument | None:
+    return db.session.scalars(
+        select(ChartDocument)
+        .where(ChartDocument.submission_id == submission_id, ChartDocument.kind == INTAKE)
+        .order_by(ChartDocument.id)
+        .limit(1)
+    ).first()
+
+
+def _mark_rendered(submission: Submission) -> None:
+    if submission.pdf_status != PdfStatus.RENDERED or submission.pdf_error is not None:
+        submission.pdf_status = PdfStatus.RENDERED
+        submission.pdf_error = None
+
+
+@event.listens_for(ChartDocument, "before_update")
+def _refuse_update(_mapper, _connection, document: ChartDocument) -> None:
+    """A stored chart document is never changed: a correction is a new document."""
+    session = object_session(document)
+    if session is None or session.is_modified(document, include_collections=False):
+        raise RuntimeError(f"chart document {document.id} is stored and may not be changed")
+
+
+@event.listens_for(ChartDocument, "before_delete")
+def _refuse_delete(_mapper, _connection, document: ChartDocument) -> None:
+    """Chart documents are part of the legal record and are never deleted by the app."""
+    raise RuntimeError(f"chart document {document.id} is part of the record and may not be deleted")
