@@ -94,11 +94,15 @@ def test_what_a_patient_signs_on_the_tablet_is_what_the_ehr_receives(app_context
     _batch, data = _export_new()
     _header, (row,) = parse(data)
     stored = db.session.get(Submission, submitted.id)
+    # The signed PDF rendered at submission (if this machine can render) is the one named.
+    pdf = db.session.scalar(
+        select(ChartDocument.sha256).where(ChartDocument.submission_id == stored.id)
+    )
     restored = {
         name: unneutralise(value) if column.free_text else value
         for (name, value), column in zip(row.items(), ehr.COLUMNS, strict=True)
     }
-    assert restored == expected_row(stored)
+    assert restored == expected_row(stored, pdf_sha256=pdf or "")
     assert row["emergency_contact_name"] == "'=cmd|' /C calc'!A0"
     assert row["visit_reason"] == "'" + HOSTILE
     assert (row["pain_areas_other"], row["better_with"]) == ("'+1 toe", "'@SUM(A1)")
