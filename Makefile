@@ -13,6 +13,8 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto
 # The chart PDF: HarfBuzz subsets the embedded fonts (WeasyPrint falls back to slower fontTools
 # without it); fontconfig's fc-list lets the tests check the Noto fonts are there.
 SYSTEM_PACKAGES += libharfbuzz-subset0 fontconfig
+# A real spreadsheet (LibreOffice Calc, headless) opens the CSV export in tests.
+SYSTEM_PACKAGES += libreoffice-calc-nogui
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -1,7 +1,10 @@
 """`flask --app wsgi intake …` commands."""
 
+import os
 import secrets
 import sys
+from datetime import datetime
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
@@ -128,3 +131,139 @@ def verify(ctx: click.Context) -> None:
         )
         ctx.exit(1)
     click.echo(f"Checked {checked} stored documents: every one matches its SHA-256.")
+
+
+@intake_cli.command("export-csv")
+@click.option("--new", is_flag=True, help="Every submission not yet exported, as a new batch.")
+@click.option(
+    "--from",
+    "start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="First day (clinic time) of a date-range export, which marks nothing.",
+)
+@click.option(
+    "--to",
+    "end",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Last day of the range, included.",
+)
+@click.option("--batch", "batch_id", metavar="ID", help="An earlier batch again, byte for byte.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this new file (readable by you only) instead of standard output.",
+)
+@click.option("--excel", is_flag=True, help="Byte-order mark and CRLF line ends, for spreadsheets.")
+@click.option(
+    "--raw", is_flag=True, help="No formula neutralising: for machine import, never a spreadsheet."
+)
+def export_csv(
+    new: bool,
+    start: datetime | None,
+    end: datetime | None,
+    batch_id: str | None,
+    output: Path | None,
+    excel: bool,
+    raw: bool,
+) -> None:
+    """Export submissions as CSV for the EHR; --new (the default) marks them as exported.
+
+    The columns are described in docs/csv-columns.md. A new batch can be written again at any
+    time with --batch ID (see `export-batches`).
+    """
+    from intake import ehr
+    from intake.ehr.downloads import write_file
+
+    if (start is None) != (end is None):
+        raise click.UsageError("--from and --to go together.")
+    if new + (start is not None) + (batch_id is not None) > 1:
+        raise click.UsageError("Choose one of --new, --from/--to or --batch.")
+    if batch_id is not None and (excel or raw):
+        raise click.UsageError("A batch is always written with the options it was made with.")
+    if output is not None and output.exists():
+        raise click.ClickException(f"{output} already exists; nothing was exported.")
+    if output is not None and not output.parent.is_dir():
+        raise click.ClickException(f"{output.parent} is not a folder; nothing was exported.")
+    actor = _cli_actor()
+    batch = None
+    try:
+        if start is not None:
+            chunks = ehr.stream_range(start.date(), end.date(), actor, excel=excel, raw=raw)
+        elif batch_id is not None:
+            batch = ehr.find_batch(batch_id)
+            if batch is None:
+                raise click.ClickException(f"No export batch has the id {batch_id}.")
+            chunks = ehr.stream_batch(batch, actor)
+        else:
+            batch = ehr.export_new(actor, excel=excel, raw=raw)
+            if batch is None:
+                click.echo("No new submissions to export.", err=True)
+                return
+            chunks = ehr.stream_batch(batch, actor)
+        if output is None:
+            for chunk in chunks:
+                click.echo(chunk, nl=False)  # bytes go to stdout unchanged
+        else:
+            write_file(chunks, output)
+    except (ehr.ExportError, OSError) as error:
+        again = f" Batch {batch.public_id} is recorded: write it with --batch." if batch else ""
+        raise click.ClickException(f"{error}{again}") from None
+    if batch is not None:
+        where = f" to {output}" if output else ""
+        click.echo(
+            f"Wrote batch {batch.public_id}: {batch.row_count} submissions, "
+            f"SHA-256 {batch.sha256}{where}.",
+            err=True,
+        )
+
+
+@intake_cli.command("export-batches")
+@click.option("--limit", default=20, show_default=True, help="How many, newest first.")
+def export_batches(limit: int) -> None:
+    """List recent export batches: id, when, who, rows, format and SHA-256."""
+    from intake import ehr
+
+    for batch in ehr.recent_batches(limit):
+        options = batch.options
+        fmt = ", ".join(name for name in ("excel", "raw") if options.get(name)) or "plain"
+        click.echo(
+            f"{batch.public_id}  {batch.created_at.isoformat(timespec='seconds')}  "
+            f"{batch.actor_label or '-'}  {batch.row_count} rows  {fmt}  {batch.sha256}"
+        )
+
+
+@intake_cli.command("csv-columns")
+@click.option("--check", is_flag=True, help="Fail if docs/csv-columns.md is out of date.")
+@click.option("--stdout", "to_stdout", is_flag=True, help="Print it instead of writing the file.")
+def csv_columns(check: bool, to_stdout: bool) -> None:
+    """Write docs/csv-columns.md, the EHR export's data dictionary, from the code."""
+    from flask import current_app
+
+    from intake.ehr.dictionary import data_dictionary
+
+    text = data_dictionary()
+    path = Path(current_app.root_path).parent / "docs" / "csv-columns.md"
+    if to_stdout:
+        click.echo(text, nl=False)
+    elif check:
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            raise click.ClickException(
+                f"{path} is out of date: run `flask --app wsgi intake csv-columns`."
+            )
+        click.echo(f"{path} is up to date.")
+    else:
+        path.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {path} ({text.count(chr(10))} lines).")
+
+
+def _cli_actor() -> str:
+    """Who runs a command, as the audit log names them."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name for this uid (e.g. in a container)
+        return f"cli:uid {os.getuid()}"

@@ -93,7 +93,8 @@ class Submission(db.Model):
         Index("ix_submission_status_submitted_at", "status", "submitted_at"),
         Index("ix_submission_last_name_first_name", "last_name_folded", "first_name_folded"),
         Index("ix_submission_date_of_birth", "date_of_birth"),
-        Index("ix_submission_export_batch_id", "export_batch_id"),
+        # A batch is read in id order, a chunk at a time, by range scans of this index.
+        Index("ix_submission_export_batch_id_id", "export_batch_id", "id"),
         Index("ix_submission_pdf_status", "pdf_status"),
     )
 

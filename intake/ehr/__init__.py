@@ -1,0 +1,59 @@
+"""EHR export: a documented, spreadsheet-safe CSV of submissions, streamed in chunks.
+
+The columns (`columns`) come from the questionnaire definition; docs/csv-columns.md is their
+data dictionary (`dictionary`, written by `flask intake csv-columns`). Submissions are read in
+keyset-paginated chunks (`reading`) and written with the csv module into a small buffer
+(`writing`), so memory stays flat. The services the staff side and the CLI call (`exports`):
+
+    export_new(actor_label, *, staff_user_id=None, excel=False, raw=False) -> ExportBatch | None
+    stream_batch(batch, actor_label) -> Iterator[bytes]
+    stream_range(start, end, actor_label, *, excel=False, raw=False) -> Iterator[bytes]
+    find_batch(public_id), recent_batches(limit), new_count(), column_names()
+    batch_filename(batch), range_filename(start, end)
+    csv_response(chunks, filename) -> Response   (`downloads`: streamed, as an attachment)
+
+A staff view (POST, CSRF-protected) serves a new batch like this; the staff download's
+default is excel=True, and None means there was nothing new to export:
+
+    batch = ehr.export_new(current_user.email, staff_user_id=current_user.id, excel=True)
+    if batch is None:
+        flash("There are no new submissions to export."); return redirect(...)
+    chunks = ehr.stream_batch(batch, current_user.email)
+    return ehr.csv_response(chunks, ehr.batch_filename(batch))
+
+Errors are ExportError (a message fit to show staff) and its BatchMismatch.
+"""
+
+from intake.ehr.columns import COLUMNS, COLUMNS_VERSION, column_names
+from intake.ehr.downloads import csv_response
+from intake.ehr.exports import (
+    CONTENT_TYPE,
+    BatchMismatch,
+    ExportError,
+    batch_filename,
+    export_new,
+    find_batch,
+    new_count,
+    range_filename,
+    recent_batches,
+    stream_batch,
+    stream_range,
+)
+
+__all__ = [
+    "COLUMNS",
+    "COLUMNS_VERSION",
+    "CONTENT_TYPE",
+    "BatchMismatch",
+    "ExportError",
+    "batch_filename",
+    "column_names",
+    "csv_response",
+    "export_new",
+    "find_batch",
+    "new_count",
+    "range_filename",
+    "recent_batches",
+    "stream_batch",
+    "stream_range",
+]

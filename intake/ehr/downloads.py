@@ -1,0 +1,40 @@
+"""Serving an export over HTTP and writing one to a file, for the staff side and the CLI."""
+
+import os
+import secrets
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from flask import Response, stream_with_context
+
+from intake.ehr.exports import CONTENT_TYPE
+
+
+def csv_response(chunks: Iterator[bytes], filename: str) -> Response:
+    """A streamed attachment download; call it inside the view that made the chunks."""
+    response = Response(stream_with_context(chunks), content_type=CONTENT_TYPE)
+    response.headers.set("Content-Disposition", "attachment", filename=filename)
+    return response
+
+
+def write_file(chunks: Iterable[bytes], path: Path) -> int:
+    """Write the chunks to a new file readable by its owner only; return its size in bytes.
+
+    The file appears under its name only once it is complete (a temporary file, synced, then
+    renamed), so an interrupted export never leaves a partial file that looks whole.
+    """
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    size = 0
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+                size += len(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return size
