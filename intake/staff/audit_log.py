@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import render_template, request, url_for
 from sqlalchemy import select, tuple_
+from wtforms import SelectChoice
 
 from intake import accounts, audit
 from intake.database import begin_write
@@ -58,9 +59,9 @@ def audit_log():
     """The audit log, one page at a time."""
     form = AuditFilterForm(formdata=request.args)
     form.actor.choices = [
-        ("", "Anyone"),
-        *((str(user.id), user.email) for user in accounts.all_staff()),
-        *ACTOR_TYPES.items(),
+        SelectChoice("", "Anyone"),
+        *(SelectChoice(str(user.id), user.email) for user in accounts.all_staff()),
+        *(SelectChoice(value, label) for value, label in ACTOR_TYPES.items()),
     ]
     lines, older_url = [], None
     if form.validate():

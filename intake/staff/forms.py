@@ -1,7 +1,7 @@
 """The staff side's forms. Field labels are the words clinic training material uses."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms import DateField, EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from intake.accounts import MIN_PASSWORD_LENGTH
@@ -9,10 +9,10 @@ from intake.models import StaffRole
 from intake.tablets import MAX_LABEL_LENGTH
 
 STATUS_CHOICES = [
-    ("", "Any status"),
-    ("new", "New"),
-    ("reviewed", "Reviewed"),
-    ("exported", "Exported"),
+    SelectChoice("", "Any status"),
+    SelectChoice("new", "New"),
+    SelectChoice("reviewed", "Reviewed"),
+    SelectChoice("exported", "Exported"),
 ]
 _DATE_MESSAGE = "Enter a date, for example 2026-11-25."
 
@@ -86,7 +86,7 @@ class CreateStaffForm(NewPasswordMixin, FlaskForm):
     email = EmailField("Email", validators=[DataRequired("Enter an email."), Length(max=254)])
     role = SelectField(
         "Role",
-        choices=[(StaffRole.STAFF, "Staff"), (StaffRole.ADMIN, "Admin")],
+        choices=[SelectChoice(StaffRole.STAFF, "Staff"), SelectChoice(StaffRole.ADMIN, "Admin")],
         default=StaffRole.STAFF,
     )
 
