@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import render_template, request, url_for
-from sqlalchemy import select, tuple_
+from sqlalchemy import Select, select, tuple_
 from wtforms import SelectChoice
 
 from intake import accounts, audit
@@ -101,26 +101,45 @@ def _older_than() -> tuple[datetime, int] | None:
 
 def _events(form: AuditFilterForm, older_than: tuple[datetime, int] | None) -> list[AuditEvent]:
     """Up to one page and one event of the matching events, newest first."""
-    stmt = select(AuditEvent)
-    actor = form.actor.data
-    if actor and actor.isdigit():
-        stmt = stmt.where(AuditEvent.actor_id == int(actor))
-    elif actor:
-        stmt = stmt.where(AuditEvent.actor_type == actor)
-    if form.action.data:
-        stmt = stmt.where(AuditEvent.action == form.action.data.strip().lower())
+    actor = form.actor.data or ""
     start, end = clinic_time.day_range(form.from_date.data, form.to_date.data)
+    stmt = events_query(
+        actor_id=int(actor) if actor.isdigit() else None,
+        actor_type=actor if actor and not actor.isdigit() else None,
+        action=(form.action.data or "").strip().lower() or None,
+        start=start,
+        end=end,
+        older_than=older_than,
+    )
+    return list(db.session.scalars(stmt))
+
+
+def events_query(
+    *,
+    actor_id: int | None = None,
+    actor_type: str | None = None,
+    action: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    older_than: tuple[datetime, int] | None = None,
+    limit: int = PAGE_SIZE + 1,
+) -> Select:
+    """Matching events newest first; each filter has an index that leads with it."""
+    stmt = select(AuditEvent)
+    if actor_id is not None:
+        stmt = stmt.where(AuditEvent.actor_id == actor_id)
+    if actor_type is not None:
+        stmt = stmt.where(AuditEvent.actor_type == actor_type)
+    if action is not None:
+        stmt = stmt.where(AuditEvent.action == action)
     if start is not None:
         stmt = stmt.where(AuditEvent.at >= start)
     if end is not None:
         stmt = stmt.where(AuditEvent.at < end)
     if older_than is not None:
-        stmt = stmt.where(
-            AuditEvent.at <= older_than[0],
-            tuple_(AuditEvent.at, AuditEvent.id) < older_than,
-        )
-    stmt = stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(PAGE_SIZE + 1)
-    return list(db.session.scalars(stmt))
+        position = tuple_(AuditEvent.at, AuditEvent.id)
+        stmt = stmt.where(AuditEvent.at <= older_than[0], position < older_than)
+    return stmt.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
 
 
 def _line(event: AuditEvent) -> AuditLine:

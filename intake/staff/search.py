@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import Select, and_, func, or_, select, tuple_
 
 from intake.extensions import db
 from intake.models import Submission, SubmissionStatus
@@ -164,34 +164,44 @@ def find_submissions(
     limit: int = PAGE_SIZE,
 ) -> Page:
     """One page of matching submissions, newest first, after or before a cursor row."""
-    newest_first = (Submission.submitted_at.desc(), Submission.id.desc())
-    stmt = select(*_LIST_COLUMNS).where(*criteria.conditions())
-    position = tuple_(Submission.submitted_at, Submission.id)
-    older_anchor = _anchor(older_than)
-    newer_anchor = _anchor(newer_than) if older_anchor is None else None
-    if older_anchor is not None:
-        at, row_id = older_anchor
-        # The plain bound lets every planner use the submitted_at index for the row comparison.
-        stmt = stmt.where(Submission.submitted_at <= at, position < (at, row_id))
-    if newer_anchor is not None:
-        at, row_id = newer_anchor
-        stmt = stmt.where(Submission.submitted_at >= at, position > (at, row_id))
-        stmt = stmt.order_by(Submission.submitted_at.asc(), Submission.id.asc())
-    else:
-        stmt = stmt.order_by(*newest_first)
-    rows = [SubmissionRow(*row) for row in db.session.execute(stmt.limit(limit + 1))]
+    older = _anchor(older_than)
+    newer = _anchor(newer_than) if older is None else None
+    stmt = submissions_query(criteria, older_than=older, newer_than=newer, limit=limit + 1)
+    rows = [SubmissionRow(*row) for row in db.session.execute(stmt)]
     more = len(rows) > limit
     rows = rows[:limit]
-    if newer_anchor is not None:
+    if newer is not None:
         rows.reverse()
         has_newer, has_older = more, True
     else:
-        has_newer, has_older = older_anchor is not None, more
+        has_newer, has_older = older is not None, more
     return Page(
         rows=rows,
         newer_cursor=rows[0].public_id if rows and has_newer else None,
         older_cursor=rows[-1].public_id if rows and has_older else None,
     )
+
+
+def submissions_query(
+    criteria: Criteria,
+    *,
+    older_than: tuple[datetime, int] | None = None,
+    newer_than: tuple[datetime, int] | None = None,
+    limit: int = PAGE_SIZE,
+) -> Select:
+    """The list query: rows older (or newer) than a (submitted_at, id) position, newest first.
+
+    Rows "newer than" come oldest first, the nearest ones; the caller reverses them.
+    """
+    stmt = select(*_LIST_COLUMNS).where(*criteria.conditions())
+    position = tuple_(Submission.submitted_at, Submission.id)
+    if older_than is not None:
+        # The plain bound lets every planner use the submitted_at index for the row comparison.
+        stmt = stmt.where(Submission.submitted_at <= older_than[0], position < older_than)
+    if newer_than is not None:
+        stmt = stmt.where(Submission.submitted_at >= newer_than[0], position > newer_than)
+        return stmt.order_by(Submission.submitted_at.asc(), Submission.id.asc()).limit(limit)
+    return stmt.order_by(Submission.submitted_at.desc(), Submission.id.desc()).limit(limit)
 
 
 def _anchor(public_id: uuid.UUID | None) -> tuple[datetime, int] | None:
@@ -206,5 +216,10 @@ def _anchor(public_id: uuid.UUID | None) -> tuple[datetime, int] | None:
 
 def count_submissions(criteria: Criteria, cap: int = COUNT_CAP) -> int:
     """How many submissions match, counting no further than `cap` + 1."""
+    return db.session.scalar(count_query(criteria, cap))
+
+
+def count_query(criteria: Criteria, cap: int = COUNT_CAP) -> Select:
+    """Count matching rows, stopping after `cap` + 1 of them."""
     matching = select(Submission.id).where(*criteria.conditions()).limit(cap + 1).subquery()
-    return db.session.scalar(select(func.count()).select_from(matching))
+    return select(func.count()).select_from(matching)

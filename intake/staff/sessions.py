@@ -13,7 +13,7 @@ import time
 
 from flask import current_app, session
 from flask_login import login_user, logout_user
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, select
 
 from intake.extensions import db
 from intake.models import AuditEvent, StaffUser
@@ -88,14 +88,15 @@ def seconds_left(now: float | None = None) -> int:
 
 def _logged_out(session_id: str) -> bool:
     """Whether this session's logout is in the audit log."""
-    return bool(
-        db.session.scalar(
-            select(
-                exists().where(
-                    AuditEvent.target_type == TARGET_TYPE,
-                    AuditEvent.target_id == session_id,
-                    AuditEvent.action == LOGOUT_ACTION,
-                )
-            )
+    return bool(db.session.scalar(logout_query(session_id)))
+
+
+def logout_query(session_id: str) -> Select:
+    """Whether a logout of this session is on record (served by ix_audit_event_target)."""
+    return select(
+        exists().where(
+            AuditEvent.target_type == TARGET_TYPE,
+            AuditEvent.target_id == session_id,
+            AuditEvent.action == LOGOUT_ACTION,
         )
     )
