@@ -6,7 +6,7 @@ from intake.config import load_config
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the application: config, extensions, blueprints, CLI, error handlers; nothing else."""
+    """Build the application: config, extensions, blueprints, CLI, error and security hooks."""
     app = Flask(__name__, template_folder="../templates", instance_relative_config=True)
     app.config.from_mapping(load_config(app.instance_path))
     if test_config:
@@ -15,6 +15,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_cli(app)
     register_error_handlers(app)
+    register_security(app)
     return app
 
 
@@ -55,3 +56,10 @@ def register_error_handlers(app: Flask) -> None:
     from intake.errors import register
 
     register(app)
+
+
+def register_security(app: Flask) -> None:
+    """Security headers and no-store caching on every response."""
+    from intake import security
+
+    security.register(app)

@@ -1,11 +1,12 @@
 """`flask --app wsgi intake …` commands."""
 
+import secrets
 import sys
 
 import click
 from flask.cli import AppGroup
 
-from intake import accounts, audit
+from intake import accounts, audit, demo
 from intake.database import begin_write
 from intake.extensions import db
 from intake.models import StaffRole
@@ -54,3 +55,20 @@ def create_staff(email: str, admin: bool, password_stdin: bool) -> None:
 def staff_count() -> None:
     """Print how many staff accounts exist (used by `make run`)."""
     click.echo(accounts.staff_count())
+
+
+@intake_cli.command("seed-demo")
+@click.argument("count", type=click.IntRange(min=1, max=1_000_000))
+@click.option("--days", default=30, show_default=True, help="Spread over this many past days.")
+@click.option("--seed", type=int, help="Random seed, for reproducible data.")
+def seed_demo(count: int, days: int, seed: int | None) -> None:
+    """Fill the database with COUNT realistic fictional submissions (never in production)."""
+    from flask import current_app
+
+    if current_app.config["INTAKE_ENV"] == "production":
+        raise click.ClickException("seed-demo refuses to run with INTAKE_ENV=production.")
+    seed = secrets.randbelow(2**31) if seed is None else seed
+    inserted = demo.seed_demo(count, days=days, seed=seed)
+    audit.record("demo.seed", actor_type="cli", detail={"count": inserted, "seed": seed})
+    db.session.commit()
+    click.echo(f"Added {inserted} fictional submissions (seed {seed}).")

@@ -61,6 +61,7 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "STAFF_IDLE_TIMEOUT_SECONDS": _int(env, "INTAKE_STAFF_IDLE_TIMEOUT_SECONDS", 15 * 60),
         "STAFF_SESSION_MAX_SECONDS": _int(env, "INTAKE_STAFF_SESSION_MAX_SECONDS", 12 * 3600),
         "RATELIMIT_STORAGE_URI": env.get("INTAKE_RATELIMIT_STORAGE_URL", "memory://"),
+        "TRUSTED_PROXIES": _int(env, "INTAKE_TRUSTED_PROXIES", 0, minimum=0),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -69,8 +70,8 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
     }
 
 
-def _int(env, name: str, default: int) -> int:
-    """Read a positive whole-number setting."""
+def _int(env, name: str, default: int, minimum: int = 1) -> int:
+    """Read a whole-number setting of at least `minimum`."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -78,8 +79,8 @@ def _int(env, name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
-    if value <= 0:
-        raise ConfigError(f"{name} must be greater than zero")
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}")
     return value
 
 

@@ -1,7 +1,8 @@
 """Plain error pages in the site layout: no stack trace, no patient data."""
 
 from flask import Flask, render_template
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 MESSAGES = {
     400: ("Something went wrong with that request", "Please go back and try again."),
@@ -27,7 +28,25 @@ MESSAGES = {
 def register(app: Flask) -> None:
     """Route every HTTP error, and any unexpected exception, to the error page."""
     app.register_error_handler(HTTPException, render_http_error)
+    app.register_error_handler(DBAPIError, render_database_unavailable)
     app.register_error_handler(Exception, render_unexpected_error)
+
+
+def render_database_unavailable(error: DBAPIError):
+    """The database is down or unreachable: a calm 503, and nothing half-written is kept."""
+    from flask import current_app
+
+    from intake.extensions import db
+
+    # Whatever the request had started is abandoned; a transaction is all or nothing.
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        pass
+    if error.connection_invalidated or isinstance(error, (OperationalError, InterfaceError)):
+        current_app.logger.error("Database unavailable: %s", error.orig)
+        return render_http_error(ServiceUnavailable(retry_after=30))
+    return render_unexpected_error(error)
 
 
 def render_http_error(error: HTTPException):
