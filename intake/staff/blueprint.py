@@ -1,7 +1,8 @@
 """The staff blueprint and the rules every staff page follows.
 
 Every endpoint requires a live login unless it is listed in PUBLIC_ENDPOINTS; pages of the
-nested ``admin`` blueprint also require the admin role. No staff response may be cached.
+nested ``admin`` blueprint also require the admin role. (No response may be cached: that
+holds app-wide, see intake.security.)
 """
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
@@ -54,13 +55,6 @@ def require_admin():
     """Only admins manage accounts and read the audit log."""
     if not current_user.is_admin:
         abort(403)
-
-
-@bp.after_request
-def no_store(response):
-    """Staff pages show patient data: never keep them in a cache."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.context_processor

@@ -91,11 +91,9 @@ def download_pdf(public_id: uuid.UUID):
     )
     mimetype = document.content_type or "application/pdf"
     db.session.commit()
-    response = send_file(
+    return send_file(
         BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=name, etag=False
     )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @bp.post("/submissions/<uuid:public_id>/review")
