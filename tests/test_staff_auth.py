@@ -292,7 +292,7 @@ def test_sessions_end_at_their_absolute_lifetime(app, client):
     _shift_session(client, sessions.STARTED_AT, app.config["STAFF_SESSION_MAX_SECONDS"] + 1)
     response = client.get("/staff/")
     assert response.status_code == 302
-    assert "reached its 12-hour limit" in client.get(response.location).get_data(as_text=True)
+    assert "reached its limit of 12 hours" in client.get(response.location).get_data(as_text=True)
     assert audit_events(app, "auth.session_lifetime")
 
 

@@ -21,8 +21,8 @@ PUBLIC_ENDPOINTS = frozenset({"staff.login"})
 IDLE_WARNING_SECONDS = 120
 
 _ENDED_MESSAGES = {
-    sessions.Ended.IDLE: "You were logged out after {minutes} minutes without activity.",
-    sessions.Ended.LIFETIME: "Your session reached its {hours}-hour limit. Please log in again.",
+    sessions.Ended.IDLE: "You were logged out after {idle} without activity.",
+    sessions.Ended.LIFETIME: "Your session reached its limit of {lifetime}. Please log in again.",
     sessions.Ended.LOGGED_OUT: "Please log in again.",
 }
 
@@ -81,9 +81,18 @@ def end_session(reason: str):
     sessions.end()
     config = current_app.config
     message = _ENDED_MESSAGES[reason].format(
-        minutes=config["STAFF_IDLE_TIMEOUT_SECONDS"] // 60,
-        hours=config["STAFF_SESSION_MAX_SECONDS"] // 3600,
+        idle=_duration(config["STAFF_IDLE_TIMEOUT_SECONDS"]),
+        lifetime=_duration(config["STAFF_SESSION_MAX_SECONDS"]),
     )
     flash(message, "info")
     next_path = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("staff.login", next=next_path))
+
+
+def _duration(seconds: int) -> str:
+    """A setting in words: "15 minutes", "12 hours", "1 minute", "45 seconds"."""
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} second{'' if seconds == 1 else 's'}"
