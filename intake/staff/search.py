@@ -134,13 +134,14 @@ def _parse_date(word: str) -> date:
 
 
 def _starts_with(column, prefix: str):
-    """`column` begins with `prefix`, as a range an ordinary B-tree index can serve.
+    """`column` begins with `prefix`, as a range an ordinary B-tree index serves.
 
-    (LIKE 'x%' cannot use the index on SQLite, whose LIKE ignores case.) The substr check keeps
-    the match exact under a linguistic collation, where the range alone may admit extras.
+    (LIKE 'x%' cannot use the index on SQLite, whose LIKE ignores case, nor on PostgreSQL
+    outside the C collation.) Under a linguistic collation the range also admits names that
+    differ only in punctuation, so "obrien" finds "O'Brien": welcome in a search box.
     """
     upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-    return and_(column >= prefix, column < upper, func.substr(column, 1, len(prefix)) == prefix)
+    return and_(column >= prefix, column < upper)
 
 
 def _name_matches(words: tuple[str, ...]):
