@@ -61,7 +61,7 @@ def login():
     event = audit.record(
         "auth.login",
         actor_type="staff",
-        actor_label=attempt.user.email if attempt.user else None,
+        actor_label=attempt.user.email if attempt.user else "(no such account)",
         target_type="staff_user" if attempt.user else None,
         target_id=attempt.user.id if attempt.user else None,
         outcome=attempt.outcome,
@@ -90,7 +90,7 @@ def logout():
 
 @bp.post("/session/keepalive")
 def keepalive():
-    """ "Stay logged in" on the idle warning: the request itself resets the idle clock."""
+    """The idle warning's "Stay logged in": this request itself resets the idle clock."""
     return jsonify(seconds_left=sessions.seconds_left())
 
 

@@ -17,6 +17,7 @@ from intake.staff.health_history import flag_list
 from intake.staff.search import (
     COUNT_CAP,
     STATUS_FILTERS,
+    STATUS_LABELS,
     Criteria,
     SearchError,
     SubmissionRow,
@@ -24,8 +25,6 @@ from intake.staff.search import (
     find_submissions,
     parse_search,
 )
-
-STATUS_LABELS = {"submitted": "New", "reviewed": "Reviewed", "exported": "Exported"}
 
 
 @dataclass(frozen=True)
@@ -76,8 +75,10 @@ def dashboard():
     )
 
 
-def _criteria(form: DashboardFilterForm, today: date):
-    """What to look for, or (None, None) when the form needs correcting."""
+def _criteria(
+    form: DashboardFilterForm, today: date
+) -> tuple[Criteria | None, tuple[date | None, date | None] | None]:
+    """What to look for and the clinic days it covers; (None, None) when the form needs fixing."""
     if not form.validate():
         return None, None
     try:

@@ -24,6 +24,7 @@ STATUS_FILTERS = {
     "reviewed": SubmissionStatus.REVIEWED,
     "exported": SubmissionStatus.EXPORTED,
 }
+STATUS_LABELS = {value: label.capitalize() for label, value in STATUS_FILTERS.items()}
 MAX_NAME_WORDS = 4
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")

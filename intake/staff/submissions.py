@@ -15,8 +15,8 @@ from intake.extensions import db
 from intake.models import PdfStatus, Submission, SubmissionStatus
 from intake.staff import signed_pdf
 from intake.staff.blueprint import bp
-from intake.staff.dashboard import STATUS_LABELS
 from intake.staff.health_history import flag_list, health_history
+from intake.staff.search import STATUS_LABELS
 
 TARGET_TYPE = "submission"
 RELATIONSHIPS = {"self": "The patient", "parent": "Parent", "legal_guardian": "Legal guardian"}
