@@ -38,8 +38,10 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount the patient (kiosk) and staff sides."""
     from intake.kiosk import bp as kiosk_bp
+    from intake.staff import bp as staff_bp
 
     app.register_blueprint(kiosk_bp)
+    app.register_blueprint(staff_bp, url_prefix="/staff")
 
 
 def register_cli(app: Flask) -> None:

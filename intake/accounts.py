@@ -1,6 +1,9 @@
 """Staff accounts: creation, password hashing (argon2id) and loading for Flask-Login."""
 
 import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -89,3 +92,120 @@ def load_user(user_id: str) -> StaffUser | None:
 def staff_count() -> int:
     """How many staff accounts exist."""
     return db.session.scalar(select(func.count()).select_from(StaffUser))
+
+
+# Logging in, lockout, and the changes made to an account afterwards. Callers start a write
+# transaction (`begin_write()`) first, record the audit event and commit.
+
+LOCKOUT_THRESHOLD = 5  # failed attempts in a row
+LOCKOUT_DURATION = timedelta(minutes=15)
+
+
+class LoginOutcome:
+    """How a login attempt ended; also the outcome of its audit event."""
+
+    SUCCESS = "success"
+    BAD_CREDENTIALS = "bad_credentials"
+    LOCKED = "locked"
+    INACTIVE = "inactive"
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    """What `authenticate` found: the account (when the email matched) and the outcome."""
+
+    user: StaffUser | None
+    outcome: str
+
+    @property
+    def succeeded(self) -> bool:
+        """Whether the person may be logged in."""
+        return self.outcome == LoginOutcome.SUCCESS
+
+
+@cache
+def _decoy_hash() -> str:
+    """A hash to check against when no account matches, so that case takes as long."""
+    return _hasher.hash(secrets.token_hex(16))
+
+
+def is_locked(user: StaffUser, now: datetime | None = None) -> bool:
+    """Whether the account is inside a lockout period."""
+    now = now or datetime.now(UTC)
+    return user.locked_until is not None and user.locked_until > now
+
+
+def authenticate(email: str, password: str, now: datetime | None = None) -> LoginAttempt:
+    """Check an email and password, counting failures and locking the account after too many.
+
+    Five failures in a row lock the account for 15 minutes, during which even the right
+    password is refused. A password is checked in every case, so the time taken does not
+    tell whether the email belongs to an account.
+    """
+    now = now or datetime.now(UTC)
+    user = db.session.scalar(
+        select(StaffUser)
+        .where(func.lower(StaffUser.email) == normalise_email(email))
+        .with_for_update()
+    )
+    if user is None:
+        _verify_decoy(password)
+        return LoginAttempt(None, LoginOutcome.BAD_CREDENTIALS)
+    password_ok = verify_password(user, password)
+    if not user.active:
+        return LoginAttempt(user, LoginOutcome.INACTIVE)
+    if is_locked(user, now):
+        return LoginAttempt(user, LoginOutcome.LOCKED)
+    if not password_ok:
+        user.failed_logins += 1
+        if user.failed_logins >= LOCKOUT_THRESHOLD:
+            user.failed_logins = 0
+            user.locked_until = now + LOCKOUT_DURATION
+            return LoginAttempt(user, LoginOutcome.LOCKED)
+        return LoginAttempt(user, LoginOutcome.BAD_CREDENTIALS)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return LoginAttempt(user, LoginOutcome.SUCCESS)
+
+
+def _verify_decoy(password: str) -> None:
+    """Spend the time a real check would take."""
+    try:
+        _hasher.verify(_decoy_hash(), password)
+    except (VerificationError, InvalidHashError):
+        pass
+
+
+def end_all_sessions(user: StaffUser) -> None:
+    """Log the account out everywhere: sessions carrying the old token stop working."""
+    user.session_token = new_session_token()
+
+
+def set_password(user: StaffUser, password: str) -> None:
+    """Give the account a new password, lift any lockout and end its sessions."""
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    user.failed_logins = 0
+    user.locked_until = None
+    end_all_sessions(user)
+
+
+def unlock(user: StaffUser) -> None:
+    """Lift a lockout before it runs out."""
+    user.failed_logins = 0
+    user.locked_until = None
+
+
+def set_active(user: StaffUser, active: bool) -> None:
+    """Deactivate (ending every session) or reactivate an account."""
+    user.active = active
+    if not active:
+        end_all_sessions(user)
+
+
+def all_staff() -> list[StaffUser]:
+    """Every staff account, by email."""
+    return list(db.session.scalars(select(StaffUser).order_by(StaffUser.email)))

@@ -92,6 +92,8 @@ class Submission(db.Model):
         Index("ix_submission_submitted_at", "submitted_at"),
         Index("ix_submission_status_submitted_at", "status", "submitted_at"),
         Index("ix_submission_last_name_first_name", "last_name_folded", "first_name_folded"),
+        # Staff search a single word against first names too ("Jane").
+        Index("ix_submission_first_name_folded", "first_name_folded"),
         Index("ix_submission_date_of_birth", "date_of_birth"),
         # A batch is read in id order, a chunk at a time, by range scans of this index.
         Index("ix_submission_export_batch_id_id", "export_batch_id", "id"),

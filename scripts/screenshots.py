@@ -198,6 +198,45 @@ def _idle(run):
     page.get_by_role("dialog", name="Are you still there?").wait_for(timeout=10_000)
 
 
+# ---------------------------------------------------------------- the staff side
+
+STAFF_EMAIL = "frontdesk@example.org"
+STAFF_PASSWORD = "demo passphrase for screenshots"
+DESKTOP = {"width": 1280, "height": 860}
+
+
+@shot("staff-dashboard", "Today's intakes, dry-needling flags as badges", DESKTOP, False)
+def _dashboard(run):
+    from intake import accounts, chart, demo
+    from intake.extensions import db
+
+    with run.app.app_context():
+        demo.seed_demo(14, days=2, seed=7)
+        for _ in chart.render_pending():  # the signed PDFs, as the tablet would have made them
+            pass
+        accounts.create_staff_user(STAFF_EMAIL, STAFF_PASSWORD)
+        db.session.commit()
+    page = run.page
+    page.goto(run.base_url + "/staff/login")
+    page.get_by_label("Email").fill(STAFF_EMAIL)
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Export CSV").wait_for()
+
+
+@shot("staff-submission", "One intake: flags, every answer, the signature, the PDF", DESKTOP)
+def _submission(run):
+    page = run.page
+    page.locator("table.intakes tbody a").first.click()
+    page.get_by_role("link", name="Download PDF").wait_for()
+
+
+@shot("staff-exports", "Export CSV for the EHR: new submissions, earlier batches, a range", DESKTOP)
+def _exports(run):
+    page = run.page
+    page.goto(run.base_url + "/staff/exports")
+
+
 # ---------------------------------------------------------------- running them
 
 

@@ -1,0 +1,111 @@
+"""Admins manage staff accounts: create, deactivate, reactivate, unlock, reset the password."""
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from intake import accounts, audit
+from intake.database import begin_write
+from intake.extensions import db
+from intake.models import StaffUser
+from intake.staff.blueprint import admin_bp
+from intake.staff.forms import CreateStaffForm, ResetPasswordForm
+
+TARGET_TYPE = "staff_user"
+
+
+@admin_bp.get("/accounts")
+def staff_accounts():
+    """Every staff account and a form to add one."""
+    return _render_accounts(CreateStaffForm())
+
+
+@admin_bp.post("/accounts")
+def create_account():
+    """Add a staff or admin account with a first password the admin passes on."""
+    form = CreateStaffForm()
+    if not form.validate_on_submit():
+        return _render_accounts(form, 400)
+    begin_write()
+    try:
+        user = accounts.create_staff_user(form.email.data, form.new_password.data, form.role.data)
+        db.session.flush()
+    except accounts.AccountError as error:
+        db.session.rollback()
+        form.email.errors.append(str(error))
+        return _render_accounts(form, 400)
+    audit.record(
+        "staff.create",
+        target_type=TARGET_TYPE,
+        target_id=user.id,
+        detail={"email": user.email, "role": user.role},
+    )
+    db.session.commit()
+    flash(f"Created the {user.role} account {user.email}.", "success")
+    return redirect(url_for("staff.admin.staff_accounts"))
+
+
+@admin_bp.post("/accounts/<int:user_id>/deactivate")
+def deactivate_account(user_id: int):
+    """Stop an account logging in and end its sessions now."""
+    if user_id == current_user.id:
+        flash("You cannot deactivate your own account.", "error")
+        return redirect(url_for("staff.admin.staff_accounts"))
+    return _change(
+        user_id,
+        "staff.deactivate",
+        "{email} is deactivated and logged out.",
+        lambda user: accounts.set_active(user, False),
+    )
+
+
+@admin_bp.post("/accounts/<int:user_id>/reactivate")
+def reactivate_account(user_id: int):
+    """Let a deactivated account log in again."""
+    return _change(
+        user_id,
+        "staff.reactivate",
+        "{email} can log in again.",
+        lambda user: accounts.set_active(user, True),
+    )
+
+
+@admin_bp.post("/accounts/<int:user_id>/unlock")
+def unlock_account(user_id: int):
+    """Lift a lockout before its 15 minutes are up."""
+    return _change(user_id, "staff.unlock", "{email} is unlocked.", accounts.unlock)
+
+
+@admin_bp.route("/accounts/<int:user_id>/password", methods=["GET", "POST"])
+def reset_password(user_id: int):
+    """Give an account a new password; its sessions end and any lockout is lifted."""
+    user = db.session.get(StaffUser, user_id) or abort(404)
+    form = ResetPasswordForm()
+    if not form.validate_on_submit():
+        status = 400 if form.is_submitted() else 200
+        return render_template("staff/reset_password.html", form=form, user=user), status
+    return _change(
+        user_id,
+        "staff.password_reset",
+        "{email} has a new password and was logged out everywhere.",
+        lambda account: accounts.set_password(account, form.new_password.data),
+    )
+
+
+def _change(user_id: int, action: str, message: str, change):
+    """Apply one change to an account in a write transaction, audited."""
+    begin_write()
+    user = db.session.get(StaffUser, user_id, with_for_update=True) or abort(404)
+    change(user)
+    audit.record(action, target_type=TARGET_TYPE, target_id=user.id, detail={"email": user.email})
+    db.session.commit()
+    flash(message.format(email=user.email), "success")
+    return redirect(url_for("staff.admin.staff_accounts"))
+
+
+def _render_accounts(form: CreateStaffForm, status: int = 200):
+    return render_template(
+        "staff/accounts.html",
+        form=form,
+        users=accounts.all_staff(),
+        is_locked=accounts.is_locked,
+    ), status

@@ -1,0 +1,111 @@
+"""Logging in and out: one message for any failure, lockout, a per-IP limit, a fresh session."""
+
+from urllib.parse import urlsplit
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from intake import accounts, audit
+from intake.database import begin_write
+from intake.extensions import db, limiter, login_manager
+from intake.staff import sessions
+from intake.staff.blueprint import bp
+from intake.staff.forms import LoginForm
+
+# Failed attempts per minute from one address (successful logins do not count).
+LOGIN_RATE_LIMIT = "10 per minute"
+FAILED_LOGIN_MESSAGE = (
+    "That email and password do not match an active account. After "
+    f"{accounts.LOCKOUT_THRESHOLD} wrong attempts in a row an account is locked for "
+    f"{accounts.LOCKOUT_DURATION.seconds // 60} minutes; an admin can unlock it sooner."
+)
+
+
+def safe_next(target: str | None) -> str | None:
+    """`target` if it is a path on this site, else None: `next` never leaves the app."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 32 or c.isspace() for c in target):
+        return None  # browsers read "/\evil.example" as "//evil.example"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def _after_login() -> str:
+    return safe_next(request.args.get("next")) or url_for("staff.dashboard")
+
+
+def render_login(form: LoginForm | None = None, message: str | None = None, status: int = 200):
+    """The login page, keeping what was typed in the email field."""
+    form = form or LoginForm()
+    next_path = safe_next(request.args.get("next"))
+    return render_template(
+        "staff/login.html", form=form, message=message, next_path=next_path
+    ), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_RATE_LIMIT, methods=["POST"], deduct_when=lambda r: r.status_code != 302)
+def login():
+    """Email and password; the same answer whatever was wrong."""
+    if current_user.is_authenticated and sessions.ended_because() is None:
+        return redirect(_after_login())
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render_login(form)
+    begin_write()
+    attempt = accounts.authenticate(form.email.data, form.password.data)
+    event = audit.record(
+        "auth.login",
+        actor_type="staff",
+        actor_label=attempt.user.email if attempt.user else "(no such account)",
+        target_type="staff_user" if attempt.user else None,
+        target_id=attempt.user.id if attempt.user else None,
+        outcome=attempt.outcome,
+    )
+    if attempt.succeeded:
+        event.actor_id = attempt.user.id
+    db.session.commit()
+    if not attempt.succeeded:
+        return render_login(form, message=FAILED_LOGIN_MESSAGE)
+    sessions.start(attempt.user)
+    return redirect(_after_login())
+
+
+@bp.post("/logout")
+def logout():
+    """End this session (a copy of its cookie stops working too)."""
+    begin_write()
+    audit.record(
+        sessions.LOGOUT_ACTION, target_type=sessions.TARGET_TYPE, target_id=sessions.current_id()
+    )
+    db.session.commit()
+    sessions.end()
+    flash("You are logged out.", "info")
+    return redirect(url_for("staff.login"))
+
+
+@bp.post("/session/keepalive")
+def keepalive():
+    """The idle warning's "Stay logged in": this request itself resets the idle clock."""
+    return jsonify(seconds_left=sessions.seconds_left())
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(error):
+    """A form posted with a missing or stale token: explain, keep what was typed."""
+    if request.endpoint == "staff.login":
+        form = LoginForm()  # keeps the email typed; the token is new
+        message = "The login page had expired. Please enter your password again."
+        return render_login(form, message=message, status=400)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return render_template(
+        "errors/error.html",
+        code=400,
+        title="That form had expired",
+        message="Nothing was changed. Go back, reload the page and try again.",
+    ), 400

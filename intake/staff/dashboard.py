@@ -1,0 +1,152 @@
+"""Today's intakes (or any clinic days), searchable by name or date of birth, flags as badges."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import render_template, request, url_for
+
+from intake import audit
+from intake.database import begin_write
+from intake.extensions import db
+from intake.questionnaire import Flag
+from intake.staff import clinic_time
+from intake.staff.blueprint import bp
+from intake.staff.forms import DashboardFilterForm
+from intake.staff.health_history import flag_list
+from intake.staff.search import (
+    COUNT_CAP,
+    STATUS_FILTERS,
+    STATUS_LABELS,
+    Criteria,
+    SearchError,
+    SubmissionRow,
+    count_submissions,
+    find_submissions,
+    parse_search,
+)
+
+
+@dataclass(frozen=True)
+class DashboardLine:
+    """One row of the table, ready to print."""
+
+    public_id: uuid.UUID
+    submitted: str
+    name: str
+    date_of_birth: str
+    flags: list[Flag]
+    status: str
+    status_label: str
+    pdf_status: str
+
+
+@bp.get("/")
+def dashboard():
+    """Submissions of the chosen clinic days (today by default), newest first."""
+    form = DashboardFilterForm(formdata=request.args)
+    today = clinic_time.today()
+    criteria, days = _criteria(form, today)
+    lines, page, total = [], None, 0
+    if criteria is not None:
+        begin_write()
+        page = find_submissions(criteria, older_than=_cursor("older"), newer_than=_cursor("newer"))
+        if page.newer_cursor is None and page.older_cursor is None:
+            total = len(page.rows)  # everything is on this one page: nothing left to count
+        else:
+            total = count_submissions(criteria)
+        audit.record(
+            "dashboard.view",
+            detail={
+                "filters": {k: v for k, v in request.args.items() if k in form.data},
+                "submissions": [str(row.public_id) for row in page.rows],
+            },
+        )
+        db.session.commit()
+        lines = [_line(row) for row in page.rows]
+    return render_template(
+        "staff/dashboard.html",
+        form=form,
+        lines=lines,
+        total=total,
+        total_capped=total > COUNT_CAP,
+        count_cap=COUNT_CAP,
+        heading=_heading(days, today),
+        newer_url=_page_url("newer", page.newer_cursor) if page else None,
+        older_url=_page_url("older", page.older_cursor) if page else None,
+        quick_ranges=_quick_ranges(today),
+    )
+
+
+def _criteria(
+    form: DashboardFilterForm, today: date
+) -> tuple[Criteria | None, tuple[date | None, date | None] | None]:
+    """What to look for and the clinic days it covers; (None, None) when the form needs fixing."""
+    if not form.validate():
+        return None, None
+    try:
+        words, birth_date = parse_search(form.q.data or "")
+    except SearchError as error:
+        form.q.errors.append(str(error))
+        return None, None
+    first, last = form.from_date.data, form.to_date.data
+    if not (first or last or words or birth_date):
+        first = last = today  # the default view: today at the clinic
+    start, end = clinic_time.day_range(first, last)
+    status = STATUS_FILTERS.get(form.status.data or "")
+    return Criteria(start, end, status, words, birth_date), (first, last)
+
+
+def _cursor(name: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _page_url(direction: str, cursor: uuid.UUID | None) -> str | None:
+    if cursor is None:
+        return None
+    args = {k: v for k, v in request.args.items() if k not in ("older", "newer")}
+    return url_for("staff.dashboard", **args, **{direction: str(cursor)})
+
+
+def _heading(days: tuple[date | None, date | None] | None, today: date) -> str:
+    """The clinic days shown, in words."""
+    if days is None:
+        return "Intakes"
+    first, last = days
+    if first is None and last is None:
+        return "All dates"
+    if first == last:
+        prefix = "Today, " if first == today else ""
+        return prefix + clinic_time.format_date(first)
+    if last is None:
+        return f"Since {clinic_time.format_date(first)}"
+    if first is None:
+        return f"Up to {clinic_time.format_date(last)}"
+    return f"{clinic_time.format_date(first)} to {clinic_time.format_date(last)}"
+
+
+def _quick_ranges(today: date) -> list[tuple[str, str]]:
+    """Links for the ranges asked for most."""
+    yesterday = today - timedelta(days=1)
+    week_start = today - timedelta(days=6)
+    return [
+        ("Today", url_for("staff.dashboard")),
+        ("Yesterday", url_for("staff.dashboard", from_date=yesterday, to_date=yesterday)),
+        ("Last 7 days", url_for("staff.dashboard", from_date=week_start, to_date=today)),
+    ]
+
+
+def _line(row: SubmissionRow) -> DashboardLine:
+    return DashboardLine(
+        public_id=row.public_id,
+        submitted=clinic_time.format_datetime(row.submitted_at),
+        name=f"{row.last_name}, {row.first_name}",
+        date_of_birth=clinic_time.format_date(row.date_of_birth),
+        flags=flag_list(row.flags or []),
+        status=row.status,
+        status_label=STATUS_LABELS.get(row.status, row.status),
+        pdf_status=row.pdf_status,
+    )

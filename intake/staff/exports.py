@@ -1,0 +1,79 @@
+"""CSV export for the EHR from the staff side: new submissions, earlier batches, date ranges.
+
+The export itself lives in intake.ehr; these views only read the request, call it and stream
+the file. The staff download is always spreadsheet-safe (formula-like cells neutralised); the
+raw form is for machine import and only offered on the command line.
+"""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from intake import ehr
+from intake.staff.blueprint import bp
+from intake.staff.forms import ExportNewForm, ExportRangeForm
+
+
+@bp.get("/exports")
+def export_csv():
+    """Export new submissions, download an earlier batch again, or export a date range."""
+    return render_template(
+        "staff/exports.html",
+        new_form=ExportNewForm(),
+        # No query string yet: the form shows its defaults (Excel ticked).
+        range_form=ExportRangeForm(request.args or None),
+        new_count=ehr.new_count(),
+        batches=ehr.recent_batches(limit=20),
+    )
+
+
+@bp.post("/exports/new")
+def export_new():
+    """Put every not-yet-exported submission into a new batch and download it."""
+    form = ExportNewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        batch = ehr.export_new(
+            current_user.email, staff_user_id=current_user.id, excel=form.excel.data
+        )
+        if batch is None:
+            flash("There are no new submissions to export.", "info")
+            return redirect(url_for("staff.export_csv"))
+        chunks = ehr.stream_batch(batch, current_user.email)
+    except ehr.ExportError as error:
+        flash(str(error), "error")
+        return redirect(url_for("staff.export_csv"))
+    return ehr.csv_response(chunks, ehr.batch_filename(batch))
+
+
+@bp.get("/exports/<batch_id>.csv")
+def export_batch(batch_id: str):
+    """Download an earlier batch again: the same bytes as the first time."""
+    batch = ehr.find_batch(batch_id)
+    if batch is None:
+        abort(404)
+    try:
+        chunks = ehr.stream_batch(batch, current_user.email)
+    except ehr.ExportError as error:
+        flash(str(error), "error")
+        return redirect(url_for("staff.export_csv"))
+    return ehr.csv_response(chunks, ehr.batch_filename(batch))
+
+
+@bp.get("/exports/range.csv")
+def export_range():
+    """Export the submissions of a date range (clinic days, both included); marks nothing."""
+    form = ExportRangeForm(request.args)
+    if not form.validate() or not (form.from_date.data and form.to_date.data):
+        if not form.errors:
+            form.from_date.errors = ["Enter both dates."]
+        return render_template(
+            "staff/exports.html",
+            new_form=ExportNewForm(),
+            range_form=form,
+            new_count=ehr.new_count(),
+            batches=ehr.recent_batches(limit=20),
+        ), 400
+    start, end = form.from_date.data, form.to_date.data
+    chunks = ehr.stream_range(start, end, current_user.email, excel=form.excel.data)
+    return ehr.csv_response(chunks, ehr.range_filename(start, end))

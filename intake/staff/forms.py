@@ -1,0 +1,138 @@
+"""The staff side's forms. Field labels are the words clinic training material uses."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from intake.accounts import MIN_PASSWORD_LENGTH
+from intake.models import StaffRole
+from intake.tablets import MAX_LABEL_LENGTH
+
+STATUS_CHOICES = [
+    SelectChoice("", "Any status"),
+    SelectChoice("new", "New"),
+    SelectChoice("reviewed", "Reviewed"),
+    SelectChoice("exported", "Exported"),
+]
+_DATE_MESSAGE = "Enter a date, for example 2026-11-25."
+
+
+class LoginForm(FlaskForm):
+    """Email and password."""
+
+    email = EmailField("Email", validators=[DataRequired("Enter your email."), Length(max=254)])
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password."), Length(max=1000)]
+    )
+
+
+class DateRangeMixin:
+    """From and To dates (both optional), in the clinic's calendar."""
+
+    from_date = DateField("From", validators=[Optional()], invalid_value_message=_DATE_MESSAGE)
+    to_date = DateField("To", validators=[Optional()], invalid_value_message=_DATE_MESSAGE)
+
+    def validate_to_date(self, field) -> None:
+        if field.data and self.from_date.data and field.data < self.from_date.data:
+            raise ValidationError("The To date is before the From date.")
+
+
+class DashboardFilterForm(DateRangeMixin, FlaskForm):
+    """The dashboard's search and filters; read from the query string."""
+
+    class Meta:
+        csrf = False  # a GET form that changes nothing
+
+    q = StringField("Name or date of birth", validators=[Optional(), Length(max=100)])
+    status = SelectField("Status", choices=STATUS_CHOICES, validators=[Optional()])
+
+
+class AuditFilterForm(DateRangeMixin, FlaskForm):
+    """The audit log's filters; read from the query string."""
+
+    class Meta:
+        csrf = False
+
+    actor = SelectField("Person", choices=[], validators=[Optional()])
+    action = StringField("Action", validators=[Optional(), Length(max=50)])
+
+
+class NewPasswordMixin:
+    """A new password typed twice."""
+
+    new_password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired("Enter a new password."),
+            Length(
+                min=MIN_PASSWORD_LENGTH,
+                max=1000,
+                message=f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.",
+            ),
+        ],
+    )
+    confirm_password = PasswordField(
+        "New password again",
+        validators=[
+            DataRequired("Type the new password again."),
+            EqualTo("new_password", "The two passwords do not match."),
+        ],
+    )
+
+
+class CreateStaffForm(NewPasswordMixin, FlaskForm):
+    """An admin adds a staff account."""
+
+    email = EmailField("Email", validators=[DataRequired("Enter an email."), Length(max=254)])
+    role = SelectField(
+        "Role",
+        choices=[SelectChoice(StaffRole.STAFF, "Staff"), SelectChoice(StaffRole.ADMIN, "Admin")],
+        default=StaffRole.STAFF,
+    )
+
+
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    """An admin gives an account a new password."""
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    """Staff change their own password."""
+
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password.")]
+    )
+
+
+class TabletNameForm(FlaskForm):
+    """The name of the tablet in hand."""
+
+    label = StringField(
+        "Tablet name",
+        validators=[
+            DataRequired("Enter a name for this tablet."),
+            Length(max=MAX_LABEL_LENGTH, message=f"Use at most {MAX_LABEL_LENGTH} characters."),
+        ],
+    )
+
+
+class ExportNewForm(FlaskForm):
+    """Export every submission not exported yet."""
+
+    excel = BooleanField("For Excel (byte-order mark, Windows line ends)", default=True)
+
+
+class ExportRangeForm(DateRangeMixin, FlaskForm):
+    """Export a date range; read from the query string, since it changes nothing."""
+
+    class Meta:
+        csrf = False
+
+    excel = BooleanField("For Excel (byte-order mark, Windows line ends)", default=True)

@@ -1,0 +1,197 @@
+"""The dashboard: today at the clinic by default, ranges, search, status, flags, pages, audit."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event
+
+from intake.extensions import db
+from intake.models import SubmissionStatus
+from intake.staff import clinic_time
+from tests.staff_support import add_staff, add_submission, audit_events, log_in
+
+
+@pytest.fixture
+def staff_client(app, client):
+    """A client logged in as a (non-admin) staff member."""
+    add_staff(app)
+    assert log_in(client).status_code == 302
+    return client
+
+
+@pytest.fixture
+def today_start(app):
+    """The UTC instant today began at the clinic (America/Chicago in tests)."""
+    with app.app_context():
+        return clinic_time.start_of_day(clinic_time.today())
+
+
+def _shown(response) -> list[str]:
+    """Patient names in the table, top to bottom."""
+    page = response.get_data(as_text=True)
+    return re.findall(r'<a href="/staff/submissions/[0-9a-f-]+">([^<]+)</a>', page)
+
+
+def _person(first: str, last: str, born: str = "1980-01-01") -> dict:
+    return {"first_name": first, "last_name": last, "date_of_birth": born}
+
+
+def test_today_means_today_at_the_clinic(app, staff_client, today_start):
+    add_submission(
+        app, _person("Late", "Yesterday"), submitted_at=today_start - timedelta(minutes=30)
+    )
+    add_submission(app, _person("Early", "Today"), submitted_at=today_start + timedelta(minutes=1))
+    response = staff_client.get("/staff/")
+    assert response.status_code == 200
+    assert _shown(response) == ["Today, Early"]
+    assert "Today, " in response.get_data(as_text=True)
+    assert re.search(r">\s*1 intake\s*<", response.get_data(as_text=True))
+
+
+def test_a_date_range(app, staff_client, today_start):
+    add_submission(
+        app, _person("Late", "Yesterday"), submitted_at=today_start - timedelta(minutes=30)
+    )
+    add_submission(app, _person("Long", "Ago"), submitted_at=today_start - timedelta(days=40))
+    add_submission(app, _person("Early", "Today"), submitted_at=today_start + timedelta(minutes=1))
+    with app.app_context():
+        yesterday = (clinic_time.today() - timedelta(days=1)).isoformat()
+        month_ago = (clinic_time.today() - timedelta(days=41)).isoformat()
+    response = staff_client.get(f"/staff/?from_date={yesterday}&to_date={yesterday}")
+    assert _shown(response) == ["Yesterday, Late"]
+    response = staff_client.get(f"/staff/?from_date={month_ago}")
+    assert _shown(response) == ["Today, Early", "Yesterday, Late", "Ago, Long"]
+
+
+def test_an_impossible_range_is_explained(app, staff_client):
+    response = staff_client.get("/staff/?from_date=2026-11-20&to_date=2026-11-01")
+    page = response.get_data(as_text=True)
+    assert "The To date is before the From date." in page
+    assert 'value="2026-11-20"' in page  # what was typed stays
+    bad = staff_client.get("/staff/?from_date=tomorrow").get_data(as_text=True)
+    assert "Enter a date, for example 2026-11-25." in bad
+
+
+@pytest.mark.parametrize("query", ["nunez", "NÚÑEZ", "Nuñ", "jose", "José Núñez", "Núñez, José"])
+def test_name_search_ignores_case_and_accents_and_dates(app, staff_client, today_start, query):
+    add_submission(app, _person("José", "Núñez"), submitted_at=today_start - timedelta(days=700))
+    add_submission(app, _person("Nora", "Smith"), submitted_at=today_start + timedelta(minutes=1))
+    response = staff_client.get("/staff/", query_string={"q": query})
+    assert _shown(response) == ["Núñez, José"]
+    assert "All dates" in response.get_data(as_text=True)
+
+
+def test_name_search_by_first_and_last_name(app, staff_client, today_start):
+    add_submission(app, _person("Jane", "Doe"))
+    add_submission(app, _person("Jane", "Smith"))
+    add_submission(app, _person("John", "Doe"))
+    assert sorted(_shown(staff_client.get("/staff/?q=jane"))) == ["Doe, Jane", "Smith, Jane"]
+    assert _shown(staff_client.get("/staff/?q=jane+doe")) == ["Doe, Jane"]
+    assert _shown(staff_client.get("/staff/?q=doe,+jane")) == ["Doe, Jane"]
+    assert _shown(staff_client.get("/staff/?q=zed")) == []
+
+
+def test_search_by_date_of_birth(app, staff_client):
+    add_submission(app, _person("Jane", "Doe", "1970-04-12"))
+    add_submission(app, _person("Jim", "Doe", "1971-04-12"))
+    for query in ("04/12/1970", "4/12/1970", "1970-04-12", "doe 4/12/1970"):
+        assert _shown(staff_client.get("/staff/", query_string={"q": query})) == ["Doe, Jane"]
+
+
+def test_a_date_of_birth_that_is_not_a_date(app, staff_client):
+    response = staff_client.get("/staff/", query_string={"q": "13/45/1970"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "“13/45/1970” is not a date. Type a date of birth as MM/DD/YYYY or YYYY-MM-DD." in page
+    assert 'value="13/45/1970"' in page
+    assert "<table" not in page
+
+
+def test_status_filter(app, staff_client):
+    add_submission(app, _person("Nina", "New"))
+    add_submission(app, _person("Rita", "Reviewed"), status=SubmissionStatus.REVIEWED)
+    add_submission(app, _person("Ed", "Exported"), status=SubmissionStatus.EXPORTED)
+    assert _shown(staff_client.get("/staff/?status=new")) == ["New, Nina"]
+    assert _shown(staff_client.get("/staff/?status=reviewed")) == ["Reviewed, Rita"]
+    assert _shown(staff_client.get("/staff/?status=exported")) == ["Exported, Ed"]
+    assert len(_shown(staff_client.get("/staff/?status="))) == 3
+
+
+def test_flags_show_as_badges(app, staff_client):
+    add_submission(
+        app,
+        {
+            **_person("Flo", "Flagged"),
+            "anticoagulants": "yes",
+            "anticoagulants_which": "warfarin",
+            "needle_fainting": "yes",
+        },
+    )
+    page = staff_client.get("/staff/").get_data(as_text=True)
+    assert re.search(r'badge-contraindication">.*Contraindication: .*Takes blood thinners', page)
+    assert re.search(r'badge-precaution">.*Precaution: .*Faints with needles', page)
+    # Contraindications come first.
+    assert page.index("Takes blood thinners") < page.index("Faints with needles")
+
+
+def test_newest_first_in_pages(app, staff_client, today_start):
+    for minute in range(55):
+        add_submission(
+            app,
+            _person(f"P{minute:02d}", "Patient"),
+            submitted_at=today_start + timedelta(minutes=minute),
+        )
+    first = staff_client.get("/staff/")
+    page = first.get_data(as_text=True)
+    assert re.search(r">\s*55 intakes\s*<", page)
+    names = _shown(first)
+    assert names == [f"Patient, P{minute:02d}" for minute in range(54, 4, -1)]
+    older = re.search(r'<a href="([^"]+)" rel="next">Older', page).group(1).replace("&amp;", "&")
+    assert 'rel="prev"' not in page
+    second = staff_client.get(older)
+    assert _shown(second) == [f"Patient, P{minute:02d}" for minute in range(4, -1, -1)]
+    second_page = second.get_data(as_text=True)
+    assert 'rel="next"' not in second_page
+    newer = re.search(r'<a href="([^"]+)" rel="prev">', second_page).group(1).replace("&amp;", "&")
+    assert _shown(staff_client.get(newer)) == names
+
+
+def test_every_dashboard_view_is_audited(app, staff_client):
+    first = add_submission(app, _person("Ann", "One"))
+    second = add_submission(app, _person("Bob", "Two"))
+    staff_client.get("/staff/?q=one")
+    staff_client.get("/staff/")
+    events = audit_events(app, "dashboard.view")
+    assert [e["detail"]["submissions"] for e in events] == [
+        [str(first)],
+        [str(second), str(first)],
+    ]
+    assert events[0]["detail"]["filters"] == {"q": "one"}
+    assert all(e["actor_type"] == "staff" and e["actor_id"] for e in events)
+
+
+def test_the_list_reads_no_answers_consent_or_pdf_bytes(app, staff_client):
+    add_submission(app, _person("Ann", "One"))
+    statements = []
+
+    def capture(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        assert _shown(staff_client.get("/staff/")) == ["One, Ann"]
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    reads = [s for s in statements if "FROM submission" in s]
+    assert reads
+    for column in ("answers", "consent_snapshot", "signature_svg", "chart_document"):
+        assert not any(column in statement for statement in reads), column
+
+
+def test_export_csv_control(app, staff_client):
+    page = staff_client.get("/staff/").get_data(as_text=True)
+    assert '<a class="button" href="/staff/exports">Export CSV</a>' in page
+    assert "Export CSV for the EHR" in staff_client.get("/staff/exports").get_data(as_text=True)

@@ -1,0 +1,126 @@
+"""The staff side's "Export CSV": new submissions as a batch, a batch again, a date range."""
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from intake.extensions import db
+from intake.models import ExportBatch, Submission
+from tests.csv_reading import BOM, HOSTILE, parse
+from tests.staff_support import add_staff, add_submission, audit_events, log_in
+from tests.support import csrf_token
+
+
+def _export_new(client, excel: bool = True):
+    token = csrf_token(client, "/staff/exports")
+    data = {"csrf_token": token, **({"excel": "y"} if excel else {})}
+    return client.post("/staff/exports/new", data=data)
+
+
+def test_export_page_counts_new_submissions(app, client):
+    add_staff(app)
+    add_submission(app)
+    add_submission(app)
+    log_in(client)
+    html = client.get("/staff/exports").get_data(as_text=True)
+    assert "2 submissions not exported yet." in html
+    assert ">Export CSV</button>" in html
+    assert "No exports yet." in html
+
+
+def test_export_new_downloads_marks_and_can_be_downloaded_again(app, client):
+    user_id = add_staff(app)
+    first = add_submission(app, {"visit_reason": HOSTILE})
+    second = add_submission(app, {"first_name": "Zoë", "last_name": "Núñez"})
+    log_in(client)
+
+    response = _export_new(client)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+    assert response.headers["Cache-Control"] == "no-store"
+    data = response.get_data()
+    assert data.startswith(BOM) and b"\r\n" in data  # the staff download is for Excel
+    header, rows = parse(data)
+    assert header[0] == "submission_id"
+    assert {row["submission_id"] for row in rows} == {str(first), str(second)}
+    by_id = {row["submission_id"]: row for row in rows}
+    assert by_id[str(first)]["visit_reason"] == "'" + HOSTILE  # neutralised for a spreadsheet
+    assert (by_id[str(second)]["first_name"], by_id[str(second)]["last_name"]) == ("Zoë", "Núñez")
+
+    with app.app_context():
+        batch = db.session.scalars(select(ExportBatch)).one()
+        assert batch.created_by_id == user_id and batch.row_count == 2
+        assert batch.sha256 == hashlib.sha256(data).hexdigest()
+        statuses = db.session.scalars(select(Submission.status)).all()
+        assert statuses == ["exported", "exported"]
+        batch_id = batch.public_id
+
+    # Nothing new is left: a second export says so and makes no batch.
+    again = _export_new(client)
+    assert again.status_code == 302
+    assert "no new submissions" in client.get("/staff/exports").get_data(as_text=True)
+
+    # The batch downloads again, byte for byte.
+    page = client.get("/staff/exports").get_data(as_text=True)
+    assert f"/staff/exports/{batch_id}.csv" in page
+    repeat = client.get(f"/staff/exports/{batch_id}.csv")
+    assert repeat.status_code == 200
+    assert repeat.get_data() == data
+
+    actions = [
+        event["action"] for event in audit_events(app) if event["action"].startswith("export")
+    ]
+    assert actions[0] == "export.new" and actions.count("export.download") == 2
+    assert all(
+        e["actor_id"] == user_id for e in audit_events(app) if e["action"].startswith("export")
+    )
+
+
+def test_export_new_without_a_token_is_refused_and_marks_nothing(app, client):
+    add_staff(app)
+    add_submission(app)
+    log_in(client)
+    response = client.post("/staff/exports/new", data={"excel": "y"})
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.scalars(select(ExportBatch)).all() == []
+        assert db.session.scalars(select(Submission.status)).all() == ["submitted"]
+
+
+def test_unknown_batch_is_404(app, client):
+    add_staff(app)
+    log_in(client)
+    assert client.get("/staff/exports/not-a-batch.csv").status_code == 404
+    assert client.get("/staff/exports/00000000-0000-4000-8000-000000000000.csv").status_code == 404
+
+
+def test_date_range_export_marks_nothing(app, client):
+    add_staff(app)
+    now = datetime.now(UTC)
+    recent = add_submission(app, submitted_at=now - timedelta(hours=1))
+    add_submission(app, submitted_at=now - timedelta(days=40))
+    log_in(client)
+    today = now.date()
+    start, end = today - timedelta(days=2), today + timedelta(days=1)
+    response = client.get(f"/staff/exports/range.csv?from_date={start}&to_date={end}")
+    assert response.status_code == 200
+    _, rows = parse(response.get_data())
+    assert [row["submission_id"] for row in rows] == [str(recent)]
+    with app.app_context():
+        assert db.session.scalars(select(ExportBatch)).all() == []
+        assert set(db.session.scalars(select(Submission.status))) == {"submitted"}
+    assert [e["action"] for e in audit_events(app, "export.range")] == ["export.range"]
+
+
+def test_date_range_needs_two_dates_in_order(app, client):
+    add_staff(app)
+    log_in(client)
+    missing = client.get("/staff/exports/range.csv?from_date=2026-11-01")
+    assert missing.status_code == 400
+    assert "Enter both dates." in missing.get_data(as_text=True)
+    backwards = client.get("/staff/exports/range.csv?from_date=2026-11-10&to_date=2026-11-01")
+    assert backwards.status_code == 400
+    assert "The To date is before the From date." in backwards.get_data(as_text=True)
+    assert audit_events(app, "export.range") == []
