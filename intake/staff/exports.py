@@ -16,14 +16,28 @@ from intake.staff.forms import ExportNewForm, ExportRangeForm
 @bp.get("/exports")
 def export_csv():
     """Export new submissions, download an earlier batch again, or export a date range."""
+    # No query string yet: the range form shows its defaults (Excel ticked).
+    return _exports_page(ExportRangeForm(request.args or None))
+
+
+def _exports_page(range_form: ExportRangeForm, status: int = 200):
     return render_template(
         "staff/exports.html",
         new_form=ExportNewForm(),
-        # No query string yet: the form shows its defaults (Excel ticked).
-        range_form=ExportRangeForm(request.args or None),
+        range_form=range_form,
         new_count=ehr.new_count(),
         batches=ehr.recent_batches(limit=20),
-    )
+    ), status
+
+
+def _download(batch):
+    """Stream a batch's file, or explain on the export page why it cannot be produced."""
+    try:
+        chunks = ehr.stream_batch(batch, current_user.email)
+    except ehr.ExportError as error:
+        flash(str(error), "error")
+        return redirect(url_for("staff.export_csv"))
+    return ehr.csv_response(chunks, ehr.batch_filename(batch))
 
 
 @bp.post("/exports/new")
@@ -36,14 +50,13 @@ def export_new():
         batch = ehr.export_new(
             current_user.email, staff_user_id=current_user.id, excel=form.excel.data
         )
-        if batch is None:
-            flash("There are no new submissions to export.", "info")
-            return redirect(url_for("staff.export_csv"))
-        chunks = ehr.stream_batch(batch, current_user.email)
     except ehr.ExportError as error:
         flash(str(error), "error")
         return redirect(url_for("staff.export_csv"))
-    return ehr.csv_response(chunks, ehr.batch_filename(batch))
+    if batch is None:
+        flash("There are no new submissions to export.", "info")
+        return redirect(url_for("staff.export_csv"))
+    return _download(batch)
 
 
 @bp.get("/exports/<batch_id>.csv")
@@ -52,12 +65,7 @@ def export_batch(batch_id: str):
     batch = ehr.find_batch(batch_id)
     if batch is None:
         abort(404)
-    try:
-        chunks = ehr.stream_batch(batch, current_user.email)
-    except ehr.ExportError as error:
-        flash(str(error), "error")
-        return redirect(url_for("staff.export_csv"))
-    return ehr.csv_response(chunks, ehr.batch_filename(batch))
+    return _download(batch)
 
 
 @bp.get("/exports/range.csv")
@@ -67,13 +75,7 @@ def export_range():
     if not form.validate() or not (form.from_date.data and form.to_date.data):
         if not form.errors:
             form.from_date.errors = ["Enter both dates."]
-        return render_template(
-            "staff/exports.html",
-            new_form=ExportNewForm(),
-            range_form=form,
-            new_count=ehr.new_count(),
-            batches=ehr.recent_batches(limit=20),
-        ), 400
+        return _exports_page(form, 400)
     start, end = form.from_date.data, form.to_date.data
     chunks = ehr.stream_range(start, end, current_user.email, excel=form.excel.data)
     return ehr.csv_response(chunks, ehr.range_filename(start, end))
