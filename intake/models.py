@@ -20,9 +20,11 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     Uuid,
+    event,
+    inspect,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, object_session, relationship
 
 from intake.extensions import db
 
@@ -281,3 +283,49 @@ class ExportBatch(db.Model):
     submissions: Mapped[list[Submission]] = relationship(
         back_populates="export_batch", order_by="Submission.id"
     )
+
+
+# ---------------------------------------------------------------- what is never changed
+# A signed record is kept as it was signed. These guards make the application itself refuse
+# to change it, whatever code path tries; tests tamper behind its back to prove `verify`.
+
+WORKFLOW_COLUMNS = frozenset(
+    {"status", "reviewed_at", "reviewed_by_id", "export_batch_id", "pdf_status", "pdf_error"}
+)
+
+
+class RecordImmutable(RuntimeError):
+    """Code tried to change or delete part of the record that is never changed."""
+
+
+@event.listens_for(Submission, "before_update")
+def _submission_changes_only_workflow(_mapper, _connection, submission: Submission) -> None:
+    state = inspect(submission)
+    changed = {
+        attr.key
+        for attr in state.mapper.column_attrs
+        if state.attrs[attr.key].history.has_changes()
+    }
+    if changed - WORKFLOW_COLUMNS:
+        columns = ", ".join(sorted(changed - WORKFLOW_COLUMNS))
+        raise RecordImmutable(f"submission {submission.public_id}: {columns} may not be changed")
+
+
+def _append_only(model: type, name: str) -> None:
+    @event.listens_for(model, "before_update")
+    def _refuse_update(_mapper, _connection, row) -> None:
+        if object_session(row) is None or object_session(row).is_modified(row):
+            raise RecordImmutable(f"{name} {row.id} is stored and may not be changed")
+
+    @event.listens_for(model, "before_delete")
+    def _refuse_delete(_mapper, _connection, row) -> None:
+        raise RecordImmutable(f"{name} {row.id} is part of the record and may not be deleted")
+
+
+@event.listens_for(Submission, "before_delete")
+def _submission_is_never_deleted(_mapper, _connection, submission: Submission) -> None:
+    raise RecordImmutable(f"submission {submission.public_id} may not be deleted")
+
+
+_append_only(ChartDocument, "chart document")
+_append_only(AuditEvent, "audit event")

@@ -99,9 +99,9 @@ def test_failed_render_keeps_the_submission_and_render_pending_completes_it(app,
 def test_render_pending_reports_what_still_fails(app, runner):
     with app.app_context():
         good = make_submission()
-        bad = make_submission()
-        bad.consent_snapshot = bad.consent_snapshot.replace("rarely", "never")
-        db.session.commit()
+        # Stored text that no longer matches its hash (written behind the app's back).
+        tampered = good.consent_snapshot.replace("rarely", "never")
+        bad = make_submission(consent_snapshot=tampered, consent_sha256=good.consent_sha256)
         good_id, bad_id, bad_public_id = good.public_id, bad.id, bad.public_id
 
     result = runner.invoke(args=["intake", "render-pending"])

@@ -52,3 +52,42 @@ def test_public_ids_are_uuids(app_context):
     first, second = make_submission(), make_submission()
     assert first.public_id.version == 4
     assert first.public_id != second.public_id
+
+
+def test_signed_patient_data_cannot_be_changed(app_context):
+    from intake.models import RecordImmutable, SubmissionStatus
+
+    submission = make_submission()
+    submission.status = SubmissionStatus.REVIEWED  # workflow: allowed
+    db.session.commit()
+    for column, value in (
+        ("first_name", "Janet"),
+        ("answers", {**submission.answers, "pregnant": "yes"}),
+        ("consent_snapshot", "{}"),
+        ("typed_signature", "Someone Else"),
+    ):
+        setattr(submission, column, value)
+        with pytest.raises(RecordImmutable, match=column):
+            db.session.commit()
+        db.session.rollback()
+    db.session.delete(submission)
+    with pytest.raises(RecordImmutable, match="may not be deleted"):
+        db.session.commit()
+    db.session.rollback()
+    assert db.session.get(type(submission), submission.id).first_name == "Jane"
+
+
+def test_audit_events_are_append_only(app_context):
+    from intake.models import RecordImmutable
+
+    db.session.add(AuditEvent(actor_type="cli", action="demo.seed"))
+    db.session.commit()
+    event = db.session.scalar(select(AuditEvent))
+    event.action = "nothing.happened"
+    with pytest.raises(RecordImmutable, match="may not be changed"):
+        db.session.commit()
+    db.session.rollback()
+    db.session.delete(event)
+    with pytest.raises(RecordImmutable, match="may not be deleted"):
+        db.session.commit()
+    db.session.rollback()

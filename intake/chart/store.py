@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import event, exists, or_, select
-from sqlalchemy.orm import object_session
+from sqlalchemy import exists, or_, select
 
 from intake import audit
 from intake.chart.content import ChartDataError
@@ -260,17 +259,3 @@ def _mark_rendered(submission: Submission) -> None:
     if submission.pdf_status != PdfStatus.RENDERED or submission.pdf_error is not None:
         submission.pdf_status = PdfStatus.RENDERED
         submission.pdf_error = None
-
-
-@event.listens_for(ChartDocument, "before_update")
-def _refuse_update(_mapper, _connection, document: ChartDocument) -> None:
-    """A stored chart document is never changed: a correction is a new document."""
-    session = object_session(document)
-    if session is None or session.is_modified(document, include_collections=False):
-        raise RuntimeError(f"chart document {document.id} is stored and may not be changed")
-
-
-@event.listens_for(ChartDocument, "before_delete")
-def _refuse_delete(_mapper, _connection, document: ChartDocument) -> None:
-    """Chart documents are part of the legal record and are never deleted by the app."""
-    raise RuntimeError(f"chart document {document.id} is part of the record and may not be deleted")
