@@ -31,6 +31,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _DATE_PARTS = re.compile(r"^(\d{1,2})[/\-. ]+(\d{1,2})[/\-. ]+(\d{2,4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _PHONE_CHARACTERS = re.compile(r"^[0-9+()\-. /]+(?:\s*(?:x|ext\.?)\s*\d{1,6})?$", re.IGNORECASE)
+_SCALE_VALUES = tuple(str(n) for n in range(11))
 _MONTHS = (
     "January February March April May June July August September October November December"
 ).split()
@@ -63,6 +64,12 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     return " ".join(value.split())
 
 
+def keep_text(value: str, limit: int = MAX_RAW_LENGTH) -> str:
+    """Typed text as a draft keeps it: as typed, without NUL characters (PostgreSQL cannot
+    store them in JSON), and no longer than `limit`."""
+    return value.replace("\x00", "")[:limit]
+
+
 def keep_raw(question: Question, value: Any) -> Raw:
     """What a draft keeps of a posted value: the input as typed, within sane limits."""
     if question.kind == Kind.MULTI:
@@ -73,7 +80,7 @@ def keep_raw(question: Question, value: Any) -> Raw:
         value = value[0] if value else ""
     if not isinstance(value, str):
         return ""
-    return value.replace("\x00", "")[:MAX_RAW_LENGTH]
+    return keep_text(value)
 
 
 def parse(question: Question, raw: Raw | None, *, today: date) -> Any:
@@ -204,7 +211,8 @@ def _parse_multi(question: Question, raw: Raw | None) -> list[str]:
 
 
 def _parse_scale(question: Question, text: str, today: date) -> int:
-    if not text.isdigit() or not 0 <= int(text) <= 10:
+    # Only the page's own radio values: str.isdigit() also passes "²", which int() refuses.
+    if text not in _SCALE_VALUES:
         raise AnswerError(_required_message(question))
     return int(text)
 
@@ -239,7 +247,7 @@ def _read_date(text: str) -> date | None:
         month, day, year = (int(part) for part in match.groups())
         if len(match.group(3)) != 4:
             raise AnswerError("Please write the year with 4 digits, for example 04/12/1970.")
-    elif text.isdigit() and len(text) == 8:
+    elif text.isdecimal() and len(text) == 8:  # what int() reads; isdigit() also passes "²"
         month, day, year = int(text[:2]), int(text[2:4]), int(text[4:])
     else:
         return None

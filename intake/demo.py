@@ -9,11 +9,12 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from intake import consents, questionnaire
+from intake import consents, questionnaire, signatures
+from intake.answers import EXCLUSIVE_CHOICE
 from intake.database import begin_write
 from intake.extensions import db
 from intake.models import PdfStatus, Submission, SubmissionStatus
-from intake.patients import fold_name
+from intake.patients import fold_name, name_key
 from intake.questionnaire import Kind
 
 FIRST_NAMES = (
@@ -67,7 +68,10 @@ def fictional_answers(rng: random.Random, today: date) -> dict[str, Any]:
             answers[question.id] = rng.choice(question.choice_values)
         elif question.kind == Kind.MULTI:
             values = question.choice_values
-            answers[question.id] = sorted(rng.sample(values, k=rng.randint(1, 2)), key=values.index)
+            chosen = sorted(rng.sample(values, k=rng.randint(1, 2)), key=values.index)
+            if EXCLUSIVE_CHOICE in chosen:  # "None yet", "No allergies": alone or not at all
+                chosen = [EXCLUSIVE_CHOICE]
+            answers[question.id] = chosen
         elif question.kind == Kind.SCALE:
             answers[question.id] = rng.randint(0, 10)
         elif question.kind in (Kind.TEXT, Kind.LONG_TEXT):
@@ -76,8 +80,6 @@ def fictional_answers(rng: random.Random, today: date) -> dict[str, Any]:
             answers[question.id] = f"+1 312 555 {rng.randint(0, 9999):04d}"
         elif question.kind == Kind.DATE:
             answers[question.id] = (today - timedelta(days=rng.randint(1, 300))).isoformat()
-    if answers.get("allergies") and "none" in answers["allergies"]:
-        answers["allergies"] = ["none"]
     return questionnaire.shown_answers(answers)
 
 
@@ -107,7 +109,7 @@ def fictional_rows(count: int, *, days: int = 30, seed: int = 1) -> Iterator[dic
             signer, relationship = answers["emergency_contact_name"], "parent"
         else:
             signer, relationship = f"{first} {last}", "self"
-        initials = "".join(part[0] for part in signer.split()).upper()
+        initials = min(signatures.initials_for(signer), key=len).upper()
         yield {
             "public_id": _uuid4(rng),
             "draft_key": hashlib.sha256(f"demo-{seed}-{index}".encode()).hexdigest(),
@@ -115,8 +117,8 @@ def fictional_rows(count: int, *, days: int = 30, seed: int = 1) -> Iterator[dic
             "submitted_at": submitted_at,
             "first_name": first,
             "last_name": last,
-            "first_name_folded": fold_name(first),
-            "last_name_folded": fold_name(last),
+            "first_name_folded": name_key(first),
+            "last_name_folded": name_key(last),
             "date_of_birth": born,
             "phone": answers["phone"],
             "email": answers.get("email") or None,

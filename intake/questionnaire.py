@@ -195,9 +195,9 @@ def _details(qid, label, parent, section, required=True, max_length=500):
 
 
 QUESTIONS: tuple[Question, ...] = (
-    # About you
-    Question("first_name", "First name", Kind.TEXT, "about", required=True, max_length=100),
-    Question("last_name", "Last name", Kind.TEXT, "about", required=True, max_length=100),
+    # About you. An adult signs as "first last", which must fit the signer's name (200).
+    Question("first_name", "First name", Kind.TEXT, "about", required=True, max_length=99),
+    Question("last_name", "Last name", Kind.TEXT, "about", required=True, max_length=99),
     Question("date_of_birth", "Date of birth", Kind.DATE, "about", required=True),
     Question("sex", "Sex", Kind.CHOICE, "about", required=True, choices=_SEX),
     Question("phone", "Phone number", Kind.PHONE, "about", required=True, max_length=40),

@@ -23,7 +23,7 @@ from intake.consents import ConsentDocument
 from intake.database import begin_write
 from intake.extensions import db
 from intake.models import Draft, Submission, utcnow
-from intake.patients import fold_name
+from intake.patients import name_key
 from intake.tablets import read_tablet_label
 
 ADULT_AGE = 18
@@ -165,7 +165,7 @@ def check_signing(
         typed = answer_rules.clean_text(signing.typed_name)
         if not typed:
             problems["typed_name"] = "Please type your full name."
-        elif signer and not signatures.same_name(typed, signer):
+        elif signer and (len(typed) > MAX_SIGNER_NAME or not signatures.same_name(typed, signer)):
             problems["typed_name"] = f"Please type the full name of the person signing: {signer}."
         if not signing.typed_intent:
             problems["typed_intent"] = (
@@ -266,8 +266,8 @@ def _build(
         submitted_at=now,
         first_name=first,
         last_name=last,
-        first_name_folded=fold_name(first),
-        last_name_folded=fold_name(last),
+        first_name_folded=name_key(first),
+        last_name_folded=name_key(last),
         date_of_birth=date.fromisoformat(answers["date_of_birth"]),
         phone=answers["phone"],
         email=answers.get("email") or None,

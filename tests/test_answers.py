@@ -97,6 +97,21 @@ def test_scale_is_a_whole_number_from_0_to_10():
         assert "0 to 10" in refused("pain_now", typed)
 
 
+@pytest.mark.parametrize("typed", ["\u00b2", "\u0663", "\uff15", "05", "+5"])
+def test_scale_is_one_of_the_numbers_on_the_page(typed):
+    # "²" is a digit to str.isdigit() but not to int(): it was a 500, not a message.
+    assert "0 to 10" in refused("pain_now", typed)
+
+
+def test_eight_digits_that_are_not_decimal_are_not_a_date():
+    # Superscript digits pass str.isdigit(), and int() refused them with a ValueError (a 500).
+    superscript = "\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078"
+    assert "month/day/year" in refused("date_of_birth", superscript)
+    assert answer("date_of_birth", "\u0660\u0664\u0661\u0662\u0661\u0669\u0667\u0660") == (
+        "1970-04-12"  # Arabic-Indic digits are decimal digits, as on an Arabic keyboard
+    )
+
+
 def test_choices_must_be_offered_ones():
     assert answer("sex", "female") == "female"
     assert refused("sex", "robot") == "Please choose one of the answers."
@@ -114,7 +129,7 @@ def test_none_cannot_be_combined_with_an_allergy():
 
 def test_text_is_cleaned_and_its_length_checked():
     assert answer("first_name", "  Zo\u00eb \t  Ann\x00 ") == "Zo\u00eb Ann"
-    assert "100 characters or fewer (it has 101)" in refused("first_name", "x" * 101)
+    assert "99 characters or fewer (it has 100)" in refused("first_name", "x" * 100)
     assert answer("address", "12 River Road \r\nSpringfield\x07") == "12 River Road\nSpringfield"
 
 

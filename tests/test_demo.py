@@ -1,12 +1,14 @@
 """`flask intake seed-demo`: realistic fictional data, never in production."""
 
-from datetime import UTC, datetime
+import random
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
-from intake import questionnaire
+from intake import demo, questionnaire, signatures
 from intake.extensions import db
 from intake.models import Submission
+from tests.record_checks import answer_problems
 
 
 def test_seed_demo_adds_valid_submissions(app, runner):
@@ -27,6 +29,18 @@ def test_seed_demo_adds_valid_submissions(app, runner):
             )
             assert 0 <= (now - row.submitted_at).days <= 3
             assert row.first_name == row.answers["first_name"]
+            assert all(
+                signatures.initials_match(initials, row.signer_name)
+                for initials in row.consent_initials.values()
+            )
+
+
+def test_fictional_answers_are_answers_the_tablet_would_accept():
+    # "None yet" (treatment) and "No allergies" never come with another choice.
+    today = date(2026, 11, 25)
+    for seed in range(200):
+        answers = demo.fictional_answers(random.Random(seed), today)
+        assert answer_problems(answers, today) == [], seed
 
 
 def test_seed_demo_twice_adds_more(app, runner):

@@ -324,6 +324,16 @@ def test_initials_that_do_not_match_are_refused_and_a_good_signature_is_kept(app
     assert 'value="XY"' in again and "&#34;data&#34;" in again
 
 
+def test_nul_characters_typed_on_the_consent_page_are_not_kept(app, client):
+    # PostgreSQL cannot keep a NUL in a JSON draft: it was a 500 instead of the page's message.
+    html = refused_signing(app, client, agree=None, initials="J\x00D", guardian_name="\x00")
+    assert "Please tick this box to agree" in html
+    with app.app_context():
+        signing = db.session.scalars(select(Draft)).one().data["signing"]
+    assert signing["initials_what"] == "JD" and signing["guardian_name"] == ""
+    assert 'value="JD"' in client.get("/intake/consent").get_data(as_text=True)
+
+
 def test_typed_signature_needs_the_intent_box(app, client):
     html = refused_signing(app, client, method="typed", signature=None, typed_name="Jane Doe")
     assert "confirm that the typed name is your signature" in html
@@ -451,3 +461,20 @@ def test_the_tablet_name_is_kept_as_evidence(app, client):
     client.post("/intake/consent", data=consent_data(client))
     with app.app_context():
         assert db.session.scalars(select(Submission.device_label)).one() == "Front desk 1"
+
+
+def test_a_refused_typed_signing_never_keeps_junk_from_the_signature_pad(app, client):
+    """Found by fuzzing: with "typed" chosen, the pad's field is not checked by the service,
+    so a NUL there once reached the draft (a 500 on PostgreSQL, whose JSON refuses it)."""
+    start(client)
+    fill_history(client)
+    client.post("/intake/review", data={"csrf_token": csrf_token(client, "/intake/review")})
+    response = client.post(
+        "/intake/consent",
+        data=consent_data(client, method="typed", signature="\x00", agree=None),
+    )
+    assert response.status_code == 422
+    with app.app_context():
+        signing = db.session.scalars(select(Draft)).one().data.get("signing", {})
+    assert signing.get("signature", "") == ""
+    assert count(app, Submission) == 0

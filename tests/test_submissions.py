@@ -10,6 +10,8 @@ from intake import consents, drafts, questionnaire
 from intake.clock import clinic_today
 from intake.extensions import db
 from intake.models import AuditEvent, Draft, Submission
+from intake.patients import fold_name
+from intake.questionnaire import BY_ID
 from intake.submissions import (
     DraftGone,
     DraftIncomplete,
@@ -19,6 +21,7 @@ from intake.submissions import (
     submit_draft,
 )
 from tests.factories import BASE_ANSWERS, make_draft, signature_payload
+from tests.record_checks import problems_with
 
 EVIDENCE = Evidence(ip_address="192.0.2.7", user_agent="Tablet browser", device_label="Desk 2")
 
@@ -142,6 +145,44 @@ def test_typed_signature(app_context):
     assert stored.signature_kind == "typed"
     assert stored.typed_signature == "jane doe"
     assert stored.signature_strokes is None and stored.signature_svg is None
+
+
+def test_folded_names_that_grow_are_cut_to_their_search_column(app_context):
+    # Casefolding makes "ß" two letters and NFKD makes "Ⅻ" three: the folded copy of a name of
+    # the longest allowed length overflowed its column (a 500 on PostgreSQL at signing).
+    first = "\u00df" * BY_ID["first_name"].max_length
+    last = "\u216b" * BY_ID["last_name"].max_length
+    _, token = make_draft({"first_name": first, "last_name": last})
+    stored = submit_draft(token, signing(initials="SX"), EVIDENCE)
+    assert stored.first_name_folded == fold_name(first)[:100] == "s" * 100
+    assert stored.last_name_folded == "xii" * 33 + "x"
+    assert problems_with(stored) == []
+
+
+def test_the_longest_names_allowed_fit_the_signers_name(app_context):
+    # The signer's name is "first last"; it must fit Submission.signer_name (200).
+    first = "A" * BY_ID["first_name"].max_length
+    last = "B" * BY_ID["last_name"].max_length
+    _, token = make_draft({"first_name": first, "last_name": last})
+    stored = submit_draft(
+        token,
+        signing(initials="AB", method="typed", typed_name=f"{first} {last}", typed_intent=True),
+        EVIDENCE,
+    )
+    assert stored.signer_name == stored.typed_signature == f"{first} {last}"
+    assert problems_with(stored) == []
+
+
+def test_a_typed_signature_longer_than_any_name_is_refused(app_context):
+    # Combining marks fold away, so "J̈̈̈ane Doe" is the name to same_name(): without a limit
+    # it was stored whatever its length (and PostgreSQL refused it: a 500).
+    _, token = make_draft()
+    stacked = "".join(letter + "\u0308" * 30 for letter in "Jane Doe")
+    problems = refusal(
+        token, signing(method="typed", drawn="", typed_name=stacked, typed_intent=True)
+    )
+    assert "Jane Doe" in problems["typed_name"]
+    assert count(Submission) == 0
 
 
 def refusal(token, sign: Signing) -> dict[str, str]:

@@ -28,6 +28,9 @@ from intake.consents import ConsentDocument
 from intake.questionnaire import Kind, Question
 from intake.submissions import DRAWN, GUARDIAN_RELATIONSHIPS, RELATIONSHIPS, TYPED, Signing
 
+# The most the draft keeps of one text field of the consent page.
+KEPT_SIGNING_LENGTH = 200
+
 # Single-line inputs: the keyboard a tablet should offer. Autofill stays off everywhere:
 # the tablet is shared, and one patient must never be offered another's details.
 _INPUT_ATTRIBUTES = {
@@ -153,7 +156,11 @@ class ConsentForm(FlaskForm):
         """What the draft keeps of this page so an error or reload loses nothing typed
         (a signature only when it was valid, as the patient must draw a bad one again)."""
         kept = {
-            name: (field.data if isinstance(field.data, bool) else (field.data or "")[:200])
+            name: (
+                field.data
+                if isinstance(field.data, bool)
+                else answers.keep_text(field.data or "", KEPT_SIGNING_LENGTH)
+            )
             for name, field in self._fields.items()
             if name not in ("csrf_token", "signature")
         }

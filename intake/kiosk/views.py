@@ -231,7 +231,9 @@ def consent():
         )
     except submissions.SigningRefused as refused:
         forms.show_errors(form, refused.problems)
-        signature_ok = "signature" not in refused.problems
+        # Keep a drawing only when it is one: with a typed signature the pad's field is not
+        # checked by the service, and whatever it holds must not reach the draft.
+        signature_ok = "signature" not in refused.problems and _signature_readable(form)
         _keep_signing(token, form, signature_ok=signature_ok)
         if not signature_ok:
             form.signature.data = ""  # a refused signature is drawn again, not shown again
