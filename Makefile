@@ -58,3 +58,19 @@ clean:
 # docs/screenshots/*.png, shown in the README (needs Chromium: `make system-deps`).
 screenshots: $(BIN)/.installed
 	$(BIN)/python scripts/screenshots.py
+
+# Every benchmark in bench/ in turn (a new bench/*.py is picked up), each one's output kept in
+# .bench/<name>.log; then the summary table in docs/performance.md is rewritten from the
+# `figure:` lines they printed (scripts/bench_report.py). Stops at the first that fails.
+# `make bench BENCH_ARGS=--short` for a quick pass.
+BENCH_ARGS ?=
+bench: $(BIN)/.installed
+	@rm -rf .bench && mkdir .bench
+	@for script in bench/*.py; do \
+	  name=$$(basename $$script .py); \
+	  echo "== $$script $(BENCH_ARGS)"; \
+	  { $(BIN)/python -u $$script $(BENCH_ARGS) 2>&1; echo $$? > .bench/$$name.status; } \
+	    | tee .bench/$$name.log; \
+	  [ "$$(cat .bench/$$name.status)" = 0 ] || { echo "$$script failed"; exit 1; }; \
+	done
+	$(BIN)/python scripts/bench_report.py --args="$(BENCH_ARGS)" .bench/*.log

@@ -111,6 +111,11 @@ def run(rounds: int) -> int:
     print(f"  plain WeasyPrint, same HTML and options, in process:        {plain_median:.3f} s")
     verdict = "within" if ratio <= TARGET_RATIO else "ABOVE"
     print(f"  ratio intake / plain: {ratio:.2f} ({verdict} the {TARGET_RATIO} target)")
+    # Lines for scripts/bench_report.py (see its docstring).
+    label = f"chart PDF, {rounds} rounds"
+    print(f"figure: {label}: intake.chart median = {intake_median:.3f} s")
+    print(f"figure: {label}: plain WeasyPrint median = {plain_median:.3f} s")
+    print(f"figure: {label}: ratio intake / plain = {ratio:.2f} (target {TARGET_RATIO})")
     return 0
 
 
