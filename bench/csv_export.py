@@ -194,6 +194,11 @@ def _report(runs: list[Run], sizes: tuple[int, ...], url: str) -> None:
             f"{kind}: {large:,} rows need {grew:+.1f} MB over {small:,} rows "
             f"(bound {BOUND_MB} MB): {verdict}"
         )
+    for run in runs[1:]:  # the lines `make bench` puts in docs/performance.md
+        print(
+            f"figure: {backend}, {run.kind} export of {run.rows:,} rows = "
+            f"{run.seconds:.2f} s, peak {run.peak_mb:.1f} MB"
+        )
 
 
 def _peak(runs: list[Run], kind: str, rows: int) -> float:

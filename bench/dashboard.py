@@ -8,9 +8,10 @@ The PostgreSQL URL may also come from INTAKE_BENCH_DATABASE_URL.
 
 Requests go through the Flask test client as a logged-in staff member: form parsing, the
 queries, the audit event each page writes and commits, and template rendering all count;
-the network and the WSGI server do not. Prints the median and 95th percentile of each page
-and the query plans the database chose. A PostgreSQL database must be empty, or be named
-with --reset to have its public schema dropped and rebuilt first.
+the network and the WSGI server do not. Prints the median and 95th percentile of each page,
+its ratio to a baseline page measured in the same run, and the query plans the database
+chose. A PostgreSQL database must be empty, or be named with --reset to have its public
+schema dropped and rebuilt first.
 """
 
 import argparse
@@ -36,6 +37,9 @@ from intake.staff import clinic_time  # noqa: E402
 from intake.staff.search import Criteria, parse_search, submissions_query  # noqa: E402
 
 PASSWORD = "benchmark passphrase " + secrets.token_hex(4)
+# A logged-in staff page that reads no submission: what any page costs (session, login check,
+# rendering) before the dashboard's own queries. Ratios to it carry better between machines.
+BASELINE = "baseline: my account page"
 DAYS = 900  # 100,000 intakes over about two and a half years: a busy clinic group
 
 
@@ -77,12 +81,22 @@ def main() -> None:
             db.engine.dispose()
 
     print(f"\nStaff dashboard on {backend}, {args.rows:,} submissions, {args.runs} runs each")
-    print(f"{'page':<34} {'median ms':>10} {'p95 ms':>10}")
-    for name, times in pages.items():
-        p95 = statistics.quantiles(times, n=20)[-1] if len(times) > 1 else times[0]
-        print(f"{name:<34} {statistics.median(times):>10.1f} {p95:>10.1f}")
+    figures = {name: _median_p95(times) for name, times in pages.items()}
+    baseline = figures[BASELINE][0]
+    print(f"{'page':<34} {'median ms':>10} {'p95 ms':>10} {'x baseline':>11}")
+    for name, (median, p95) in figures.items():
+        print(f"{name:<34} {median:>10.1f} {p95:>10.1f} {median / baseline:>11.1f}")
+    print(f"x baseline: median over that of {BASELINE!r}, measured in this run.")
+    for name, (median, p95) in figures.items():  # what `make bench` puts in docs/performance.md
+        label = f"{backend}, {args.rows:,} rows, {name} median / p95"
+        print(f"figure: {label} = {median:.1f} / {p95:.1f} ms ({median / baseline:.1f}x baseline)")
     for name, plan in plans.items():
         print(f"\n-- plan: {name}\n{plan}")
+
+
+def _median_p95(times: list[float]) -> tuple[float, float]:
+    p95 = statistics.quantiles(times, n=20)[-1] if len(times) > 1 else times[0]
+    return statistics.median(times), p95
 
 
 def prepare(args, url: str) -> None:
@@ -124,6 +138,7 @@ def benchmark_pages(client, sample, runs: int) -> dict[str, list[float]]:
     today_page = client.get("/staff/").get_data(as_text=True)
     older = re.search(r'<a href="([^"]+)" rel="next">', today_page)
     pages = {
+        BASELINE: "/staff/account",
         "dashboard: today": "/staff/",
         "dashboard: today, next page": older.group(1).replace("&amp;", "&") if older else None,
         "dashboard: every new intake": "/staff/?status=new&from_date=2000-01-01",
