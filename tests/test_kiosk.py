@@ -478,3 +478,62 @@ def test_a_refused_typed_signing_never_keeps_junk_from_the_signature_pad(app, cl
         signing = db.session.scalars(select(Draft)).one().data.get("signing", {})
     assert signing.get("signature", "") == ""
     assert count(app, Submission) == 0
+
+
+def _lose_the_session(app, client) -> None:
+    """What a browser closed and reopened does: its session cookie (and the form token it
+    vouches for) is gone; the draft's own cookie lasts."""
+    client.delete_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+
+
+def _token_in(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def test_a_history_page_posted_after_its_token_expired_comes_back_as_typed(app, client):
+    start(client)
+    post_section(client, "about", typed_input())
+    stale = csrf_token(client, "/intake/visit")
+    _lose_the_session(app, client)
+    data = section_data("visit", typed_input({"visit_reason": "Stiff neck after a fall"}))
+    data["csrf_token"], data["action"] = stale, "next"
+    response = client.post("/intake/visit", data=data)
+
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "That page had expired, and nothing was changed" in html
+    assert "Stiff neck after a fall" in html
+    assert "visit_reason" not in stored_input(app)  # nothing of the refused post was saved
+    data["csrf_token"] = _token_in(html)  # the page came back with a new token
+    assert client.post("/intake/visit", data=data).status_code == 303
+    assert stored_input(app)["visit_reason"] == "Stiff neck after a fall"
+
+
+def test_a_consent_posted_after_its_token_expired_keeps_the_initials_and_signs_nothing(app, client):
+    start(client)
+    fill_history(client)
+    data = consent_data(client, initials="JD")
+    _lose_the_session(app, client)
+    response = client.post("/intake/consent", data=data)
+
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "That page had expired" in html and 'value="JD"' in html
+    assert count(app, Submission) == 0
+    data["csrf_token"] = _token_in(html)
+    assert client.post("/intake/consent", data=data).status_code == 303
+    assert count(app, Submission) == 1
+
+
+def test_other_patient_posts_after_the_token_expired_change_nothing_and_say_so(app, client):
+    start(client)
+    fill_history(client)
+    stale = csrf_token(client, "/intake/stop")
+    _lose_the_session(app, client)
+    for path in ("/intake/review", "/intake/discard"):
+        response = client.post(path, data={"csrf_token": stale})
+        assert response.status_code == 400
+        assert "That page had expired" in response.get_data(as_text=True)
+    assert count(app, Draft) == 1
+    autosave = client.post("/intake/about", data={"csrf_token": stale, "action": "autosave"})
+    assert autosave.status_code == 400 and autosave.get_data() == b""

@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_wtf.csrf import CSRFError
 
 from intake import answers, consents, drafts, questionnaire, signatures, submissions
 from intake.clock import clinic_today
@@ -37,6 +38,9 @@ CONSENT_FIELD_ORDER = (
     "typed_name",
     "typed_intent",
 )
+
+# A page posted with a stale or missing form token (see page_expired).
+EXPIRED = "That page had expired, and nothing was changed. Please check it and tap again."
 
 
 @bp.context_processor
@@ -290,6 +294,39 @@ def thanks():
     return render_template(
         "kiosk/thanks.html", return_after=current_app.config["KIOSK_THANK_YOU_SECONDS"]
     )
+
+
+@bp.errorhandler(CSRFError)
+def page_expired(error: CSRFError):
+    """A page posted without a valid form token: the browser lost its session cookie (it was
+    closed and its tab restored, say) or the service's key changed. Nothing is saved. A page
+    of the history or the consent comes back as it was typed, with a new token, so one more
+    tap saves it; any other page says to try again."""
+    if request.form.get("action") == "autosave":
+        return Response(status=400)  # the page's next tap saves, with a new token
+    draft = drafts.load(_token())
+    section_id = (request.view_args or {}).get("section_id")
+    if draft is not None and request.endpoint == "kiosk.section" and section_id in SECTIONS:
+        flash(EXPIRED, "error")
+        form = forms.section_form(section_id)()
+        typed = {**draft.data.get("input", {}), **form.typed_input()}
+        return _render_section(section_id, form, typed, status=400)
+    if draft is not None and request.endpoint == "kiosk.consent":
+        today = clinic_today()
+        try:
+            checked = answers.all_answers(draft.data.get("input", {}), today=today)
+        except answers.IncompleteAnswers:
+            checked = None  # no consent page without a whole history: the plain message
+        if checked is not None:
+            flash(EXPIRED, "error")
+            document = consents.current(today=today)
+            form = forms.consent_form_for(document)()
+            if not _signature_readable(form):
+                form.signature.data = ""
+            return _render_consent(form, document, checked, status=400)
+    return render_template(
+        "errors/error.html", code=400, title="That page had expired", message=EXPIRED
+    ), 400
 
 
 @bp.get("/intake/stop")
