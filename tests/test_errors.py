@@ -50,3 +50,11 @@ def test_error_classes_have_messages():
 
     for error in (RequestEntityTooLarge, ServiceUnavailable):
         assert error.code in MESSAGES
+
+
+def test_an_error_page_leads_back_to_its_own_side(client):
+    """A patient goes back to the welcome screen; staff to today's intakes, never the tablet's."""
+    patient = client.get("/intake/no-such-page").get_data(as_text=True)
+    assert 'href="/">Go to the start' in patient and "today&rsquo;s intakes" not in patient
+    staff = client.get("/staff/no-such-page").get_data(as_text=True)
+    assert 'href="/staff/">Go to today&rsquo;s intakes' in staff and "Go to the start" not in staff
