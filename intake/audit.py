@@ -26,7 +26,8 @@ def record(
     actor_id = None
     ip_address = None
     if has_request_context():
-        ip_address = request.remote_addr
+        # As Submission's evidence: cut to the column (an IPv6 zone id can run longer).
+        ip_address = (request.remote_addr or "")[:45] or None
         if current_user and current_user.is_authenticated:
             actor_id = current_user.id
             actor_type = actor_type or "staff"

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlalchemy import select
 
 from intake.extensions import db
-from intake.models import StaffRole, StaffUser
+from intake.models import AuditEvent, StaffRole, StaffUser
 from intake.staff import sessions
 from tests.factories import DEFAULT_PASSWORD
 from tests.staff_support import (
@@ -341,3 +342,14 @@ def test_change_own_password(app, client):
     assert staff_user(app, staff_id)["password_hash"].startswith("$argon2id$")
     assert log_in(other_device, password=new).status_code == 302
     assert audit_events(app, "auth.password_change")
+
+
+def test_an_address_longer_than_its_column_is_cut_not_a_failed_login(app, client):
+    # An IPv6 address with a zone id can be longer than the 45 characters the column keeps.
+    address = "fe80::1234:5678:9abc:def0%" + "enp0s31f6-with-a-long-name"
+    add_staff(app)
+    response = log_in(client, environ_base={"REMOTE_ADDR": address})
+    assert response.status_code == 302
+    with app.app_context():
+        stored = db.session.scalars(select(AuditEvent.ip_address)).all()
+    assert stored and all(ip == address[:45] for ip in stored)
