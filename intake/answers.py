@@ -28,6 +28,11 @@ DEFAULT_PHONE_REGION = "US"
 EXCLUSIVE_CHOICE = "none"
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+# Invisible characters that change how the text around them reads without being any part of
+# it: bidirectional embeddings, overrides and isolates (which can make a stored name display
+# as another), zero-width space, word joiner and byte-order mark. The joiners that some
+# scripts spell with (ZWJ, ZWNJ) and the plain direction marks (LRM, RLM) stay.
+_INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]")
 _DATE_PARTS = re.compile(r"^(\d{1,2})[/\-. ]+(\d{1,2})[/\-. ]+(\d{2,4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _PHONE_CHARACTERS = re.compile(r"^[0-9+()\-. /]+(?:\s*(?:x|ext\.?)\s*\d{1,6})?$", re.IGNORECASE)
@@ -53,9 +58,10 @@ class IncompleteAnswers(ValueError):
 
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
-    """Normalise typed text: NFC, no control characters, trimmed, single spaces on one line."""
+    """Normalise typed text: NFC, no control or invisible formatting characters, trimmed,
+    single spaces on one line."""
     value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
-    value = value.replace("\t", " ")
+    value = _INVISIBLE.sub("", value.replace("\t", " "))
     if multiline:
         value = _CONTROL.sub("", value)
         lines = [line.rstrip() for line in value.split("\n")]

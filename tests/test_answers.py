@@ -137,6 +137,18 @@ def test_clean_text_composes_accents():
     assert clean_text("Jose\u0301") == "Jos\u00e9"
 
 
+def test_clean_text_drops_invisible_characters_that_disguise_text():
+    # A right-to-left override makes "Jane\u202eeoD" display as "JaneDoe" reversed; an
+    # isolate, a zero-width space or a byte-order mark hides inside a name unseen.
+    assert clean_text("Jane\u202e eoD\u202c") == "Jane eoD"
+    assert clean_text("\u2067Jane\u2069 Do\u200be\ufeff") == "Jane Doe"
+    assert refused("first_name", "\u202e\u200b") == refused("first_name", "")
+    # What some scripts spell with stays: ZWNJ in Persian, ZWJ in emoji, direction marks.
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    assert clean_text(persian) == persian
+    assert clean_text("Ana\u200f Lu\u00eds") == "Ana\u200f Lu\u00eds"
+
+
 def test_keep_raw_limits_what_a_draft_holds():
     assert keep_raw(BY_ID["first_name"], "x" * 50_000) == "x" * 10_000
     assert keep_raw(BY_ID["pain_areas"], ["hip", "nonsense", "hip", 3]) == ["hip"]
