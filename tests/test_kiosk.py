@@ -501,7 +501,7 @@ def test_a_history_page_posted_after_its_token_expired_comes_back_as_typed(app, 
 
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "That page had expired, and nothing was changed" in html
+    assert "open too long to be saved. What you typed is still here" in html
     assert "Stiff neck after a fall" in html
     assert "visit_reason" not in stored_input(app)  # nothing of the refused post was saved
     data["csrf_token"] = _token_in(html)  # the page came back with a new token
@@ -518,7 +518,7 @@ def test_a_consent_posted_after_its_token_expired_keeps_the_initials_and_signs_n
 
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "That page had expired" in html and 'value="JD"' in html
+    assert "open too long to be saved" in html and 'value="JD"' in html
     assert count(app, Submission) == 0
     data["csrf_token"] = _token_in(html)
     assert client.post("/intake/consent", data=data).status_code == 303

@@ -40,7 +40,10 @@ CONSENT_FIELD_ORDER = (
 )
 
 # A page posted with a stale or missing form token (see page_expired).
-EXPIRED = "That page had expired, and nothing was changed. Please check it and tap again."
+EXPIRED = (
+    "This page had been open too long to be saved. What you typed is still here: "
+    "please check it and tap the button again."
+)
 
 
 @bp.context_processor
@@ -325,7 +328,10 @@ def page_expired(error: CSRFError):
                 form.signature.data = ""
             return _render_consent(form, document, checked, status=400)
     return render_template(
-        "errors/error.html", code=400, title="That page had expired", message=EXPIRED
+        "errors/error.html",
+        code=400,
+        title="That page had expired",
+        message="Nothing was changed. Please go to the start and try again.",
     ), 400
 
 

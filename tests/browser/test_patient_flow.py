@@ -315,3 +315,21 @@ def test_stop_and_clear_my_answers(live_server, page):
     assert page.url == live_server.url + "/"
     assert count(live_server, Draft) == 0
     assert not page.get_by_role("link", name="Continue where I left off").is_visible()
+
+
+def test_a_page_whose_session_was_lost_comes_back_as_typed(live_server, page):
+    """The browser lost its session cookie (closed, tab restored): the form token no longer
+    matches. The page comes back with what was typed and a notice; one more tap saves it."""
+    start(page, live_server.url)
+    page.context.clear_cookies(name="session")  # the draft's own cookie stays
+    page.get_by_label("First name").fill("Jane")
+    page.get_by_label("Last name").fill("Doe")
+    page.get_by_label("Date of birth").fill("04/12/1970")
+    next_page(page)
+
+    assert page.url.endswith("/intake/about")
+    assert page.get_by_role("status").filter(has_text="open too long to be saved").is_visible()
+    assert page.get_by_label("Last name").input_value() == "Doe"
+    check_page(page, "about after an expired token")
+    fill_history(page)  # the same page, answered and sent again, now with a good token
+    assert count(live_server, Draft) == 1
