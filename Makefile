@@ -15,6 +15,8 @@ SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto
 SYSTEM_PACKAGES += libharfbuzz-subset0 fontconfig
 # A real spreadsheet (LibreOffice Calc, headless) opens the CSV export in tests.
 SYSTEM_PACKAGES += libreoffice-calc-nogui
+# The HTTPS browser tests make a throwaway certificate.
+SYSTEM_PACKAGES += openssl
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -50,7 +50,10 @@ def add_security_headers(response: Response) -> Response:
     """Set the headers every response carries; patient-data responses are never stored."""
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("Referrer-Policy", "no-referrer")
+    # Never a Referer to another site; to this one it must go: on HTTPS, Flask-WTF refuses a
+    # form post without a same-site Referer (WTF_CSRF_SSL_STRICT), and `no-referrer` would
+    # make every post fail.
+    headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)

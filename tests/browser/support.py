@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,14 +56,18 @@ def launch_chromium(playwright):
 
 
 @contextmanager
-def serve(app) -> Iterator[str]:
-    """Serve the app from a thread on a free port of 127.0.0.1; yields its base URL."""
+def serve(app, ssl_context: tuple[str, str] | None = None) -> Iterator[str]:
+    """Serve the app from a thread on a free port of 127.0.0.1; yields its base URL.
+
+    With `ssl_context` (certificate and key files) it is served over HTTPS, as in production.
+    """
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=ssl_context)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
+    scheme = "https" if ssl_context else "http"
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"{scheme}://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         thread.join(timeout=10)
@@ -176,3 +181,16 @@ def layout_problems(page) -> list[str]:
             return problems;
         }"""
     )
+
+
+def self_signed_certificate(folder: Path) -> tuple[str, str]:
+    """A throwaway certificate for 127.0.0.1 (Debian's openssl); returns (cert, key) paths."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+        + ["-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    return str(cert), str(key)
