@@ -49,6 +49,14 @@ class DraftIncomplete(SubmitError):
         self.section_id = section_id
 
 
+# SigningRefused's key when the consent shown is no longer the one in effect.
+CONSENT_UPDATED = "consent"
+CONSENT_UPDATED_MESSAGE = (
+    "This consent was updated while the page was open. Please read the new version, "
+    "initial each part and sign again."
+)
+
+
 class SigningRefused(SubmitError):
     """The consent page's input cannot be signed; `problems` maps its fields to messages."""
 
@@ -69,6 +77,9 @@ class Signing:
     agreed: bool = False
     guardian_name: str = ""
     guardian_relationship: str = ""
+    # The SHA-256 of the consent version the page showed; None when the caller signs the
+    # current version by construction (the command line, demo data).
+    consent_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,7 +127,13 @@ def is_minor(answers: Mapping[str, Any], on: date) -> bool:
 def check_signing(
     signing: Signing, answers: Mapping[str, Any], document: ConsentDocument, on: date
 ) -> CheckedSigning:
-    """Apply every signing rule; SigningRefused names each field with a problem."""
+    """Apply every signing rule; SigningRefused names each field with a problem.
+
+    The patient signs what the page showed, or nothing: if a new version of the consent came
+    into effect while the page was open, SigningRefused holds only CONSENT_UPDATED.
+    """
+    if signing.consent_sha256 is not None and signing.consent_sha256 != document.sha256:
+        raise SigningRefused({CONSENT_UPDATED: CONSENT_UPDATED_MESSAGE})
     problems: dict[str, str] = {}
     if is_minor(answers, on):
         signer = answer_rules.clean_text(signing.guardian_name)

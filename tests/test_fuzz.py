@@ -11,6 +11,7 @@ INTAKE_FUZZ_EXAMPLES sets the examples per test (default 25; CI may raise it); t
 intake test, which signs and renders a PDF per example, runs a fifth as many.
 """
 
+import hashlib
 import json
 import os
 import re
@@ -210,10 +211,15 @@ def pairs_for(section_id: str, typed: dict) -> list[tuple[str, str]]:
 
 def csrf(client, path: str) -> str:
     """The CSRF token of the page's form, read as a browser would."""
+    return dict(hidden(client, path))["csrf_token"]
+
+
+def hidden(client, path: str) -> list[tuple[str, str]]:
+    """The hidden inputs of the page's form (the CSRF token; the consent version shown)."""
     response = client.get(path)
     assert response.status_code == 200, (path, response.status_code)
     form = read_form(response.get_data(as_text=True))
-    return next(f.value for f in form.fields if f.name == "csrf_token")
+    return [(f.name, f.value) for f in form.fields if f.name in ("csrf_token", "consent_sha256")]
 
 
 def post(client, path: str, pairs: list) -> tuple:
@@ -387,6 +393,8 @@ def consent_value(name: str, signer: str) -> st.SearchStrategy:
         return st.one_of(st.sampled_from(known), hostile_text(20))
     if name == "signature":
         return signature_value()
+    if name == "consent_sha256":  # another version's hash, or anything at all
+        return st.one_of(st.just(hashlib.sha256(b"v0").hexdigest()), hostile_text(100))
     return st.one_of(hostile_text(200, longest=1000), decorated(signer))  # typed or guardian
 
 
@@ -416,8 +424,9 @@ def test_any_value_in_any_consent_field_signs_cleanly_or_is_refused(app, data):
         values[name] = data.draw(consent_value(name, signer), label=name)
     with app.app_context():
         before = submission_count()
-    pairs = [("csrf_token", csrf(client, "/intake/consent")), *values.items()]
-    response, size = post(client, "/intake/consent", [*pairs, ("action", "submit")])
+    shown = dict(hidden(client, "/intake/consent"))
+    posted = {**shown, **values}  # a broken field replaces the page's own value
+    response, size = post(client, "/intake/consent", [*posted.items(), ("action", "submit")])
     event(f"consent answered {response.status_code}")
 
     if size > app.config["MAX_CONTENT_LENGTH"]:
@@ -427,6 +436,18 @@ def test_any_value_in_any_consent_field_signs_cleanly_or_is_refused(app, data):
     with app.app_context():
         stored = db.session.scalars(select(Submission).order_by(Submission.id.desc())).first()
         draft = draft_of(token)
+        if posted["consent_sha256"] != shown["consent_sha256"]:
+            # Not the version in effect: nothing signed, the page shown afresh, only who signs
+            # and how kept (initials and signature belong to the text they were given to).
+            assert response.status_code == 303
+            assert response.headers["Location"].endswith("/intake/consent")
+            assert submission_count() == before and draft is not None
+            assert set(draft.data["signing"]) <= {
+                "guardian_name",
+                "guardian_relationship",
+                "method",
+            }
+            return
         if response.status_code == 303:
             assert response.headers["Location"].endswith("/intake/thanks")
             assert submission_count() == before + 1 and draft is None
@@ -515,7 +536,7 @@ def test_hostile_text_in_every_field_of_a_whole_intake_is_stored_as_typed(app, d
         "method": "drawn",
         "signature": signature_payload(),
     }
-    pairs = [("csrf_token", csrf(client, "/intake/consent")), *consent.items()]
+    pairs = [*hidden(client, "/intake/consent"), *consent.items()]
     response, _ = post(client, "/intake/consent", [*pairs, ("action", "submit")])
     event(f"consent answered {response.status_code}")
     with app.app_context():

@@ -1,16 +1,19 @@
 """The patient flow over HTTP, with CSRF on: pages, drafts, errors kept, signing once."""
 
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from intake import consents, drafts, questionnaire
+from intake.clock import clinic_today
 from intake.extensions import db
 from intake.models import AuditEvent, Draft, Submission
 from tests.factories import signature_payload, typed_input
-from tests.support import csrf_token
+from tests.support import csrf_token, hidden_fields
 
 SECTION_IDS = [section.id for section in questionnaire.SECTIONS]
 
@@ -52,7 +55,7 @@ def fill_history(client, answers: dict | None = None) -> None:
 
 def consent_data(client, initials: str = "JD", **overrides) -> dict:
     data = {
-        "csrf_token": csrf_token(client, "/intake/consent"),
+        **hidden_fields(client, "/intake/consent"),  # the CSRF token, the version shown
         "action": "submit",
         "agree": "y",
         "method": "drawn",
@@ -537,3 +540,52 @@ def test_other_patient_posts_after_the_token_expired_change_nothing_and_say_so(a
     assert count(app, Draft) == 1
     autosave = client.post("/intake/about", data={"csrf_token": stale, "action": "autosave"})
     assert autosave.status_code == 400 and autosave.get_data() == b""
+
+
+@pytest.fixture
+def consent_folder(monkeypatch, tmp_path):
+    """The consent documents in a folder of the test's own, where a new version can appear."""
+    folder = tmp_path / "consents"
+    shutil.copytree(Path(consents.__file__).parent / "dry_needling", folder / "dry_needling")
+    monkeypatch.setattr(consents, "_HERE", folder)
+    consents.load.cache_clear()
+    yield folder / "dry_needling"
+    consents.load.cache_clear()
+
+
+def test_a_consent_updated_while_its_page_is_open_is_shown_again_not_signed(
+    app, client, consent_folder
+):
+    with app.app_context():
+        today = clinic_today()  # the clinic's day, in its own time zone
+    answers = {"date_of_birth": f"{today.year - 10}-06-01"}  # a parent signs
+    start(client)
+    fill_history(client, answers)
+    data = consent_data(client, initials="MR", guardian_name="Mary Roe")
+    data["guardian_relationship"] = "parent"
+    assert "Pneumothorax" in client.get("/intake/consent").get_data(as_text=True)
+    # A clinic deploys version 2, in effect today, while the parent is reading version 1.
+    version_1 = (consent_folder / "v1.toml").read_text(encoding="utf-8")
+    version_2 = version_1.replace('version = "1"', 'version = "2"').replace(
+        "effective_date = 2026-11-01", f"effective_date = {today.isoformat()}"
+    )
+    (consent_folder / "v2.toml").write_text(
+        version_2.replace("Pneumothorax", "A collapsed lung (pneumothorax)"), encoding="utf-8"
+    )
+
+    response = client.post("/intake/consent", data=data)
+    assert response.status_code == 303 and response.location.endswith("/intake/consent")
+    assert count(app, Submission) == 0
+    page = client.get("/intake/consent").get_data(as_text=True)
+    assert "This consent was updated while the page was open" in page
+    assert "A collapsed lung (pneumothorax)" in page
+    assert 'value="MR"' not in page  # initials given to version 1 are not carried over
+    assert 'value="Mary Roe"' in page  # who signs is kept
+
+    data = consent_data(client, initials="MR", guardian_name="Mary Roe")
+    data["guardian_relationship"] = "parent"
+    assert client.post("/intake/consent", data=data).status_code == 303
+    with app.app_context():
+        stored = db.session.scalars(select(Submission)).one()
+        assert stored.consent_version == "2"
+        assert "A collapsed lung (pneumothorax)" in stored.consent_snapshot

@@ -1,5 +1,6 @@
 """A complete draft becomes exactly one Submission, in one transaction, checked again."""
 
+import hashlib
 import threading
 from datetime import date
 
@@ -13,6 +14,8 @@ from intake.models import AuditEvent, Draft, Submission
 from intake.patients import fold_name
 from intake.questionnaire import BY_ID
 from intake.submissions import (
+    CONSENT_UPDATED,
+    CONSENT_UPDATED_MESSAGE,
     DraftGone,
     DraftIncomplete,
     Evidence,
@@ -183,6 +186,16 @@ def test_a_typed_signature_longer_than_any_name_is_refused(app_context):
     )
     assert "Jane Doe" in problems["typed_name"]
     assert count(Submission) == 0
+
+
+def test_a_consent_version_other_than_the_one_in_effect_is_never_signed(app_context):
+    # The page showed one version; another came into effect before "Sign and submit".
+    _, token = make_draft()
+    shown = signing(consent_sha256=hashlib.sha256(b"an earlier version").hexdigest())
+    assert refusal(token, shown) == {CONSENT_UPDATED: CONSENT_UPDATED_MESSAGE}
+    assert count(Submission) == 0 and count(Draft) == 1
+    in_effect = signing(consent_sha256=consents.current().sha256)
+    assert submit_draft(token, in_effect, EVIDENCE).consent_version == consents.current().version
 
 
 def refusal(token, sign: Signing) -> dict[str, str]:

@@ -134,6 +134,9 @@ class ConsentForm(FlaskForm):
     signature = HiddenField("Signature")
     typed_name = StringField("Type your full name", render_kw={"autocomplete": "off"})
     typed_intent = BooleanField("I intend this typed name as my signature.")
+    # Which version the page showed (set whenever the page is drawn), so that a version that
+    # came into effect meanwhile is refused rather than signed unseen.
+    consent_sha256 = HiddenField()
 
     def initials_field(self, clause_id: str) -> Field:
         """The initials box of one clause."""
@@ -150,6 +153,7 @@ class ConsentForm(FlaskForm):
             agreed=bool(self.agree.data),
             guardian_name=self.guardian_name.data or "",
             guardian_relationship=self.guardian_relationship.data or "",
+            consent_sha256=self.consent_sha256.data or "",
         )
 
     def kept_input(self, signature_ok: bool) -> dict[str, Any]:

@@ -39,6 +39,8 @@ CONSENT_FIELD_ORDER = (
     "typed_intent",
 )
 
+# What the consent page keeps when the consent itself changes under it.
+SIGNER_FIELDS = ("guardian_name", "guardian_relationship", "method")
 # A page posted with a stale or missing form token (see page_expired).
 EXPIRED = (
     "This page had been open too long to be saved. What you typed is still here: "
@@ -237,6 +239,8 @@ def consent():
             token, form.signing(document), submissions.Evidence.from_request(request)
         )
     except submissions.SigningRefused as refused:
+        if submissions.CONSENT_UPDATED in refused.problems:
+            return _consent_updated(token, form)
         forms.show_errors(form, refused.problems)
         # Keep a drawing only when it is one: with a typed signature the pad's field is not
         # checked by the service, and whatever it holds must not reach the draft.
@@ -250,6 +254,22 @@ def consent():
     except submissions.DraftGone:
         return _no_draft()
     return _thank_you_redirect()
+
+
+def _consent_updated(token, form) -> Response:
+    """A new version of the consent came into effect while its page was open: show it, to be
+    read, initialled and signed afresh. Who signs and how stay; initials, the agreement and
+    the signature, given to the old text, do not."""
+    draft: Draft | None = drafts.load_for_update(token)
+    if draft is not None:
+        drafts.save(draft, signing=_signer_only(form.kept_input(False)), step="consent")
+    flash(submissions.CONSENT_UPDATED_MESSAGE, "error")
+    return redirect(url_for("kiosk.consent"), code=303)
+
+
+def _signer_only(kept: dict) -> dict:
+    """Of the consent page's kept input, who signs and how: what stays valid for any version."""
+    return {name: kept[name] for name in SIGNER_FIELDS if name in kept}
 
 
 def _signature_readable(form) -> bool:
@@ -268,6 +288,11 @@ def _keep_signing(token, form, signature_ok: bool) -> None:
 
 
 def _render_consent(form, document, checked: dict, status: int = 200):
+    shown_before = form.consent_sha256.data
+    if shown_before and shown_before != document.sha256:
+        # Typed on a page of another version: initials, agreement and signature start afresh.
+        form = type(form)(formdata=None, data=_signer_only(form.kept_input(signature_ok=False)))
+    form.consent_sha256.data = document.sha256  # the version this page shows
     minor = submissions.is_minor(checked, clinic_today())
     order = [f"initials_{clause.id}" for clause in document.clauses] + list(CONSENT_FIELD_ORDER)
     problems = [form[name] for name in order if name in form and form[name].errors]
