@@ -1,6 +1,6 @@
 """Plain error pages in the site layout: no stack trace, no patient data."""
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
@@ -53,7 +53,7 @@ def render_http_error(error: HTTPException):
     """Render a known HTTP error with the clinic's wording."""
     code = error.code or 500
     title, message = MESSAGES.get(code, (error.name, "Please go back and try again."))
-    response = render_template("errors/error.html", code=code, title=title, message=message)
+    response = render_error_page(code, title, message)
     headers = error.get_response().headers
     extra = {k: v for k, v in headers.items() if k in ("Allow", "Retry-After")}
     return response, code, extra
@@ -65,3 +65,23 @@ def render_unexpected_error(error: Exception):
 
     current_app.logger.exception("Unhandled exception", exc_info=error)
     return render_http_error(InternalServerError())
+
+
+def render_error_page(code: int, title: str, message: str) -> str:
+    """The error page in the layout of its side. Staff pages lead back to today's intakes. A
+    patient page keeps the tablet's inactivity guard while the tablet holds a draft, so that
+    what a patient typed before an error is still cleared when they walk away; the draft's
+    cookie says so without asking the database, which may be what failed."""
+    from intake import drafts
+    from intake.kiosk.views import kiosk_settings
+
+    if request.path == "/staff" or request.path.startswith("/staff/"):
+        return render_template("errors/error.html", code=code, title=title, message=message)
+    return render_template(
+        "errors/patient_error.html",
+        code=code,
+        title=title,
+        message=message,
+        draft_active=drafts.token_from(request) is not None,
+        **kiosk_settings(),
+    )

@@ -3,6 +3,8 @@
 import pytest
 from werkzeug.exceptions import RequestEntityTooLarge, ServiceUnavailable
 
+from tests.support import csrf_token
+
 
 def test_welcome_page(client):
     response = client.get("/")
@@ -58,3 +60,13 @@ def test_an_error_page_leads_back_to_its_own_side(client):
     assert 'href="/">Go to the start' in patient and "today&rsquo;s intakes" not in patient
     staff = client.get("/staff/no-such-page").get_data(as_text=True)
     assert 'href="/staff/">Go to today&rsquo;s intakes' in staff and "Go to the start" not in staff
+
+
+def test_a_patient_error_page_keeps_the_inactivity_guard_while_a_draft_is_on_the_tablet(client):
+    assert 'id="idle-discard"' not in client.get("/intake/no-such-page").get_data(as_text=True)
+    client.post("/start", data={"csrf_token": csrf_token(client, "/")})
+    patient = client.get("/intake/no-such-page").get_data(as_text=True)
+    assert 'id="idle-dialog"' in patient and 'id="idle-discard"' in patient
+    assert "js/kiosk.js" in patient
+    staff = client.get("/staff/no-such-page").get_data(as_text=True)
+    assert "idle-discard" not in staff and "js/kiosk.js" not in staff

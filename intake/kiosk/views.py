@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
-from intake import answers, consents, drafts, questionnaire, signatures, submissions
+from intake import answers, consents, drafts, errors, questionnaire, signatures, submissions
 from intake.clock import clinic_today
 from intake.kiosk import forms
 from intake.models import Draft
@@ -352,12 +352,8 @@ def page_expired(error: CSRFError):
             if not _signature_readable(form):
                 form.signature.data = ""
             return _render_consent(form, document, checked, status=400)
-    return render_template(
-        "errors/error.html",
-        code=400,
-        title="That page had expired",
-        message="Nothing was changed. Please go to the start and try again.",
-    ), 400
+    message = "Nothing was changed. Please go to the start and try again."
+    return errors.render_error_page(400, "That page had expired", message), 400
 
 
 @bp.get("/intake/stop")

@@ -1,6 +1,7 @@
 """The patient flow in Chromium on a touch tablet: every page, signing, errors and resets."""
 
 import pytest
+from flask import abort
 from sqlalchemy import func, select
 
 from intake import drafts
@@ -333,3 +334,25 @@ def test_a_page_whose_session_was_lost_comes_back_as_typed(live_server, page):
     check_page(page, "about after an expired token")
     fill_history(page)  # the same page, answered and sent again, now with a good token
     assert count(live_server, Draft) == 1
+
+
+def test_a_draft_left_behind_an_error_page_is_still_cleared(live_server, page):
+    """An error page on the tablet keeps the inactivity guard: the next patient never finds
+    the last one's answers behind "Continue where I left off"."""
+    app = live_server.app
+
+    @app.get("/intake-broken")
+    def broken():
+        abort(400)
+
+    app.config.update(KIOSK_IDLE_WARNING_SECONDS=1, KIOSK_IDLE_RESET_SECONDS=2)
+    start(page, live_server.url)
+    page.get_by_label("First name").fill("Jane")
+    next_page(page)  # saved, with the page's messages
+    page.goto(live_server.url + "/intake-broken")
+    assert page.get_by_role("heading", name="Something went wrong with that request").is_visible()
+    check_page(page, "an error page with a draft on the tablet")
+
+    page.wait_for_url(live_server.url + "/", timeout=8_000)
+    assert count(live_server, Draft) == 0
+    assert not page.get_by_role("link", name="Continue where I left off").is_visible()
