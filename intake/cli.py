@@ -196,13 +196,13 @@ def export_csv(
             batch = ehr.find_batch(batch_id)
             if batch is None:
                 raise click.ClickException(f"No export batch has the id {batch_id}.")
-            chunks = ehr.stream_batch(batch, actor)
+            chunks = ehr.stream_batch(batch, actor, allow_raw=True)
         else:
             batch = ehr.export_new(actor, excel=excel, raw=raw)
             if batch is None:
                 click.echo("No new submissions to export.", err=True)
                 return
-            chunks = ehr.stream_batch(batch, actor)
+            chunks = ehr.stream_batch(batch, actor, allow_raw=True)
         if output is None:
             for chunk in chunks:
                 click.echo(chunk, nl=False)  # bytes go to stdout unchanged

@@ -18,7 +18,8 @@ from tests.factories import make_draft, make_submission, signature_payload
 def _export_new(**options) -> tuple[ExportBatch, bytes]:
     batch = ehr.export_new("test", **options)
     assert batch is not None
-    return batch, b"".join(ehr.stream_batch(batch, "test"))
+    # As the command line does: it is the one place a raw batch is written.
+    return batch, b"".join(ehr.stream_batch(batch, "test", allow_raw=True))
 
 
 def test_every_value_round_trips_and_formulas_are_neutralised(app_context):
@@ -119,6 +120,31 @@ def test_raw_export_keeps_every_value_exactly(app_context):
     assert row == expected_row(tricky)
     assert row["visit_reason"] == HOSTILE
     assert row["medications"] == "'apostrophe first"
+
+
+def test_a_raw_batch_is_written_again_only_where_raw_is_allowed(app_context):
+    make_submission(answers=TRICKY_ANSWERS)
+    batch, data = _export_new(raw=True)
+    assert ehr.is_raw(batch)
+    with pytest.raises(ehr.RawBatchRefused, match="--raw") as refused:
+        ehr.stream_batch(batch, "staff@example.org")
+    assert ehr.batch_command(batch) in str(refused.value)
+    assert ehr.batch_command(batch) == (
+        f"flask --app wsgi intake export-csv --batch {batch.public_id} "
+        f"-o {ehr.batch_filename(batch)}"
+    )
+    # Allowed, it is still the recorded file, byte for byte.
+    again = b"".join(ehr.stream_batch(batch, "test", allow_raw=True))
+    assert again == data and hashlib.sha256(again).hexdigest() == batch.sha256
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(e.action, e.actor_label, e.outcome) for e in events] == [
+        ("export.new", "test", "success"),
+        ("export.download", "test", "success"),
+        ("export.download", "staff@example.org", "refused"),
+        ("export.download", "test", "success"),
+    ]
+    assert events[2].target_id == str(batch.public_id)
+    assert events[2].detail == {"rows": 1, "raw": True}
 
 
 def test_excel_format_has_a_bom_and_crlf_line_ends(app_context):
@@ -296,3 +322,4 @@ def test_find_batch_takes_only_real_ids(app_context):
     assert ehr.find_batch("00000000-0000-4000-8000-000000000000") is None
     assert ehr.recent_batches() == [batch]
     assert ehr.batch_filename(batch).startswith("intake-export-")
+    assert not ehr.is_raw(batch)

