@@ -5,6 +5,8 @@ import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse_many
+
 ENVIRONMENTS = ("development", "production", "testing")
 
 
@@ -62,6 +64,13 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "STAFF_IDLE_TIMEOUT_SECONDS": _int(env, "INTAKE_STAFF_IDLE_TIMEOUT_SECONDS", 15 * 60),
         "STAFF_SESSION_MAX_SECONDS": _int(env, "INTAKE_STAFF_SESSION_MAX_SECONDS", 12 * 3600),
         "RATELIMIT_STORAGE_URI": env.get("INTAKE_RATELIMIT_STORAGE_URL", "memory://"),
+        # Redis away: count in each worker's memory rather than refuse patients and staff.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # New intakes per client address: far above a waiting room's tablets behind one
+        # address, far below what could fill the disk with drafts.
+        "KIOSK_START_RATE_LIMIT": _rate_limit(
+            env, "INTAKE_KIOSK_START_RATE_LIMIT", "30 per minute; 300 per hour"
+        ),
         "TRUSTED_PROXIES": _int(env, "INTAKE_TRUSTED_PROXIES", 0, minimum=0),
         "CHART_RENDER_TIMEOUT_SECONDS": _int(env, "INTAKE_CHART_RENDER_TIMEOUT_SECONDS", 20),
         "WTF_CSRF_TIME_LIMIT": None,
@@ -84,6 +93,16 @@ def _int(env, name: str, default: int, minimum: int = 1) -> int:
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}")
     return value
+
+
+def _rate_limit(env, name: str, default: str) -> str:
+    raw = env.get(name) or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        message = f"{name} must be a rate limit such as '30 per minute', not {raw!r}"
+        raise ConfigError(message) from None
+    return raw
 
 
 def _development_secret_key(instance: Path) -> str:

@@ -48,6 +48,7 @@ def test_production_cookies_are_secure(tmp_path):
         ("INTAKE_DATABASE_URL", "mysql://localhost/intake"),
         ("INTAKE_SECRET_KEY", "short"),
         ("INTAKE_DRAFT_MAX_AGE_SECONDS", "soon"),
+        ("INTAKE_KIOSK_START_RATE_LIMIT", "lots per day"),
     ],
 )
 def test_bad_setting_names_itself(tmp_path, name, value):

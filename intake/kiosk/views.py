@@ -19,6 +19,7 @@ from flask_wtf.csrf import CSRFError
 
 from intake import answers, consents, drafts, errors, questionnaire, signatures, submissions
 from intake.clock import clinic_today
+from intake.extensions import limiter
 from intake.kiosk import forms
 from intake.models import Draft
 from intake.tablets import read_tablet_label
@@ -94,6 +95,7 @@ def welcome():
 
 
 @bp.post("/start")
+@limiter.limit(lambda: current_app.config["KIOSK_START_RATE_LIMIT"])
 def start():
     """Start a new intake: any draft this tablet had is discarded first."""
     drafts.discard(_token())

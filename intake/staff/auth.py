@@ -14,7 +14,10 @@ from intake.staff.blueprint import bp
 from intake.staff.forms import LoginForm
 
 # Failed attempts per minute from one address (successful logins do not count).
-LOGIN_RATE_LIMIT = "10 per minute"
+LOGIN_RATE_LIMIT = "10 per minute"  # failed logins per address
+# Every login post per address, counted before the password is checked: failures are counted
+# only after, so without this a burst of simultaneous guesses would all be tried.
+LOGIN_ATTEMPT_CEILING = "20 per minute"
 FAILED_LOGIN_MESSAGE = (
     "That email and password do not match an active account. After "
     f"{accounts.LOCKOUT_THRESHOLD} wrong attempts in a row an account is locked for "
@@ -49,6 +52,7 @@ def render_login(form: LoginForm | None = None, message: str | None = None, stat
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(LOGIN_RATE_LIMIT, methods=["POST"], deduct_when=lambda r: r.status_code != 302)
+@limiter.limit(LOGIN_ATTEMPT_CEILING, methods=["POST"])
 def login():
     """Email and password; the same answer whatever was wrong."""
     if current_user.is_authenticated and sessions.ended_because() is None:
