@@ -118,19 +118,28 @@ def render_pending(ctx: click.Context) -> None:
 @intake_cli.command("verify")
 @click.pass_context
 def verify(ctx: click.Context) -> None:
-    """Re-hash every stored chart PDF; exit 1, naming each one whose bytes no longer match."""
+    """Check every stored chart PDF against its SHA-256 and the audit event that recorded it.
+
+    Exits 1, naming each submission, if a PDF's bytes changed, it was replaced, or a PDF
+    recorded as stored is missing.
+    """
     from intake import chart
 
-    checked, mismatches = chart.verify_documents()
-    for mismatch in mismatches:
-        click.echo(f"MISMATCH {mismatch}", err=True)
-    if mismatches:
+    checked, problems = chart.verify_documents()
+    for problem in problems:
+        click.echo(f"{problem.finding.upper()} {problem}", err=True)
+    if problems:
+        submissions = len({problem.submission_id for problem in problems})
         click.echo(
-            f"{len(mismatches)} of {checked} stored documents do not match their SHA-256.",
+            f"Checked {checked} stored documents: {len(problems)} problem(s) "
+            f"in {submissions} submission(s).",
             err=True,
         )
         ctx.exit(1)
-    click.echo(f"Checked {checked} stored documents: every one matches its SHA-256.")
+    click.echo(
+        f"Checked {checked} stored documents: every one matches its SHA-256 and the audit "
+        "event that recorded it, and every PDF recorded is stored."
+    )
 
 
 @intake_cli.command("export-csv")

@@ -1,4 +1,4 @@
-"""Keeping the signed PDF: rendered once, stored with its SHA-256, never changed, re-checked."""
+"""Keeping the signed PDF: rendered once, stored with its SHA-256, never changed."""
 
 import hashlib
 import logging
@@ -20,6 +20,7 @@ from intake.models import AuditEvent, ChartDocument, PdfStatus, Submission, utcn
 logger = logging.getLogger(__name__)
 
 INTAKE = "intake"  # ChartDocument.kind of the signed intake PDF
+RENDER = "chart.render"  # the audit action recording each stored intake PDF (and each failure)
 MAX_ERROR_LENGTH = 500  # Submission.pdf_error
 
 
@@ -30,26 +31,6 @@ class RenderOutcome:
     submission_id: uuid.UUID
     document: ChartDocument | None
     error: str | None
-
-
-@dataclass(frozen=True)
-class Mismatch:
-    """A stored document whose bytes no longer match the SHA-256 recorded when it was made."""
-
-    document_id: int
-    kind: str
-    submission_id: uuid.UUID
-    expected_sha256: str
-    actual_sha256: str
-    expected_size: int
-    actual_size: int
-
-    def __str__(self) -> str:
-        return (
-            f"chart document {self.document_id} ({self.kind}) of submission "
-            f"{self.submission_id}: recorded sha256 {self.expected_sha256} ({self.expected_size} "
-            f"bytes), stored bytes hash to {self.actual_sha256} ({self.actual_size} bytes)"
-        )
 
 
 def render_and_store(submission: Submission) -> ChartDocument | None:
@@ -92,40 +73,6 @@ def render_pending() -> Iterator[RenderOutcome]:
         submission = db.session.get(Submission, submission_id)
         document = render_and_store(submission)
         yield RenderOutcome(submission.public_id, document, submission.pdf_error)
-
-
-def verify_documents() -> tuple[int, list[Mismatch]]:
-    """Re-hash every stored chart document; return how many were checked and which differ."""
-    rows = db.session.execute(
-        select(
-            ChartDocument.id,
-            ChartDocument.kind,
-            ChartDocument.sha256,
-            ChartDocument.size,
-            ChartDocument.content,
-            Submission.public_id,
-        )
-        .join(Submission, ChartDocument.submission_id == Submission.id)
-        .order_by(ChartDocument.id)
-        .execution_options(yield_per=16)  # one small batch of PDFs in memory at a time
-    )
-    checked, mismatches = 0, []
-    for document_id, kind, sha256, size, content, public_id in rows:
-        checked += 1
-        content = content or b""
-        actual = hashlib.sha256(content).hexdigest()
-        if actual != sha256 or len(content) != size:
-            mismatches.append(
-                Mismatch(document_id, kind, public_id, sha256, actual, size, len(content))
-            )
-    begin_write()
-    audit.record(
-        "chart.verify",
-        outcome="success" if not mismatches else "failure",
-        detail={"checked": checked, "mismatched": [m.document_id for m in mismatches]},
-    )
-    db.session.commit()
-    return checked, mismatches
 
 
 def _render_and_store(submission_id: int) -> ChartDocument | None:
@@ -190,7 +137,7 @@ def _store(submission_id: int, pdf: bytes, rendered_at: datetime) -> ChartDocume
     db.session.add(document)
     _mark_rendered(submission)
     audit.record(
-        "chart.render",
+        RENDER,
         target_type="submission",
         target_id=submission.public_id,
         detail={"document": INTAKE, "sha256": digest, "size": len(pdf)},
@@ -219,7 +166,7 @@ def _record_failure(submission_id: int, message: str) -> None:
         submission.pdf_status = PdfStatus.FAILED
         submission.pdf_error = message[:MAX_ERROR_LENGTH]
         audit.record(
-            "chart.render",
+            RENDER,
             target_type="submission",
             target_id=submission.public_id,
             outcome="failure",
