@@ -1,4 +1,4 @@
-"""`flask intake verify` against someone with database access.
+"""`flask intake verify` and render-pending against someone with database access.
 
 The app refuses to change or delete a stored document or an audit event (intake.models), so
 the tampering here goes straight to the tables with Core statements, as an intruder would.
@@ -6,12 +6,12 @@ the tampering here goes straight to the tables with Core statements, as an intru
 
 import hashlib
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from intake import audit
 from intake.chart import render_and_store
 from intake.extensions import db
-from intake.models import AuditEvent, ChartDocument, Submission
+from intake.models import AuditEvent, ChartDocument, PdfStatus, Submission
 from tests.factories import make_submission
 from tests.test_chart_store import IMPOSSIBLE_TIMEOUT
 
@@ -36,6 +36,14 @@ def _intake_document(submission_id: int) -> ChartDocument:
     return db.session.scalars(
         select(ChartDocument).where(ChartDocument.submission_id == submission_id)
     ).one()
+
+
+def _successful_renders() -> int:
+    return db.session.scalar(
+        select(func.count()).where(
+            AuditEvent.action == "chart.render", AuditEvent.outcome == "success"
+        )
+    )
 
 
 def _verify_outcomes() -> list[str]:
@@ -113,9 +121,10 @@ def test_verify_finds_a_pdf_replaced_with_its_hash_and_size(app, runner):
     assert "Checked 2 stored documents: 1 problem(s) in 1 submission(s)." in result.output
 
 
-def test_verify_finds_a_deleted_pdf(app, runner):
+def test_a_deleted_pdf_is_found_by_verify_and_never_rendered_again(app, runner):
     with app.app_context():
         ((submission_id, public_id, recorded), _) = _rendered(2)
+        pending_id = str(make_submission().public_id)
         _behind_the_apps_back(
             delete(ChartDocument).where(ChartDocument.submission_id == submission_id)
         )
@@ -127,6 +136,27 @@ def test_verify_finds_a_deleted_pdf(app, runner):
     ) in result.output
     assert "is not in the database" in result.output
     assert "Checked 1 stored documents: 1 problem(s) in 1 submission(s)." in result.output
+
+    result = runner.invoke(args=["intake", "render-pending"])
+    assert result.exit_code == 1
+    assert (
+        f"MISSING submission {public_id}: its signed PDF (sha256 {recorded}), stored "
+    ) in result.output
+    assert "is never rendered again: restore it from a backup" in result.output
+    # The pending submission beside it is rendered as always.
+    assert f"Rendered the PDF of submission {pending_id}." in result.output
+    assert "1 rendered, 0 failed." in result.output
+    assert "1 signed PDF(s) stored earlier are missing" in result.output
+
+    with app.app_context():
+        # Nor does the patient flow's entry point render it.
+        assert render_and_store(db.session.get(Submission, submission_id)) is None
+        documents = select(func.count()).where(ChartDocument.submission_id == submission_id)
+        assert db.session.scalar(documents) == 0
+        assert _successful_renders() == 3
+    result = runner.invoke(args=["intake", "render-pending"])
+    assert result.exit_code == 1
+    assert "0 rendered, 0 failed." in result.output
 
 
 def test_verify_finds_a_submission_deleted_with_its_pdf(app, runner):
@@ -179,6 +209,15 @@ def test_a_pdf_deleted_with_its_render_event_is_still_found(app, runner):
         f"MISSING submission {public_id}: it is marked rendered, but its signed PDF is not in "
         "the database and no chart.render event records it"
     ) in result.output
+
+    result = runner.invoke(args=["intake", "render-pending"])
+    assert result.exit_code == 1
+    assert f"MISSING submission {public_id}: it is marked rendered, but its signed PDF" in (
+        result.output
+    )
+    with app.app_context():
+        assert db.session.get(Submission, submission_id).pdf_status == PdfStatus.RENDERED
+        assert _successful_renders() == 1
 
 
 def test_verify_finds_a_pdf_no_render_event_records(app, runner):
