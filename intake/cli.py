@@ -93,44 +93,62 @@ def purge_drafts() -> None:
 def render_pending(ctx: click.Context) -> None:
     """Render the signed PDF of every submission that has none yet (failed or interrupted).
 
-    Each PDF is built from the stored submission alone; one that exists is never rendered
-    again. Exits 1 if any still fails.
+    Each PDF is built from the stored submission alone; one that exists, or was stored once and
+    has since been removed, is never rendered again. Exits 1 if any still fails or was removed.
     """
     from intake import chart
 
-    rendered = failed = 0
+    rendered = failed = removed = 0
     for outcome in chart.render_pending():
         if outcome.document is not None:
             rendered += 1
             click.echo(f"Rendered the PDF of submission {outcome.submission_id}.")
+        elif outcome.removed:
+            removed += 1
+            click.echo(f"MISSING submission {outcome.submission_id}: {outcome.error}", err=True)
         else:
             failed += 1
             reason = outcome.error or "see the application log"
             click.echo(f"FAILED submission {outcome.submission_id}: {reason}", err=True)
-    if not rendered and not failed:
+    if not rendered and not failed and not removed:
         click.echo("Every submission has its PDF; nothing to render.")
         return
     click.echo(f"{rendered} rendered, {failed} failed.")
-    if failed:
+    if removed:
+        click.echo(
+            f"{removed} signed PDF(s) stored earlier are missing and were not rendered again; "
+            "a person must restore them from a backup (`flask intake verify` lists them).",
+            err=True,
+        )
+    if failed or removed:
         ctx.exit(1)
 
 
 @intake_cli.command("verify")
 @click.pass_context
 def verify(ctx: click.Context) -> None:
-    """Re-hash every stored chart PDF; exit 1, naming each one whose bytes no longer match."""
+    """Check every stored chart PDF against its SHA-256 and the audit event that recorded it.
+
+    Exits 1, naming each submission, if a PDF's bytes changed, it was replaced, or a PDF
+    recorded as stored is missing.
+    """
     from intake import chart
 
-    checked, mismatches = chart.verify_documents()
-    for mismatch in mismatches:
-        click.echo(f"MISMATCH {mismatch}", err=True)
-    if mismatches:
+    checked, problems = chart.verify_documents()
+    for problem in problems:
+        click.echo(f"{problem.finding.upper()} {problem}", err=True)
+    if problems:
+        submissions = len({problem.submission_id for problem in problems})
         click.echo(
-            f"{len(mismatches)} of {checked} stored documents do not match their SHA-256.",
+            f"Checked {checked} stored documents: {len(problems)} problem(s) "
+            f"in {submissions} submission(s).",
             err=True,
         )
         ctx.exit(1)
-    click.echo(f"Checked {checked} stored documents: every one matches its SHA-256.")
+    click.echo(
+        f"Checked {checked} stored documents: every one matches its SHA-256 and the audit "
+        "event that recorded it, and every PDF recorded is stored."
+    )
 
 
 @intake_cli.command("export-csv")

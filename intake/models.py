@@ -173,7 +173,7 @@ class ChartDocument(db.Model):
     kind: Mapped[str] = mapped_column(String(30))  # "intake" now; addenda later
     content_type: Mapped[str] = mapped_column(String(50), default="application/pdf")
     # Deferred so that listing documents never drags their bytes along.
-    content: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

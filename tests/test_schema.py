@@ -6,10 +6,10 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 
 from intake.extensions import db
-from intake.models import AuditEvent
+from intake.models import AuditEvent, ChartDocument
 from tests.factories import make_submission
 
 
@@ -28,6 +28,41 @@ def test_migrations_go_down_and_up_again(app_context):
     assert set(db.inspect(db.engine).get_table_names()) <= {"alembic_version"}
     upgrade()
     assert _differences() == []
+
+
+def _revision() -> str:
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def test_content_not_null_keeps_every_pdf_and_stops_at_one_without_bytes(app_context, capsys):
+    downgrade(revision="0003_staff")
+    submission_id = make_submission().id
+    document = {"submission_id": submission_id, "kind": "intake", "size": 0, "sha256": ""}
+    kept, empty = db.session.scalars(
+        insert(ChartDocument).returning(ChartDocument.id, sort_by_parameter_order=True),
+        [{**document, "content": b"%PDF-1.7 signed"}, {**document, "content": None}],
+    ).all()
+    db.session.commit()
+
+    # As `flask db upgrade` does: log the reason, exit 1.
+    with pytest.raises(SystemExit):
+        upgrade()
+    assert f"chart_document rows without content: {empty}." in capsys.readouterr().err
+    assert _revision() == "0003_staff"
+    stored = db.session.execute(select(ChartDocument.id, ChartDocument.content)).all()
+    assert sorted(stored) == [(kept, b"%PDF-1.7 signed"), (empty, None)]
+    db.session.rollback()
+
+    # Restored from a backup; now the upgrade goes through and keeps both.
+    db.session.execute(
+        update(ChartDocument).where(ChartDocument.id == empty).values(content=b"%PDF restored")
+    )
+    db.session.commit()
+    upgrade()
+    assert _differences() == []
+    stored = db.session.execute(select(ChartDocument.id, ChartDocument.content)).all()
+    assert sorted(stored) == [(kept, b"%PDF-1.7 signed"), (empty, b"%PDF restored")]
 
 
 def test_times_come_back_aware_and_in_utc(app_context):

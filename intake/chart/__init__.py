@@ -7,15 +7,18 @@ verify_documents()             what `flask intake verify` runs
 How a PDF is made: content.py turns the stored row into plain values (signature.py redraws a
 drawn signature from its stroke numbers), templates/chart/ lays them out, autoescaped, and a
 separate render process (worker.py) runs WeasyPrint (pdf.py) with a fetcher that serves only
-Intake's bundled assets (fetcher.py), within a time limit. store.py keeps the result.
+Intake's bundled assets (fetcher.py), within a time limit. store.py keeps the result;
+verify.py checks it against its hash and the audit event that recorded it.
 """
 
-from intake.chart.store import (
-    Mismatch,
-    RenderOutcome,
-    render_and_store,
-    render_pending,
-    verify_documents,
-)
+from intake.chart.store import RenderOutcome, render_and_store, render_pending
+from intake.chart.verify import Finding, Problem, verify_documents
 
-__all__ = ["Mismatch", "RenderOutcome", "render_and_store", "render_pending", "verify_documents"]
+__all__ = [
+    "Finding",
+    "Problem",
+    "RenderOutcome",
+    "render_and_store",
+    "render_pending",
+    "verify_documents",
+]

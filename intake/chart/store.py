@@ -1,4 +1,4 @@
-"""Keeping the signed PDF: rendered once, stored with its SHA-256, never changed, re-checked."""
+"""Keeping the signed PDF: rendered once, stored with its SHA-256, never changed or made again."""
 
 import hashlib
 import logging
@@ -20,36 +20,22 @@ from intake.models import AuditEvent, ChartDocument, PdfStatus, Submission, utcn
 logger = logging.getLogger(__name__)
 
 INTAKE = "intake"  # ChartDocument.kind of the signed intake PDF
+RENDER = "chart.render"  # the audit action recording each stored intake PDF (and each failure)
 MAX_ERROR_LENGTH = 500  # Submission.pdf_error
 
 
 @dataclass(frozen=True)
 class RenderOutcome:
-    """What happened to one submission in `render_pending`."""
+    """What happened to one submission in `render_pending`.
+
+    `removed` means its signed PDF was stored once and is gone: it is not rendered again, and
+    a person has to restore it.
+    """
 
     submission_id: uuid.UUID
     document: ChartDocument | None
     error: str | None
-
-
-@dataclass(frozen=True)
-class Mismatch:
-    """A stored document whose bytes no longer match the SHA-256 recorded when it was made."""
-
-    document_id: int
-    kind: str
-    submission_id: uuid.UUID
-    expected_sha256: str
-    actual_sha256: str
-    expected_size: int
-    actual_size: int
-
-    def __str__(self) -> str:
-        return (
-            f"chart document {self.document_id} ({self.kind}) of submission "
-            f"{self.submission_id}: recorded sha256 {self.expected_sha256} ({self.expected_size} "
-            f"bytes), stored bytes hash to {self.actual_sha256} ({self.actual_size} bytes)"
-        )
+    removed: bool = False
 
 
 def render_and_store(submission: Submission) -> ChartDocument | None:
@@ -78,7 +64,11 @@ def render_and_store(submission: Submission) -> ChartDocument | None:
 
 
 def render_pending() -> Iterator[RenderOutcome]:
-    """Render every submission that has no intake PDF yet (failed or never attempted)."""
+    """Render every submission that has no intake PDF yet (failed or never attempted).
+
+    A submission whose PDF was stored once and has since been removed is reported, not
+    rendered: a new PDF would not be the document the patient signed.
+    """
     has_pdf = exists().where(
         ChartDocument.submission_id == Submission.id, ChartDocument.kind == INTAKE
     )
@@ -90,42 +80,58 @@ def render_pending() -> Iterator[RenderOutcome]:
     db.session.rollback()
     for submission_id in ids:
         submission = db.session.get(Submission, submission_id)
+        public_id = submission.public_id
+        removed = _removed_pdf(submission)
+        if removed is not None:
+            db.session.rollback()
+            yield RenderOutcome(public_id, None, removed, removed=True)
+            continue
         document = render_and_store(submission)
-        yield RenderOutcome(submission.public_id, document, submission.pdf_error)
+        yield RenderOutcome(public_id, document, submission.pdf_error)
 
 
-def verify_documents() -> tuple[int, list[Mismatch]]:
-    """Re-hash every stored chart document; return how many were checked and which differ."""
-    rows = db.session.execute(
-        select(
-            ChartDocument.id,
-            ChartDocument.kind,
-            ChartDocument.sha256,
-            ChartDocument.size,
-            ChartDocument.content,
-            Submission.public_id,
+def _recorded_render(public_id: uuid.UUID) -> AuditEvent | None:
+    """The successful chart.render event of a submission (the first, if there are several).
+
+    It is written with the intake PDF, in the same transaction, and names its SHA-256: the
+    record, outside chart_document, that the PDF was stored and what it was.
+    """
+    return db.session.scalars(
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == RENDER,
+            AuditEvent.outcome == "success",
+            AuditEvent.target_type == "submission",
+            AuditEvent.target_id == str(public_id),
         )
-        .join(Submission, ChartDocument.submission_id == Submission.id)
-        .order_by(ChartDocument.id)
-        .execution_options(yield_per=16)  # one small batch of PDFs in memory at a time
+        .order_by(AuditEvent.id)
+        .limit(1)
+    ).first()
+
+
+def _removed_pdf(submission: Submission) -> str | None:
+    """Why the submission must not be rendered: its PDF was stored once and is gone; else None.
+
+    Its PDF was stored if a chart.render event records it, or if the submission is marked
+    rendered; without it in the database, it was removed behind the app's back.
+    """
+    if _intake_document(submission.id) is not None:
+        return None
+    recorded = _recorded_render(submission.public_id)
+    if recorded is not None:
+        detail = recorded.detail if isinstance(recorded.detail, dict) else {}
+        stored = (
+            f"its signed PDF (sha256 {detail.get('sha256')}), stored "
+            f"{recorded.at.isoformat(timespec='seconds')},"
+        )
+    elif submission.pdf_status == PdfStatus.RENDERED:
+        stored = "it is marked rendered, but its signed PDF"
+    else:
+        return None
+    return (
+        f"{stored} is no longer in the database; it is never rendered again: "
+        "restore it from a backup"
     )
-    checked, mismatches = 0, []
-    for document_id, kind, sha256, size, content, public_id in rows:
-        checked += 1
-        content = content or b""
-        actual = hashlib.sha256(content).hexdigest()
-        if actual != sha256 or len(content) != size:
-            mismatches.append(
-                Mismatch(document_id, kind, public_id, sha256, actual, size, len(content))
-            )
-    begin_write()
-    audit.record(
-        "chart.verify",
-        outcome="success" if not mismatches else "failure",
-        detail={"checked": checked, "mismatched": [m.document_id for m in mismatches]},
-    )
-    db.session.commit()
-    return checked, mismatches
 
 
 def _render_and_store(submission_id: int) -> ChartDocument | None:
@@ -136,6 +142,11 @@ def _render_and_store(submission_id: int) -> ChartDocument | None:
     if _intake_document(submission_id) is not None:
         return _settle(submission_id)
     public_id = submission.public_id
+    removed = _removed_pdf(submission)
+    if removed is not None:
+        logger.error("Chart PDF of submission %s not rendered: %s", public_id, removed)
+        db.session.rollback()
+        return None
     rendered_at = utcnow()
     events = events_at(public_id, rendered_at)
     try:
@@ -190,7 +201,7 @@ def _store(submission_id: int, pdf: bytes, rendered_at: datetime) -> ChartDocume
     db.session.add(document)
     _mark_rendered(submission)
     audit.record(
-        "chart.render",
+        RENDER,
         target_type="submission",
         target_id=submission.public_id,
         detail={"document": INTAKE, "sha256": digest, "size": len(pdf)},
@@ -219,7 +230,7 @@ def _record_failure(submission_id: int, message: str) -> None:
         submission.pdf_status = PdfStatus.FAILED
         submission.pdf_error = message[:MAX_ERROR_LENGTH]
         audit.record(
-            "chart.render",
+            RENDER,
             target_type="submission",
             target_id=submission.public_id,
             outcome="failure",

@@ -1,0 +1,225 @@
+"""Checking the stored PDFs against their hashes and against the audit log that recorded them.
+
+A chart document carries its own SHA-256, which catches a change to its bytes alone. The
+successful chart.render audit event, written in the same transaction as the document, names
+the SHA-256 again, outside chart_document: it shows a document replaced together with its hash
+and size, a document deleted, and a document that Intake never stored.
+"""
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from functools import reduce
+
+from sqlalchemy import ColumnElement, String, Uuid, and_, case, cast, exists, func, select
+
+from intake import audit
+from intake.chart.store import INTAKE, RENDER
+from intake.database import begin_write
+from intake.extensions import db
+from intake.models import AuditEvent, ChartDocument, PdfStatus, Submission
+
+CANONICAL_UUID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"  # str(uuid)
+
+
+class Finding:
+    """What is wrong with a submission's signed PDF."""
+
+    CHANGED = "changed"  # its bytes no longer hash to the SHA-256 stored beside them
+    REPLACED = "replaced"  # its SHA-256 is not the one recorded when it was stored
+    MISSING = "missing"  # recorded as stored, and not in the database
+    UNRECORDED = "unrecorded"  # an intake PDF that no chart.render event records
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing `verify_documents` found wrong, about one submission."""
+
+    submission_id: str  # the public id, as the audit log names it
+    finding: str
+    description: str
+    document_id: int | None = None
+
+    def __str__(self) -> str:
+        return f"submission {self.submission_id}: {self.description}"
+
+
+def verify_documents() -> tuple[int, list[Problem]]:
+    """Check every stored chart document and every recorded PDF; return the count and problems."""
+    checked, problems = _check_documents()
+    problems += _missing_documents()
+    begin_write()
+    audit.record(
+        "chart.verify",
+        outcome="success" if not problems else "failure",
+        detail={
+            "checked": checked,
+            "problems": [
+                {"submission": p.submission_id, "finding": p.finding, "document": p.document_id}
+                for p in problems
+            ],
+        },
+    )
+    db.session.commit()
+    return checked, problems
+
+
+def _check_documents() -> tuple[int, list[Problem]]:
+    """Re-hash each document, and compare its SHA-256 with the one its render event recorded."""
+    # Correlated subqueries, not a join: one index lookup per document whatever the planner
+    # knows, even on a database restored a minute ago and not yet analysed.
+    first_render = (
+        select(AuditEvent.id)
+        .where(_successful_render(), AuditEvent.target_id == _audit_target(Submission.public_id))
+        .order_by(AuditEvent.id)
+        .limit(1)
+    )
+    recorded_sha256 = first_render.with_only_columns(AuditEvent.detail["sha256"].as_string())
+    rows = db.session.execute(
+        select(
+            ChartDocument.id,
+            ChartDocument.kind,
+            ChartDocument.sha256,
+            ChartDocument.size,
+            ChartDocument.content,
+            Submission.public_id,
+            first_render.scalar_subquery(),
+            recorded_sha256.scalar_subquery(),
+        )
+        .join(Submission, ChartDocument.submission_id == Submission.id)
+        .order_by(ChartDocument.id)
+        .execution_options(yield_per=16)  # one small batch of PDFs in memory at a time
+    )
+    checked, problems = 0, []
+    for document_id, kind, sha256, size, content, public_id, event_id, recorded in rows:
+        checked += 1
+        name = f"chart document {document_id} ({kind})"
+        actual = hashlib.sha256(content).hexdigest()
+        if actual != sha256 or len(content) != size:
+            problems.append(
+                Problem(
+                    str(public_id),
+                    Finding.CHANGED,
+                    f"{name} no longer matches its SHA-256: recorded {sha256} ({size} bytes), "
+                    f"stored bytes hash to {actual} ({len(content)} bytes)",
+                    document_id,
+                )
+            )
+        if kind != INTAKE:
+            continue  # chart.render events record the intake PDF only
+        if event_id is None:
+            problems.append(
+                Problem(
+                    str(public_id),
+                    Finding.UNRECORDED,
+                    f"{name} (sha256 {sha256}) was not stored by Intake: "
+                    f"no {RENDER} event records it",
+                    document_id,
+                )
+            )
+        elif recorded != sha256:
+            problems.append(
+                Problem(
+                    str(public_id),
+                    Finding.REPLACED,
+                    f"{name} has sha256 {sha256}, but {RENDER} event {event_id} recorded "
+                    f"sha256 {recorded} when it was stored: it was replaced",
+                    document_id,
+                )
+            )
+    return checked, problems
+
+
+def _missing_documents() -> list[Problem]:
+    """Submissions recorded as having their intake PDF, and without one in the database."""
+    stored = (
+        select(ChartDocument.id)
+        .join(Submission, ChartDocument.submission_id == Submission.id)
+        .where(ChartDocument.kind == INTAKE, _named_by(AuditEvent.target_id))
+    )
+    events = db.session.execute(
+        select(
+            AuditEvent.id,
+            AuditEvent.target_id,
+            AuditEvent.at,
+            AuditEvent.detail["sha256"].as_string(),
+            exists().where(_named_by(AuditEvent.target_id)).label("submission_exists"),
+        )
+        .where(_successful_render(), ~stored.exists())
+        .order_by(AuditEvent.id)
+        .execution_options(yield_per=1000)
+    )
+    found: dict[str, Problem] = {}
+    for event_id, target_id, at, recorded, submission_exists in events:
+        gone = "its signed PDF" if submission_exists else "the submission and its signed PDF"
+        found.setdefault(
+            target_id,
+            Problem(
+                target_id,
+                Finding.MISSING,
+                f"{gone} (sha256 {recorded}, stored {_when(at)}, {RENDER} event "
+                f"{event_id}) {'is' if submission_exists else 'are'} not in the database",
+            ),
+        )
+    marked = db.session.scalars(
+        select(Submission.public_id)
+        .where(
+            Submission.pdf_status == PdfStatus.RENDERED,
+            ~exists().where(
+                ChartDocument.submission_id == Submission.id, ChartDocument.kind == INTAKE
+            ),
+        )
+        .order_by(Submission.id)
+        .execution_options(yield_per=1000)
+    )
+    for public_id in marked:
+        found.setdefault(
+            str(public_id),
+            Problem(
+                str(public_id),
+                Finding.MISSING,
+                f"it is marked rendered, but its signed PDF is not in the database "
+                f"and no {RENDER} event records it",
+            ),
+        )
+    return list(found.values())
+
+
+def _successful_render() -> ColumnElement[bool]:
+    return and_(
+        AuditEvent.action == RENDER,
+        AuditEvent.outcome == "success",
+        AuditEvent.target_type == "submission",
+    )
+
+
+def _audit_target(public_id: ColumnElement[uuid.UUID]) -> ColumnElement[str]:
+    """A submission's public id in SQL as audit events name it: str(uuid), 8-4-4-4-12.
+
+    Compared with target_id as it is, so the audit event is found through its index.
+    """
+    if db.engine.dialect.name == "postgresql":
+        return cast(public_id, String)
+    # Elsewhere SQLAlchemy stores a UUID as its 32 lower-case hex digits.
+    parts = [
+        func.substr(public_id, start, length, type_=String)
+        for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12))
+    ]
+    return reduce(lambda joined, part: joined + "-" + part, parts)
+
+
+def _named_by(target_id: ColumnElement[str]) -> ColumnElement[bool]:
+    """SQL: the submission row is the one an audit event's target_id names.
+
+    Written so that the submission is found through the unique index on public_id.
+    """
+    if db.engine.dialect.name == "postgresql":
+        # Only a well-formed id is cast: a mangled target_id is reported, not a crash.
+        well_formed = target_id.regexp_match(CANONICAL_UUID)
+        return Submission.public_id == case((well_formed, cast(target_id, Uuid)))
+    return Submission.public_id == func.replace(target_id, "-", "")
+
+
+def _when(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
