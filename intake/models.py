@@ -22,6 +22,7 @@ from sqlalchemy import (
     Uuid,
     event,
     inspect,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, deferred, mapped_column, object_session, relationship
@@ -99,6 +100,13 @@ class Submission(db.Model):
         Index("ix_submission_date_of_birth", "date_of_birth"),
         # A batch is read in id order, a chunk at a time, by range scans of this index.
         Index("ix_submission_export_batch_id_id", "export_batch_id", "id"),
+        # The dashboard's "Exported" filter: exported submissions only, by clinic day.
+        Index(
+            "ix_submission_exported_submitted_at",
+            "submitted_at",
+            sqlite_where=text("export_batch_id IS NOT NULL"),
+            postgresql_where=text("export_batch_id IS NOT NULL"),
+        ),
         Index("ix_submission_pdf_status", "pdf_status"),
     )
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from intake import ehr
 from intake.extensions import db
 from intake.models import AuditEvent, ChartDocument, PdfStatus, StaffRole, StaffUser, Submission
 from tests.factories import DEFAULT_PASSWORD, make_staff, make_submission
@@ -39,6 +40,12 @@ def add_submission(app, answers: dict[str, Any] | None = None, **columns: Any) -
     """A committed submission; returns its public id."""
     with app.app_context():
         return make_submission(answers, **columns).public_id
+
+
+def export_new(app) -> uuid.UUID:
+    """Put every submission not exported yet into a new batch, as "Export CSV" does; its id."""
+    with app.app_context():
+        return ehr.export_new("front desk").public_id
 
 
 def add_pdf(app, public_id: uuid.UUID, content: bytes, kind: str = "intake") -> str:

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from intake.extensions import db
 from intake.models import SubmissionStatus
 from intake.staff import clinic_time
-from tests.staff_support import add_staff, add_submission, audit_events, log_in
+from tests.staff_support import add_staff, add_submission, audit_events, export_new, log_in
 
 
 @pytest.fixture
@@ -108,10 +108,11 @@ def test_a_date_of_birth_that_is_not_a_date(app, staff_client):
     assert "<table" not in page
 
 
-def test_status_filter(app, staff_client):
+def test_status_filter(app, staff_client, today_start):
+    add_submission(app, _person("Ed", "Exported"), submitted_at=today_start)
+    export_new(app)
     add_submission(app, _person("Nina", "New"))
     add_submission(app, _person("Rita", "Reviewed"), status=SubmissionStatus.REVIEWED)
-    add_submission(app, _person("Ed", "Exported"), status=SubmissionStatus.EXPORTED)
     assert _shown(staff_client.get("/staff/?status=new")) == ["New, Nina"]
     assert _shown(staff_client.get("/staff/?status=reviewed")) == ["Reviewed, Rita"]
     assert _shown(staff_client.get("/staff/?status=exported")) == ["Exported, Ed"]

@@ -42,6 +42,18 @@ SUBMISSION_QUERIES = {
         submissions_query(_criteria(start=START, end=END, status="submitted")),
         "ix_submission_status_submitted_at",
     ),
+    "today, reviewed only": (
+        submissions_query(_criteria(start=START, end=END, status="reviewed")),
+        "ix_submission_status_submitted_at",
+    ),
+    "today, exported only": (
+        submissions_query(_criteria(start=START, end=END, exported=True)),
+        "ix_submission_exported_submitted_at",
+    ),
+    "exported, older page": (
+        submissions_query(_criteria(exported=True), older_than=POSITION),
+        "ix_submission_exported_submitted_at",
+    ),
     "older page": (
         submissions_query(_criteria(start=START, end=END), older_than=POSITION),
         "ix_submission_submitted_at",
@@ -62,6 +74,10 @@ SUBMISSION_QUERIES = {
     ),
     "count today": (count_query(_criteria(start=START, end=END)), "ix_submission_submitted_at"),
     "count by name": (count_query(_criteria("doe")), "ix_submission_last_name_first_name"),
+    "count exported": (
+        count_query(_criteria(start=START, end=END, exported=True)),
+        "ix_submission_exported_submitted_at",
+    ),
     "cursor row": (
         select(Submission.submitted_at, Submission.id).where(Submission.public_id == uuid.uuid4()),
         None,  # the unique constraint's index; its name differs between backends
@@ -97,7 +113,9 @@ CLINIC_SCALE_STATISTICS = [
     ("submission", "ix_submission_first_name_folded", "100000 300"),
     ("submission", "ix_submission_date_of_birth", "100000 4"),
     ("submission", "ix_submission_pdf_status", "100000 33334"),
-    ("submission", "ix_submission_export_batch_id", "100000 500"),
+    # A batch a clinic day; every day but today exported.
+    ("submission", "ix_submission_export_batch_id_id", "100000 110 1"),
+    ("submission", "ix_submission_exported_submitted_at", "99890 1"),
     ("audit_event", None, "1000000"),
     ("audit_event", "ix_audit_event_at", "1000000 1"),
     ("audit_event", "ix_audit_event_actor_at", "1000000 50000 1"),

@@ -93,8 +93,9 @@ def _criteria(
     if not (first or last or words or birth_date):
         first = last = today  # the default view: today at the clinic
     start, end = clinic_time.day_range(first, last)
-    status = STATUS_FILTERS.get(form.status.data or "")
-    return Criteria(start, end, status, words, birth_date), (first, last)
+    status = STATUS_FILTERS.get(form.status.data or "", {})
+    criteria = Criteria(start, end, name_words=words, birth_date=birth_date, **status)
+    return criteria, (first, last)
 
 
 def _cursor(name: str) -> uuid.UUID | None:
