@@ -37,7 +37,7 @@ from sqlalchemy import delete, func, select, text, update
 
 from intake import create_app, demo
 from intake.extensions import db
-from intake.models import AuditEvent, ExportBatch, Submission, SubmissionStatus
+from intake.models import AuditEvent, ExportBatch, Submission
 
 BOUND_MB = 50
 FULL_SIZES = (10_000, 100_000)
@@ -148,7 +148,7 @@ def _unmark_all() -> None:
     db.session.execute(
         update(Submission)
         .where(Submission.export_batch_id.is_not(None))
-        .values(export_batch_id=None, status=SubmissionStatus.SUBMITTED)
+        .values(export_batch_id=None)
     )
     db.session.execute(delete(ExportBatch))
     db.session.commit()

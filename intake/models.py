@@ -65,12 +65,14 @@ def utcnow() -> datetime:
 
 
 class SubmissionStatus:
-    """Where a submission is in the clinic's workflow."""
+    """Where a submission is in the review workflow.
+
+    Whether it was exported is a separate fact: its export_batch_id.
+    """
 
     SUBMITTED = "submitted"
     REVIEWED = "reviewed"
-    EXPORTED = "exported"
-    ALL = (SUBMITTED, REVIEWED, EXPORTED)
+    ALL = (SUBMITTED, REVIEWED)
 
 
 class PdfStatus:

@@ -50,8 +50,8 @@ def test_new_export_to_a_file_and_the_same_batch_again(app, runner, tmp_path):
     assert again.stdout_bytes == data
 
     with app.app_context():
-        statuses = db.session.scalars(select(Submission.status)).all()
-    assert statuses == [SubmissionStatus.EXPORTED] * 2
+        marked = db.session.execute(select(Submission.export_batch_id, Submission.status)).all()
+    assert marked == [(batch.id, SubmissionStatus.SUBMITTED)] * 2
 
 
 def test_new_export_is_the_default_and_goes_to_stdout(app, runner):

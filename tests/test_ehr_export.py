@@ -193,7 +193,7 @@ def test_pdf_hash_and_corrections(app_context):
     assert new["submission_id"] == str(correction.public_id)
 
 
-def test_export_new_marks_submissions_and_records_the_batch(app_context):
+def test_export_new_puts_submissions_in_a_batch_and_leaves_their_review_alone(app_context):
     first, second = make_submission(), make_submission(status=SubmissionStatus.REVIEWED)
     batch, data = _export_new(excel=True)
     assert batch.row_count == 2
@@ -203,9 +203,8 @@ def test_export_new_marks_submissions_and_records_the_batch(app_context):
     assert batch.options["timezone"] == "America/Chicago"
     assert batch.actor_label == "test"
     db.session.expire_all()
-    for submission in (first, second):
-        assert submission.export_batch_id == batch.id
-        assert submission.status == SubmissionStatus.EXPORTED
+    assert (first.export_batch_id, second.export_batch_id) == (batch.id, batch.id)
+    assert (first.status, second.status) == (SubmissionStatus.SUBMITTED, SubmissionStatus.REVIEWED)
 
     assert ehr.export_new("test") is None  # nothing new: no empty batch
     assert db.session.scalars(select(ExportBatch)).all() == [batch]

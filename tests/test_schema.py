@@ -9,7 +9,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import insert, select, update
 
 from intake.extensions import db
-from intake.models import AuditEvent, ChartDocument
+from intake.models import AuditEvent, ChartDocument, ExportBatch, Submission
 from tests.factories import make_submission
 
 
@@ -63,6 +63,48 @@ def test_content_not_null_keeps_every_pdf_and_stops_at_one_without_bytes(app_con
     assert _differences() == []
     stored = db.session.execute(select(ChartDocument.id, ChartDocument.content)).all()
     assert sorted(stored) == [(kept, b"%PDF-1.7 signed"), (empty, b"%PDF restored")]
+
+
+def test_status_keeps_only_the_review_and_export_stays_in_the_batch(app_context):
+    downgrade(revision="0005_exported_index")
+    batch = ExportBatch(actor_label="front desk", columns_version="1")
+    db.session.add(batch)
+    db.session.commit()
+    batch_id = batch.id
+    reviewed_at = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+    # As the old export left them: "exported" whether anyone had reviewed them or not.
+    unreviewed = make_submission(status="exported", export_batch_id=batch_id).id
+    reviewed = make_submission(
+        status="exported", export_batch_id=batch_id, reviewed_at=reviewed_at
+    ).id
+    waiting = make_submission().id
+    reviewed_only = make_submission(status="reviewed", reviewed_at=reviewed_at).id
+    db.session.rollback()  # end the read, so the migrations' writes are seen
+
+    def stored() -> dict[int, tuple[str, int | None]]:
+        rows = db.session.execute(
+            select(Submission.id, Submission.status, Submission.export_batch_id)
+        ).all()
+        db.session.rollback()
+        return {row.id: (row.status, row.export_batch_id) for row in rows}
+
+    upgrade()
+    assert stored() == {
+        unreviewed: ("submitted", batch_id),
+        reviewed: ("reviewed", batch_id),
+        waiting: ("submitted", None),
+        reviewed_only: ("reviewed", None),
+    }
+    downgrade(revision="0005_exported_index")
+    assert stored() == {
+        unreviewed: ("exported", batch_id),
+        reviewed: ("exported", batch_id),
+        waiting: ("submitted", None),
+        reviewed_only: ("reviewed", None),
+    }
+    upgrade()
+    assert stored()[unreviewed] == ("submitted", batch_id)
+    assert _differences() == []
 
 
 def test_times_come_back_aware_and_in_utc(app_context):

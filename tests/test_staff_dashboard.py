@@ -10,6 +10,7 @@ from intake.extensions import db
 from intake.models import SubmissionStatus
 from intake.staff import clinic_time
 from tests.staff_support import add_staff, add_submission, audit_events, export_new, log_in
+from tests.support import csrf_token
 
 
 @pytest.fixture
@@ -113,10 +114,32 @@ def test_status_filter(app, staff_client, today_start):
     export_new(app)
     add_submission(app, _person("Nina", "New"))
     add_submission(app, _person("Rita", "Reviewed"), status=SubmissionStatus.REVIEWED)
-    assert _shown(staff_client.get("/staff/?status=new")) == ["New, Nina"]
+    # New means not reviewed yet, exported or not.
+    assert _shown(staff_client.get("/staff/?status=new")) == ["New, Nina", "Exported, Ed"]
     assert _shown(staff_client.get("/staff/?status=reviewed")) == ["Reviewed, Rita"]
     assert _shown(staff_client.get("/staff/?status=exported")) == ["Exported, Ed"]
     assert len(_shown(staff_client.get("/staff/?status="))) == 3
+
+
+def test_an_exported_intake_stays_in_the_review_queue_until_reviewed(app, staff_client):
+    flagged = add_submission(
+        app,
+        {**_person("Flo", "Flagged"), "anticoagulants": "yes", "anticoagulants_which": "warfarin"},
+    )
+    export_new(app)  # the front desk exports before anyone has reviewed it
+
+    queue = staff_client.get("/staff/?status=new")
+    assert _shown(queue) == ["Flagged, Flo"]
+    page = queue.get_data(as_text=True)
+    assert re.search(r'badge-contraindication">.*Contraindication: .*Takes blood thinners', page)
+    assert _shown(staff_client.get("/staff/?status=exported")) == ["Flagged, Flo"]
+    assert _shown(staff_client.get("/staff/?status=reviewed")) == []
+
+    token = csrf_token(staff_client, f"/staff/submissions/{flagged}")
+    staff_client.post(f"/staff/submissions/{flagged}/review", data={"csrf_token": token})
+    assert _shown(staff_client.get("/staff/?status=new")) == []
+    assert _shown(staff_client.get("/staff/?status=reviewed")) == ["Flagged, Flo"]
+    assert _shown(staff_client.get("/staff/?status=exported")) == ["Flagged, Flo"]
 
 
 def test_flags_show_as_badges(app, staff_client):

@@ -55,8 +55,8 @@ def test_export_new_downloads_marks_and_can_be_downloaded_again(app, client):
         batch = db.session.scalars(select(ExportBatch)).one()
         assert batch.created_by_id == user_id and batch.row_count == 2
         assert batch.sha256 == hashlib.sha256(data).hexdigest()
-        statuses = db.session.scalars(select(Submission.status)).all()
-        assert statuses == ["exported", "exported"]
+        marked = db.session.execute(select(Submission.export_batch_id, Submission.status)).all()
+        assert marked == [(batch.id, "submitted")] * 2  # exported, still to be reviewed
         batch_id = batch.public_id
 
     # Nothing new is left: a second export says so and makes no batch.

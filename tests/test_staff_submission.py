@@ -21,6 +21,7 @@ from tests.staff_support import (
     add_staff,
     add_submission,
     audit_events,
+    export_new,
     log_in,
     submission_row,
 )
@@ -204,11 +205,14 @@ def test_mark_reviewed_records_who_and_when(app, staff_client):
 
 
 def test_reviewing_an_exported_submission_keeps_it_exported(app, staff_client):
-    public_id = add_submission(app, status=SubmissionStatus.EXPORTED)
+    public_id = add_submission(app)
+    export_new(app)
+    batch_id = submission_row(app, public_id)["export_batch_id"]
     token = csrf_token(staff_client, f"/staff/submissions/{public_id}")
     staff_client.post(f"/staff/submissions/{public_id}/review", data={"csrf_token": token})
     row = submission_row(app, public_id)
-    assert (row["status"], row["reviewed_at"] is not None) == (SubmissionStatus.EXPORTED, True)
+    assert (row["status"], row["reviewed_at"] is not None) == (SubmissionStatus.REVIEWED, True)
+    assert batch_id is not None and row["export_batch_id"] == batch_id
 
 
 def test_every_view_of_a_submission_is_audited(app, staff_client):

@@ -26,7 +26,7 @@ from intake.ehr.columns import COLUMNS, COLUMNS_VERSION, Record, columns_named
 from intake.ehr.reading import batch_records, range_records
 from intake.ehr.writing import Format, write_csv
 from intake.extensions import db
-from intake.models import ExportBatch, Submission, SubmissionStatus
+from intake.models import ExportBatch, Submission
 
 CONTENT_TYPE = "text/csv; charset=utf-8"
 
@@ -71,7 +71,7 @@ def export_new(
     claimed = db.session.execute(
         update(Submission)
         .where(Submission.export_batch_id.is_(None))
-        .values(export_batch_id=batch.id, status=SubmissionStatus.EXPORTED)
+        .values(export_batch_id=batch.id)  # the review status is not the export's to change
         .execution_options(synchronize_session=False)
     ).rowcount
     if not claimed:

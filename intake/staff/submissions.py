@@ -107,8 +107,7 @@ def mark_reviewed(public_id: uuid.UUID):
     else:
         record.reviewed_at = datetime.now(UTC)
         record.reviewed_by_id = current_user.id
-        if record.status == SubmissionStatus.SUBMITTED:
-            record.status = SubmissionStatus.REVIEWED
+        record.status = SubmissionStatus.REVIEWED
         audit.record("submission.review", target_type=TARGET_TYPE, target_id=record.public_id)
         db.session.commit()
         flash("Marked reviewed.", "success")
