@@ -34,6 +34,12 @@ def _shown(response) -> list[str]:
     return re.findall(r'<a href="/staff/submissions/[0-9a-f-]+">([^<]+)</a>', page)
 
 
+def _row(response, name: str) -> str:
+    """The table row of the patient shown as `name`."""
+    page = response.get_data(as_text=True)
+    return re.search(rf"<tr>(?:(?!</tr>).)*>{re.escape(name)}</a>.*?</tr>", page, re.S).group(0)
+
+
 def _person(first: str, last: str, born: str = "1980-01-01") -> dict:
     return {"first_name": first, "last_name": last, "date_of_birth": born}
 
@@ -118,7 +124,10 @@ def test_status_filter(app, staff_client, today_start):
     assert _shown(staff_client.get("/staff/?status=new")) == ["New, Nina", "Exported, Ed"]
     assert _shown(staff_client.get("/staff/?status=reviewed")) == ["Reviewed, Rita"]
     assert _shown(staff_client.get("/staff/?status=exported")) == ["Exported, Ed"]
-    assert len(_shown(staff_client.get("/staff/?status="))) == 3
+    everyone = staff_client.get("/staff/?status=")
+    assert len(_shown(everyone)) == 3
+    assert "status-exported" in _row(everyone, "Exported, Ed")
+    assert "status-exported" not in _row(everyone, "New, Nina")
 
 
 def test_an_exported_intake_stays_in_the_review_queue_until_reviewed(app, staff_client):
@@ -130,16 +139,24 @@ def test_an_exported_intake_stays_in_the_review_queue_until_reviewed(app, staff_
 
     queue = staff_client.get("/staff/?status=new")
     assert _shown(queue) == ["Flagged, Flo"]
-    page = queue.get_data(as_text=True)
-    assert re.search(r'badge-contraindication">.*Contraindication: .*Takes blood thinners', page)
+    row = _row(queue, "Flagged, Flo")
+    assert re.search(r'badge-contraindication">.*Contraindication: .*Takes blood thinners', row)
+    with app.app_context():
+        today = clinic_time.today()
+    today = f"{today:%b} {today.day}"  # this year's dates without the year
+    assert ">New</span>" in row and f">Exported {today}</span>" in row
     assert _shown(staff_client.get("/staff/?status=exported")) == ["Flagged, Flo"]
     assert _shown(staff_client.get("/staff/?status=reviewed")) == []
 
     token = csrf_token(staff_client, f"/staff/submissions/{flagged}")
     staff_client.post(f"/staff/submissions/{flagged}/review", data={"csrf_token": token})
     assert _shown(staff_client.get("/staff/?status=new")) == []
-    assert _shown(staff_client.get("/staff/?status=reviewed")) == ["Flagged, Flo"]
+    reviewed = staff_client.get("/staff/?status=reviewed")
+    assert _shown(reviewed) == ["Flagged, Flo"]
     assert _shown(staff_client.get("/staff/?status=exported")) == ["Flagged, Flo"]
+    row = _row(reviewed, "Flagged, Flo")
+    assert ">Reviewed</span>" in row and f">Exported {today}</span>" in row
+    assert "Takes blood thinners" in row
 
 
 def test_flags_show_as_badges(app, staff_client):
@@ -197,6 +214,7 @@ def test_every_dashboard_view_is_audited(app, staff_client):
 
 def test_the_list_reads_no_answers_consent_or_pdf_bytes(app, staff_client):
     add_submission(app, _person("Ann", "One"))
+    export_new(app)  # so the batch dates are read too
     statements = []
 
     def capture(conn, cursor, statement, *args):

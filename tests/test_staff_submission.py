@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from intake import consents, questionnaire
 from intake.extensions import db
-from intake.models import ChartDocument, PdfStatus, SubmissionStatus
+from intake.models import ChartDocument, ExportBatch, PdfStatus, SubmissionStatus
 from intake.staff import clinic_time
 from intake.staff.health_history import health_history
 from tests.factories import BASE_ANSWERS
@@ -208,11 +208,31 @@ def test_reviewing_an_exported_submission_keeps_it_exported(app, staff_client):
     public_id = add_submission(app)
     export_new(app)
     batch_id = submission_row(app, public_id)["export_batch_id"]
+    before = _summary(staff_client.get(f"/staff/submissions/{public_id}"))
+    assert ">New</span>" in before and "Mark reviewed</button>" in before
     token = csrf_token(staff_client, f"/staff/submissions/{public_id}")
     staff_client.post(f"/staff/submissions/{public_id}/review", data={"csrf_token": token})
     row = submission_row(app, public_id)
     assert (row["status"], row["reviewed_at"] is not None) == (SubmissionStatus.REVIEWED, True)
     assert batch_id is not None and row["export_batch_id"] == batch_id
+    after = _summary(staff_client.get(f"/staff/submissions/{public_id}"))
+    assert ">Reviewed</span>" in after
+    with app.app_context():
+        made = db.session.get(ExportBatch, batch_id).created_at
+        assert f">Exported</span> {clinic_time.format_datetime(made)}" in after
+
+
+def test_a_submission_not_exported_says_so(app, staff_client):
+    public_id = add_submission(app)
+    summary = _summary(staff_client.get(f"/staff/submissions/{public_id}"))
+    assert re.search(r"<dt>Exported</dt><dd>\s*Not yet\s*</dd>", summary)
+
+
+def _summary(response) -> str:
+    """The page's summary panel: status, review, export, PDF."""
+    page = response.get_data(as_text=True)
+    start = page.index('<dl class="summary">')
+    return page[start : page.index("</dl>", start)]
 
 
 def test_every_view_of_a_submission_is_audited(app, staff_client):

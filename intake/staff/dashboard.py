@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import render_template, request, url_for
 
@@ -21,6 +21,7 @@ from intake.staff.search import (
     Criteria,
     SearchError,
     SubmissionRow,
+    batch_times,
     count_submissions,
     find_submissions,
     parse_search,
@@ -38,6 +39,7 @@ class DashboardLine:
     flags: list[Flag]
     status: str
     status_label: str
+    exported: str | None  # the clinic day its export batch was made; None if not exported yet
     pdf_status: str
 
 
@@ -62,8 +64,9 @@ def dashboard():
                 "submissions": [str(row.public_id) for row in page.rows],
             },
         )
+        exported = batch_times(row.export_batch_id for row in page.rows)
         db.session.commit()
-        lines = [_line(row) for row in page.rows]
+        lines = [_line(row, exported.get(row.export_batch_id), today) for row in page.rows]
     return render_template(
         "staff/dashboard.html",
         form=form,
@@ -140,7 +143,12 @@ def _quick_ranges(today: date) -> list[tuple[str, str]]:
     ]
 
 
-def _line(row: SubmissionRow) -> DashboardLine:
+def _line(row: SubmissionRow, exported_at: datetime | None, today: date) -> DashboardLine:
+    exported = None
+    if exported_at is not None:
+        day = clinic_time.local(exported_at).date()
+        # "Nov 25" this year: the marker stays one short line in a narrow column.
+        exported = f"{day:%b} {day.day}" if day.year == today.year else clinic_time.format_date(day)
     return DashboardLine(
         public_id=row.public_id,
         submitted=clinic_time.format_datetime(row.submitted_at),
@@ -149,5 +157,6 @@ def _line(row: SubmissionRow) -> DashboardLine:
         flags=flag_list(row.flags or []),
         status=row.status,
         status_label=STATUS_LABELS.get(row.status, row.status),
+        exported=exported,
         pdf_status=row.pdf_status,
     )

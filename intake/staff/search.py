@@ -8,13 +8,14 @@ Only the columns a list shows are read, never answers, consent text, signatures 
 
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Select, and_, func, or_, select, tuple_
 
 from intake.extensions import db
-from intake.models import Submission, SubmissionStatus
+from intake.models import ExportBatch, Submission, SubmissionStatus
 from intake.patients import fold_name
 
 PAGE_SIZE = 50
@@ -79,6 +80,7 @@ class SubmissionRow:
     date_of_birth: date
     flags: list[str]
     status: str
+    export_batch_id: int | None
     pdf_status: str
     device_label: str | None
 
@@ -100,6 +102,7 @@ _LIST_COLUMNS = (
     Submission.date_of_birth,
     Submission.flags,
     Submission.status,
+    Submission.export_batch_id,
     Submission.pdf_status,
     Submission.device_label,
 )
@@ -220,6 +223,17 @@ def _anchor(public_id: uuid.UUID | None) -> tuple[datetime, int] | None:
         select(Submission.submitted_at, Submission.id).where(Submission.public_id == public_id)
     ).first()
     return None if row is None else (row.submitted_at, row.id)
+
+
+def batch_times(batch_ids: Iterable[int | None]) -> dict[int, datetime]:
+    """When each of these export batches was made, by batch id: a page's few, by primary key."""
+    wanted = {batch_id for batch_id in batch_ids if batch_id is not None}
+    if not wanted:
+        return {}
+    rows = db.session.execute(
+        select(ExportBatch.id, ExportBatch.created_at).where(ExportBatch.id.in_(wanted))
+    )
+    return {row.id: row.created_at for row in rows}
 
 
 def count_submissions(criteria: Criteria, cap: int = COUNT_CAP) -> int:
