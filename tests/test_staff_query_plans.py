@@ -124,16 +124,6 @@ CLINIC_SCALE_STATISTICS = [
 ]
 
 
-def _plan(stmt) -> str:
-    """How the database would run `stmt`, as text."""
-    sql = str(stmt.compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True}))
-    if db.engine.dialect.name == "sqlite":
-        rows = db.session.execute(text("EXPLAIN QUERY PLAN " + sql)).all()
-        return "\n".join(row[-1] for row in rows)
-    db.session.execute(text("SET LOCAL enable_seqscan = off"))
-    return "\n".join(row[0] for row in db.session.execute(text("EXPLAIN " + sql)))
-
-
 @pytest.fixture
 def planner(app_context):
     """The database, with a few rows and (on SQLite) clinic-scale statistics."""
