@@ -8,7 +8,7 @@ serves the condition, the day range and the order in one range scan, on SQLite a
 
 Revision ID: 0005_exported_index
 Revises: 0004_chart_content
-Create Date: 2026-11-27 10:00:00
+Create Date: 2026-11-26 02:00:00
 """
 
 import sqlalchemy as sa

@@ -8,7 +8,7 @@ were reviewed. The downgrade marks every row in a batch "exported" again, as the
 
 Revision ID: 0006_review_status
 Revises: 0005_exported_index
-Create Date: 2026-11-27 10:30:00
+Create Date: 2026-11-26 02:30:00
 """
 
 import sqlalchemy as sa
