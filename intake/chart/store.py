@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 
 from intake import audit
 from intake.chart.content import ChartDataError
@@ -98,15 +98,19 @@ def _recorded_render(public_id: uuid.UUID) -> AuditEvent | None:
     """
     return db.session.scalars(
         select(AuditEvent)
-        .where(
-            AuditEvent.action == RENDER,
-            AuditEvent.outcome == "success",
-            AuditEvent.target_type == "submission",
-            AuditEvent.target_id == str(public_id),
-        )
+        .where(successful_render(), AuditEvent.target_id == str(public_id))
         .order_by(AuditEvent.id)
         .limit(1)
     ).first()
+
+
+def successful_render() -> ColumnElement[bool]:
+    """SQL: the audit event records an intake PDF stored for a submission."""
+    return and_(
+        AuditEvent.action == RENDER,
+        AuditEvent.outcome == "success",
+        AuditEvent.target_type == "submission",
+    )
 
 
 def _removed_pdf(submission: Submission) -> str | None:

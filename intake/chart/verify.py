@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
 
-from sqlalchemy import ColumnElement, String, Uuid, and_, case, cast, exists, func, select
+from sqlalchemy import ColumnElement, String, Uuid, case, cast, exists, func, select
 
 from intake import audit
-from intake.chart.store import INTAKE, RENDER
+from intake.chart.store import INTAKE, RENDER, successful_render
 from intake.database import begin_write
 from intake.extensions import db
 from intake.models import AuditEvent, ChartDocument, PdfStatus, Submission
@@ -71,7 +71,7 @@ def _check_documents() -> tuple[int, list[Problem]]:
     # knows, even on a database restored a minute ago and not yet analysed.
     first_render = (
         select(AuditEvent.id)
-        .where(_successful_render(), AuditEvent.target_id == _audit_target(Submission.public_id))
+        .where(successful_render(), AuditEvent.target_id == _audit_target(Submission.public_id))
         .order_by(AuditEvent.id)
         .limit(1)
     )
@@ -146,7 +146,7 @@ def _missing_documents() -> list[Problem]:
             AuditEvent.detail["sha256"].as_string(),
             exists().where(_named_by(AuditEvent.target_id)).label("submission_exists"),
         )
-        .where(_successful_render(), ~stored.exists())
+        .where(successful_render(), ~stored.exists())
         .order_by(AuditEvent.id)
         .execution_options(yield_per=1000)
     )
@@ -184,14 +184,6 @@ def _missing_documents() -> list[Problem]:
             ),
         )
     return list(found.values())
-
-
-def _successful_render() -> ColumnElement[bool]:
-    return and_(
-        AuditEvent.action == RENDER,
-        AuditEvent.outcome == "success",
-        AuditEvent.target_type == "submission",
-    )
 
 
 def _audit_target(public_id: ColumnElement[uuid.UUID]) -> ColumnElement[str]:
