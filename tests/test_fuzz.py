@@ -527,7 +527,8 @@ def test_hostile_text_in_every_field_of_a_whole_intake_is_stored_as_typed(app, d
         if q.id in answers
     }
     signer = f"{clean['first_name']} {clean['last_name']}"
-    initials = min(signatures.initials_for(signer), key=len, default="X")
+    # A name without letters to check accepts any initials.
+    initials = signatures.example_initials(signer) or "X"
     with app.app_context():
         before = submission_count()
     consent = {
@@ -540,12 +541,6 @@ def test_hostile_text_in_every_field_of_a_whole_intake_is_stored_as_typed(app, d
     response, _ = post(client, "/intake/consent", [*pairs, ("action", "submit")])
     event(f"consent answered {response.status_code}")
     with app.app_context():
-        if not signatures.initials_for(signer):
-            # A name without a letter or digit has no initials: refused, with a message.
-            assert response.status_code == 422
-            assert "do not match the name" in response.get_data(as_text=True)
-            assert submission_count() == before
-            return
         assert response.status_code == 303, response.get_data(as_text=True)[:2000]
         stored = db.session.scalars(select(Submission).order_by(Submission.id.desc())).first()
         assert submission_count() == before + 1
