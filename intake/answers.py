@@ -245,7 +245,8 @@ def _years_before(day: date, years: int) -> date:
 
 
 def _read_date(text: str) -> date | None:
-    """Month/day/year as people write it (04/12/1970, 4-12-1970, 04121970) or ISO."""
+    """Month/day/year as people write it (04/12/1970, 4-12-1970, 04121970) or ISO; a date
+    that only makes sense day first (23/04/1981) gets a message saying so."""
     text = text.strip()
     if match := _ISO_DATE.match(text):
         year, month, day = (int(part) for part in match.groups())
@@ -257,10 +258,23 @@ def _read_date(text: str) -> date | None:
         month, day, year = int(text[:2]), int(text[2:4]), int(text[4:])
     else:
         return None
-    try:
+    if _is_date(year, month, day):
         return date(year, month, day)
+    if month > 12 and _is_date(year, day, month) and not _ISO_DATE.match(text):
+        # 23/04/1981: written day first, as most of the world does.
+        raise AnswerError(
+            f"{text} looks like day/month/year. Please write month / day / year, "
+            f"for example {day:02d}/{month:02d}/{year}."
+        )
+    return None
+
+
+def _is_date(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
     except ValueError:
-        return None
+        return False
+    return True
 
 
 def _parse_email(question: Question, text: str, today: date) -> str:

@@ -48,9 +48,27 @@ def test_date_of_birth_more_than_120_years_ago_is_refused():
     assert answer("date_of_birth", "11/25/1906") == "1906-11-25"
 
 
-@pytest.mark.parametrize("typed", ["13/01/1970", "02/30/1970", "yesterday", "1970", "4/12"])
+@pytest.mark.parametrize(
+    "typed", ["13/13/1970", "02/30/1970", "31/02/1970", "yesterday", "1970", "4/12", "1970-13-01"]
+)
 def test_impossible_or_unreadable_dates_say_the_format(typed):
     assert "month/day/year" in refused("date_of_birth", typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "example"),
+    [
+        ("23/04/1981", "04/23/1981"),
+        ("13-1-1970", "01/13/1970"),
+        ("31.12.1999", "12/31/1999"),
+        ("23041981", "04/23/1981"),
+    ],
+)
+def test_a_date_written_day_first_says_so_and_how_to_write_it(typed, example):
+    assert refused("date_of_birth", typed) == (
+        f"{typed} looks like day/month/year. Please write month / day / year, "
+        f"for example {example}."
+    )
 
 
 def test_two_digit_years_are_refused_with_an_example():
