@@ -35,7 +35,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]")
 _DATE_PARTS = re.compile(r"^(\d{1,2})[/\-. ]+(\d{1,2})[/\-. ]+(\d{2,4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_PHONE_CHARACTERS = re.compile(r"^[0-9+()\-. /]+(?:\s*(?:x|ext\.?)\s*\d{1,6})?$", re.IGNORECASE)
+# The shape of a phone number as typed (which phonenumbers then checks): it starts with a
+# digit, "+" or "(" and holds only digits and punctuation, never a letter but an extension's
+# "x" or "ext". The CSV export trusts exactly this shape, so a cell that starts like a
+# formula ("-312…", "=…") can never pass as a phone number.
+PHONE_SHAPE = re.compile(r"[0-9+(][0-9+()\-. /]*(?:\s*(?:x|ext\.?)\s*[0-9]{1,6})?", re.IGNORECASE)
 _SCALE_VALUES = tuple(str(n) for n in range(11))
 _MONTHS = (
     "January February March April May June July August September October November December"
@@ -291,8 +295,13 @@ def _parse_email(question: Question, text: str, today: date) -> str:
 
 def _parse_phone(question: Question, text: str, today: date) -> str:
     _check_length(question, text)
+    if text[0] not in "0123456789+(" and not text[0].isdigit():
+        raise AnswerError(
+            "A phone number starts with a digit, + or (. Please enter it with the area "
+            "code, for example (312) 555-0142."
+        )
     valid = False
-    if _PHONE_CHARACTERS.match(text):
+    if PHONE_SHAPE.fullmatch(text):
         try:
             number = phonenumbers.parse(text, DEFAULT_PHONE_REGION)
             valid = phonenumbers.is_valid_number(number)

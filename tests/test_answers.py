@@ -71,6 +71,11 @@ def test_a_date_written_day_first_says_so_and_how_to_write_it(typed, example):
     )
 
 
+@pytest.mark.parametrize("typed", ["-312-555-0142", " -312 555 0142", ".312.555.0142", "=1+2"])
+def test_a_phone_number_must_start_with_a_digit_plus_or_parenthesis(typed):
+    assert refused("phone", typed).startswith("A phone number starts with a digit, + or (.")
+
+
 def test_two_digit_years_are_refused_with_an_example():
     assert "4 digits" in refused("date_of_birth", "04/12/70")
 
