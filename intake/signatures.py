@@ -288,13 +288,19 @@ def example_initials(name: str) -> str | None:
     preferred = "".join(word[0].written for word in words[:1] + words[1:][-1:] if word)
     letters, parts = _initial_letters(name)
     ends = "".join(letter.written for letter in letters[:1] + letters[1:][-1:][: parts - 1])
-    candidates = (preferred.upper(), ends.upper(), ends)
+    candidates = (_upper(preferred), _upper(ends), ends)
     return next((c for c in candidates if c and initials_match(c, name)), None)
 
 
 def clean_initials(initials: str) -> str:
-    """Initials as stored: letters only, upper case ("j. d." -> "JD")."""
-    return "".join(c for c in initials if c.isalnum()).upper()
+    """Initials as stored: the letters the check reads, upper case ("j. d." -> "JD")."""
+    return _upper("".join(letter.written for letter in _letters_of(initials) if letter))
+
+
+def _upper(text: str) -> str:
+    """Upper case letter by letter, leaving a letter that would become two ("ß" -> "SS"), so
+    that initials keep the letters they were checked with."""
+    return "".join(c.upper() if len(c.upper()) == 1 else c for c in text)
 
 
 def same_name(typed: str, name: str) -> bool:
