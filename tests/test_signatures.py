@@ -226,6 +226,26 @@ def test_for_any_name_the_example_is_accepted_and_the_check_never_raises(name, w
         assert len(example) <= signatures.MAX_INITIALS_CHARS
 
 
+WORD = st.text(st.characters(categories=["Lu", "Ll", "Lo", "Lt", "Mn", "Nd"]), min_size=1)
+SEPARATOR = st.sampled_from([" ", "-", "'", "\u2019", " de la ", "  ", "\u02bb", ". "])
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(WORD, min_size=1, max_size=6), separators=st.lists(SEPARATOR))
+def test_for_any_name_of_words_the_example_and_what_is_stored_are_accepted(words, separators):
+    pieces = [words[0]]
+    for index, word in enumerate(words[1:]):
+        pieces += [separators[index] if index < len(separators) else " ", word]
+    name = "".join(pieces)
+    example = signatures.example_initials(name)
+    if example is None:
+        assert signatures.initials_match("Q", name)
+        return
+    assert signatures.initials_match(example, name)
+    assert signatures.initials_match(signatures.clean_initials(example), name)
+    assert signatures.initials_match(" . ".join(example.lower()), name)
+
+
 def test_stored_initials_keep_the_letters_that_were_checked():
     assert signatures.clean_initials("j. d.") == "JD"
     assert signatures.clean_initials("Wß") == "Wß"
