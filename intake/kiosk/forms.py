@@ -86,7 +86,15 @@ class SectionForm(FlaskForm):
 
     def check(self, earlier_input: Mapping[str, Any], today: date) -> dict[str, Any] | None:
         """Check this page's answers; put each problem on its field. The answers, or None."""
-        typed = {**earlier_input, **self.typed_input()}
+        # As posted (within MAX_RAW_LENGTH), not as the draft keeps them: a text longer than
+        # its question allows is refused with a message, never cut short unseen.
+        posted = {
+            question.id: answers.keep_raw(
+                question, self[question.id].data or "", answers.MAX_RAW_LENGTH
+            )
+            for question in questionnaire.questions_in(self.section_id)
+        }
+        typed = {**earlier_input, **posted}
         checked, errors = answers.section_answers(self.section_id, typed, today=today)
         for question_id, message in errors.items():
             self[question_id].errors = [message]
