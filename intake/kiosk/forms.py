@@ -23,7 +23,7 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from intake import answers, questionnaire
+from intake import answers, drafts, questionnaire
 from intake.consents import ConsentDocument
 from intake.questionnaire import Kind, Question
 from intake.submissions import DRAWN, GUARDIAN_RELATIONSHIPS, RELATIONSHIPS, TYPED, Signing
@@ -108,6 +108,12 @@ def section_form(section_id: str) -> type[SectionForm]:
     if not fields:
         raise KeyError(section_id)
     return type(f"{section_id.title()}Form", (SectionForm,), {"section_id": section_id, **fields})
+
+
+class ResumeForm(FlaskForm):
+    """The date of birth that reopens a draft held at the welcome screen."""
+
+    date_of_birth = _field_for(drafts.DATE_OF_BIRTH)
 
 
 def show_errors(form: FlaskForm, errors: Mapping[str, str]) -> None:
