@@ -180,10 +180,9 @@ def draft_too_large(error: drafts.DraftTooLarge):
     autosave is refused quietly; a page of the history comes back as typed, with a message."""
     if request.form.get("action") == "autosave":
         return Response(status=413)
-    limit = current_app.config["DRAFT_MAX_BYTES"] // 1024
     message = (
-        f"Your answers are more than this form can keep ({limit} KB in all), so this page "
-        "was not saved. Please shorten your longest answers and tap the button again."
+        "Your answers are longer than this form can keep, so this page was not saved. "
+        "Please shorten your longest answers and tap the button again."
     )
     draft = drafts.load(_token())
     section_id = (request.view_args or {}).get("section_id")
