@@ -7,12 +7,21 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from intake import drafts
+from intake import drafts, questionnaire, signatures
+from intake.answers import keep_raw
 from intake.extensions import db
 from intake.models import Draft, utcnow
-from tests.factories import typed_input
+from intake.questionnaire import Kind
+from tests.factories import signature_payload, typed_input
 from tests.support import csrf_token
-from tests.test_kiosk import count, post_section, start, stored_input
+from tests.test_kiosk import (
+    consent_data,
+    count,
+    fill_history,
+    post_section,
+    start,
+    stored_input,
+)
 
 WARNING, RESET = 30, 10
 
@@ -305,8 +314,6 @@ def test_stop_and_go_back_does_not_hold_the_draft(client):
 
 
 def test_a_held_draft_cannot_be_signed(app, client):
-    from tests.test_kiosk import consent_data, fill_history
-
     start(client)
     fill_history(client)
     data = consent_data(client)
@@ -358,3 +365,32 @@ def test_a_page_over_the_size_limit_says_so_and_keeps_what_was_typed(app, client
     assert "longer than this form can keep" in html and "b" * 500 in html
     assert stored_input(app) == before
     assert the_draft(app).step == "visit"
+
+
+def test_the_default_size_limit_admits_the_largest_draft_a_patient_can_make(app):
+    """Every text field full, in four-byte characters, and a drawn signature as detailed as
+    a valid one may be (about 260 KB in all): still within DRAFT_MAX_BYTES."""
+
+    typed = {}
+    for question in questionnaire.QUESTIONS:
+        if question.kind == Kind.MULTI:
+            typed[question.id] = keep_raw(question, list(question.choice_values))
+        elif question.choices or question.kind in (Kind.YES_NO, Kind.SCALE):
+            typed[question.id] = keep_raw(question, "yes" if question.kind == Kind.YES_NO else "")
+        else:
+            typed[question.id] = keep_raw(question, "\U0001d49c" * 10_000)
+
+    def drawn(count: int) -> str:
+        points = [(40.123 + n % 500, 60.456 + n % 97) for n in range(count)]
+        return signature_payload(strokes=[points[i : i + 1_900] for i in range(0, count, 1_900)])
+
+    count = signatures.MAX_POINTS
+    while len(largest := drawn(count)) > signatures.MAX_PAYLOAD_CHARS:
+        count -= 50
+    signatures.parse_drawn(largest)
+    signing = {f"initials_{n}": "\U0001d49c" * 200 for n in range(12)}
+    signing.update(guardian_name="\U0001d49c" * 200, typed_name="\U0001d49c" * 200)
+    signing["signature"] = largest
+    with app.app_context():
+        size = drafts.size_of({"input": typed, "signing": signing})
+        assert size <= app.config["DRAFT_MAX_BYTES"]
