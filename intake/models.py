@@ -203,7 +203,12 @@ class Draft(db.Model):
     step: Mapped[str] = mapped_column(String(30), default="about")
     device_label: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Last save or keep-alive from the patient's page: the server's idle clock.
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Set when the tablet went back to the welcome screen with this draft still live: its
+    # pages stay shut until the patient's date of birth is given (resume_failures wrong tries).
+    resume_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    resume_failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class StaffRole:

@@ -228,7 +228,7 @@ def submit_draft(token: str, signing: Signing, evidence: Evidence) -> Submission
     begin_write()
     # Locking the draft makes a concurrent second tap wait for the first to finish.
     draft = db.session.scalar(select(Draft).where(Draft.token_hash == key).with_for_update())
-    if draft is None or drafts.is_expired(draft):
+    if draft is None or drafts.is_expired(draft) or draft.resume_locked:
         existing = find_by_draft_key(key)
         db.session.rollback()
         if existing is not None:

@@ -198,6 +198,21 @@ def _idle(run):
     page.get_by_role("dialog", name="Are you still there?").wait_for(timeout=10_000)
 
 
+@shot(
+    "kiosk-14-continue",
+    "Back at the welcome screen, a form reopens only with its date of birth",
+    full_page=False,
+)
+def _continue(run):
+    page = run.page
+    run.app.config["KIOSK_IDLE_WARNING_SECONDS"] = 600
+    page.goto(run.base_url + "/")
+    page.get_by_role("link", name="Continue where I left off").click()
+    page.get_by_label("Date of birth").fill("12/04/1970")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+
+
 # ---------------------------------------------------------------- the staff side
 
 STAFF_EMAIL = "frontdesk@example.org"

@@ -468,10 +468,10 @@ FOLLOW_UPS = [q for q in QUESTIONS if q.show_if]
 
 
 def refused(question: Question, typed: str) -> bool:
-    """Whether a text answer must be refused: blank though required, or too long."""
-    text = answer_rules.clean_text(
-        answer_rules.keep_raw(question, typed), multiline=question.kind == Kind.LONG_TEXT
-    )
+    """Whether a text answer must be refused: blank though required, or too long (as posted,
+    not as the draft keeps it)."""
+    posted = answer_rules.keep_raw(question, typed, answer_rules.MAX_RAW_LENGTH)
+    text = answer_rules.clean_text(posted, multiline=question.kind == Kind.LONG_TEXT)
     return (question.required and not text) or len(text) > question.max_length
 
 

@@ -100,8 +100,9 @@ def test_start_sets_an_httponly_cookie_holding_only_a_token(app, client):
 def test_patient_pages_are_not_cached_and_allow_no_inline_script(client):
     start(client)
     fill_history(client)
-    paths = ["/", *(f"/intake/{s}" for s in SECTION_IDS), "/intake/review", "/intake/consent"]
-    for path in [*paths, "/intake/stop", "/intake/thanks"]:
+    paths = [*(f"/intake/{s}" for s in SECTION_IDS), "/intake/review", "/intake/consent"]
+    # The welcome screen holds the draft: then the date-of-birth page is the one shown.
+    for path in [*paths, "/intake/stop", "/", "/intake/resume", "/intake/thanks"]:
         response = client.get(path)
         assert response.status_code == 200, path
         assert response.headers["Cache-Control"].startswith("no-store"), path
@@ -405,12 +406,16 @@ def test_start_discards_the_previous_draft_on_this_tablet(app, client):
     assert stored_input(app) == {}
 
 
-def test_welcome_offers_to_continue_a_live_draft(client):
+def test_welcome_offers_to_continue_a_live_draft_after_the_date_of_birth(client):
     start(client)
     post_section(client, "about", typed_input())
     html = client.get("/").get_data(as_text=True)
     assert "Continue where I left off" in html and 'id="idle-dialog"' in html
-    response = client.get("/intake/resume")
+    assert "Jane" not in client.get("/intake/resume").get_data(as_text=True)
+    token = csrf_token(client, "/intake/resume")
+    response = client.post(
+        "/intake/resume", data={"csrf_token": token, "date_of_birth": "04/12/1970"}
+    )
     assert response.headers["Location"].endswith("/intake/visit")
 
 

@@ -23,7 +23,7 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from intake import answers, questionnaire, signatures
+from intake import answers, drafts, questionnaire, signatures
 from intake.consents import ConsentDocument
 from intake.questionnaire import Kind, Question
 from intake.submissions import DRAWN, GUARDIAN_RELATIONSHIPS, RELATIONSHIPS, TYPED, Signing
@@ -86,7 +86,15 @@ class SectionForm(FlaskForm):
 
     def check(self, earlier_input: Mapping[str, Any], today: date) -> dict[str, Any] | None:
         """Check this page's answers; put each problem on its field. The answers, or None."""
-        typed = {**earlier_input, **self.typed_input()}
+        # As posted (within MAX_RAW_LENGTH), not as the draft keeps them: a text longer than
+        # its question allows is refused with a message, never cut short unseen.
+        posted = {
+            question.id: answers.keep_raw(
+                question, self[question.id].data or "", answers.MAX_RAW_LENGTH
+            )
+            for question in questionnaire.questions_in(self.section_id)
+        }
+        typed = {**earlier_input, **posted}
         checked, errors = answers.section_answers(self.section_id, typed, today=today)
         for question_id, message in errors.items():
             self[question_id].errors = [message]
@@ -100,6 +108,12 @@ def section_form(section_id: str) -> type[SectionForm]:
     if not fields:
         raise KeyError(section_id)
     return type(f"{section_id.title()}Form", (SectionForm,), {"section_id": section_id, **fields})
+
+
+class ResumeForm(FlaskForm):
+    """The date of birth that reopens a draft held at the welcome screen."""
+
+    date_of_birth = _field_for(drafts.DATE_OF_BIRTH)
 
 
 def show_errors(form: FlaskForm, errors: Mapping[str, str]) -> None:

@@ -10,6 +10,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -47,6 +48,7 @@ EXPIRED = (
     "This page had been open too long to be saved. What you typed is still here: "
     "please check it and tap the button again."
 )
+CLOSED = "For your privacy the form was closed. Tap \u201cStart\u201d to begin."
 
 
 @bp.context_processor
@@ -65,10 +67,17 @@ def _token() -> str | None:
 
 
 def _no_draft() -> Response:
-    """The page of a draft that is gone: show nothing, go to the start."""
+    """The page of a draft that is not open: show nothing. One held at the welcome screen asks
+    for the date of birth; any other is closed (deleted) and the tablet goes to the start."""
+    token = _token()
+    held = drafts.is_held(token)
+    if token and not held:
+        drafts.discard(token)  # left idle or too old: closed means deleted, not just hidden
     if request.form.get("action") == "autosave":
         return Response(status=204)  # a background save after the draft was cleared
-    flash("For your privacy the form was closed. Tap \u201cStart\u201d to begin.", "info")
+    if held:
+        return redirect(url_for("kiosk.resume"), code=303)
+    flash(CLOSED, "info")
     response = redirect(url_for("kiosk.welcome"), code=303)
     drafts.clear_cookie(response)
     return response
@@ -87,11 +96,15 @@ def _neighbour(step: str, offset: int) -> str:
 
 @bp.get("/")
 def welcome():
-    """The tablet's resting screen; it offers to go on if this tablet has a live draft."""
-    draft = drafts.load(_token())
-    return render_template(
-        "kiosk/welcome.html", resume_step=draft.step if draft else None, draft_active=bool(draft)
-    )
+    """The tablet's resting screen. A live draft on this tablet is held for its date of birth
+    (whoever holds the tablet now may not be its patient) and offered to be continued."""
+    token = _token()
+    held = drafts.hold_for_resume(token)
+    page = render_template("kiosk/welcome.html", resume=held, draft_active=held)
+    response = make_response(page)
+    if token and not held:
+        drafts.clear_cookie(response)
+    return response
 
 
 @bp.post("/start")
@@ -105,13 +118,80 @@ def start():
     return response
 
 
-@bp.get("/intake/resume")
+@bp.route("/intake/resume", methods=["GET", "POST"])
 def resume():
-    """Go back to the page this tablet's draft was on."""
-    draft = drafts.load(_token())
+    """Go back to the page this tablet's draft was on; a held draft first asks for the date of
+    birth typed in it, and closes after RESUME_TRIES wrong ones."""
+    token = _token()
+    if request.method == "POST":
+        draft = drafts.load_for_update(token, held_too=True)
+    else:
+        draft = drafts.load(token, held_too=True)
     if draft is None:
         return _no_draft()
-    return redirect(_step_url(draft.step if draft.step in STEPS else STEPS[0]), code=303)
+    following = _step_url(draft.step if draft.step in STEPS else STEPS[0])
+    if not draft.resume_locked:
+        return redirect(following, code=303)
+    form = forms.ResumeForm()
+    if request.method == "GET":
+        return _render_resume(form)
+    tries_left = drafts.RESUME_TRIES - draft.resume_failures - 1
+    try:
+        outcome = drafts.try_resume(draft, form.date_of_birth.data or "")
+    except answers.AnswerError as error:
+        form.date_of_birth.errors = [str(error)]  # not a date: not a try
+        return _render_resume(form, status=422)
+    if outcome == drafts.Resume.OPENED:
+        return redirect(following, code=303)
+    if outcome == drafts.Resume.CLOSED:
+        flash(CLOSED, "info")
+        response = redirect(url_for("kiosk.welcome"), code=303)
+        drafts.clear_cookie(response)
+        return response
+    tries = "1 more try" if tries_left == 1 else f"{tries_left} more tries"
+    form.date_of_birth.errors = [
+        f"This is not the date of birth entered in this form. You have {tries}."
+    ]
+    return _render_resume(form, status=422)
+
+
+def _render_resume(form, status: int = 200):
+    """The date-of-birth page: no name, no answer, nothing of the draft."""
+    page = render_template(
+        "kiosk/resume.html", form=form, question=drafts.DATE_OF_BIRTH, draft_active=True
+    )
+    return page, status
+
+
+@bp.post("/intake/keep-alive")
+def keep_alive():
+    """The patient is at work on the page (kiosk.js, after a touch, a key or a scroll): restart
+    the draft's idle clock. 410 when the draft is no longer open, so the page reloads."""
+    draft = drafts.load_for_update(_token())
+    if draft is None:
+        return Response(status=410)
+    drafts.keep_alive(draft)
+    return Response(status=204)
+
+
+@bp.errorhandler(drafts.DraftTooLarge)
+def draft_too_large(error: drafts.DraftTooLarge):
+    """A post that would make the draft larger than DRAFT_MAX_BYTES: nothing was saved. An
+    autosave is refused quietly; a page of the history comes back as typed, with a message."""
+    if request.form.get("action") == "autosave":
+        return Response(status=413)
+    message = (
+        "Your answers are longer than this form can keep, so this page was not saved. "
+        "Please shorten your longest answers and tap the button again."
+    )
+    draft = drafts.load(_token())
+    section_id = (request.view_args or {}).get("section_id")
+    if draft is not None and request.endpoint == "kiosk.section" and section_id in SECTIONS:
+        flash(message, "error")
+        form = forms.section_form(section_id)()
+        typed = {**draft.data.get("input", {}), **form.typed_input()}
+        return _render_section(section_id, form, typed, status=413)
+    return errors.render_error_page(413, "That page was not saved", message), 413
 
 
 @bp.route("/intake/<section_id>", methods=["GET", "POST"])
