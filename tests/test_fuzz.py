@@ -400,8 +400,9 @@ def consent_value(name: str, signer: str) -> st.SearchStrategy:
         return st.one_of(hostile_text(20, longest=1000), decorated(initials))
     if name in ("agree", "typed_intent"):
         return st.one_of(st.sampled_from(["", "y", "false", "0", "off", "\x00"]), hostile_text(5))
-    if name in ("method", "guardian_relationship"):
+    if name in ("method", "guardian_relationship", "signing_for", "representative_relationship"):
         known = ["drawn", "typed", "parent", "legal_guardian", "self", "", "DRAWN"]
+        known += ["representative", "health_care_poa", "legal_representative"]
         return st.one_of(st.sampled_from(known), hostile_text(20))
     if name == "signature":
         return signature_value()
@@ -431,6 +432,9 @@ def test_any_value_in_any_consent_field_signs_cleanly_or_is_refused(app, data):
         "typed_intent": "",
         "guardian_name": signer if minor else "",
         "guardian_relationship": "parent" if minor else "",
+        "signing_for": "self",
+        "representative_name": "",
+        "representative_relationship": "",
     }
     for name in sorted(broken):
         values[name] = data.draw(consent_value(name, signer), label=name)
