@@ -94,3 +94,25 @@ def test_back_onto_a_refused_page_of_the_history_shows_it_without_posting(live_s
             break
     assert page.url == refused_url
     assert page.get_by_label("First name").input_value() == "Jane"
+
+
+def test_a_page_drawn_by_its_own_post_is_never_posted_again(live_server, page):
+    """The one page of the flow still drawn as the answer to its post: a form whose token had
+    expired (the browser lost its session cookie), shown again as typed. Reload, Back and
+    Forward visit its address instead of posting it again."""
+    start(page, live_server.url)
+    page.context.clear_cookies(name="session")  # the draft's own cookie stays
+    page.get_by_label("First name").fill("Jane")
+    next_page(page)
+    assert page.get_by_role("status").filter(has_text="open too long to be saved").is_visible()
+    move(page, "reload")
+    assert page.url == live_server.url + "/intake/about"
+    fill_history(page)
+    visited = []
+    while not page.url.startswith("about:"):  # Back through the whole history
+        move(page, "back")
+        visited.append(page.url)
+    assert live_server.url + "/intake/about" in visited
+    for how in ("forward",) * 3 + ("reload",):
+        move(page, how)
+        assert page.url.startswith(live_server.url + "/"), (how, page.url)
