@@ -1,6 +1,7 @@
 """Who signs, in Chromium: real-world names, a minor's guardian, an adult's representative."""
 
 import io
+import re
 import threading
 
 import pytest
@@ -133,6 +134,14 @@ def test_an_adult_s_representative_signs_and_the_pdf_names_them(live_server, pag
     sign(page, "JD")
     assert "(Robert Smith)" in page.locator("#error-summary").inner_text()
     check_page(page, "consent signed by a representative, refused")
+    # Each line of the summary takes the patient to its box.
+    links = page.locator("#error-summary a")
+    for index in range(links.count()):
+        link = links.nth(index)
+        target = page.locator(link.get_attribute("href"))
+        link.click()
+        expect(target).to_be_in_viewport()
+        page.evaluate("window.scrollTo(0, 0)")
     assert representative_name.input_value() == "Robert Smith"  # kept after the refusal
     assert (
         page.get_by_role("group", name="Who is signing?")
@@ -140,7 +149,8 @@ def test_an_adult_s_representative_signs_and_the_pdf_names_them(live_server, pag
         .is_checked()
     )
     sign(page, "RS")
-    page.wait_for_url("**/intake/thanks")
+    # A redirect keeps the address's #fragment of the last link followed.
+    page.wait_for_url(re.compile(r"/intake/thanks(#.*)?$"))
 
     submission, text = the_submission(live_server)
     assert submission.full_name == "Jane Doe"
