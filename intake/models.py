@@ -5,11 +5,13 @@ Models hold data only; services decide when to commit.
 
 import uuid
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -84,6 +86,40 @@ class PdfStatus:
     ALL = (PENDING, RENDERED, FAILED)
 
 
+class SignerRelationship(StrEnum):
+    """Who signed the consent, relative to the patient."""
+
+    SELF = "self"
+    PARENT = "parent"
+    LEGAL_GUARDIAN = "legal_guardian"
+    HEALTH_CARE_POA = "health_care_poa"
+    LEGAL_REPRESENTATIVE = "legal_representative"
+
+    @property
+    def label(self) -> str:
+        """The words staff and the chart read."""
+        return RELATIONSHIP_LABELS[self]
+
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        """The words for a stored value; a value outside the vocabulary as it is."""
+        return RELATIONSHIP_LABELS.get(value, value)
+
+
+RELATIONSHIP_LABELS = {
+    SignerRelationship.SELF: "Self (the patient)",
+    SignerRelationship.PARENT: "Parent",
+    SignerRelationship.LEGAL_GUARDIAN: "Legal guardian",
+    SignerRelationship.HEALTH_CARE_POA: "Health-care power of attorney",
+    SignerRelationship.LEGAL_REPRESENTATIVE: "Other legally authorised representative",
+}
+
+
+def _one_of(column: str, values) -> str:
+    listed = ", ".join(f"'{value}'" for value in values)
+    return f"{column} IN ({listed})"
+
+
 class Submission(db.Model):
     """One signed intake: identity, answers, the consent exactly as shown, signature, evidence.
 
@@ -110,6 +146,10 @@ class Submission(db.Model):
             postgresql_where=text("export_batch_id IS NOT NULL"),
         ),
         Index("ix_submission_pdf_status", "pdf_status"),
+        CheckConstraint(
+            _one_of("signer_relationship", SignerRelationship),
+            name="ck_submission_signer_relationship",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -140,7 +180,7 @@ class Submission(db.Model):
     consent_agreed: Mapped[bool] = mapped_column(Boolean)
 
     signer_name: Mapped[str] = mapped_column(String(200))
-    signer_relationship: Mapped[str] = mapped_column(String(20))  # self / parent / legal_guardian
+    signer_relationship: Mapped[str] = mapped_column(String(20))  # a SignerRelationship
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     signature_kind: Mapped[str] = mapped_column(String(10))  # drawn / typed
     # Drawn signatures: {"width": w, "height": h, "strokes": [[[x, y], ...], ...]} as validated

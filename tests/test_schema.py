@@ -7,9 +7,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from intake.extensions import db
-from intake.models import AuditEvent, ChartDocument, ExportBatch, Submission
+from intake.models import AuditEvent, ChartDocument, ExportBatch, SignerRelationship, Submission
 from tests.factories import make_submission
 
 
@@ -129,6 +130,20 @@ def test_public_ids_are_uuids(app_context):
     first, second = make_submission(), make_submission()
     assert first.public_id.version == 4
     assert first.public_id != second.public_id
+
+
+def test_the_database_keeps_the_signer_relationship_to_its_vocabulary(app_context):
+    stored = [make_submission(signer_relationship=value).id for value in SignerRelationship]
+    assert len(stored) == len(SignerRelationship)
+    with pytest.raises(IntegrityError, match="ck_submission_signer_relationship"):
+        make_submission(signer_relationship="friend")
+    db.session.rollback()
+    # Not even a statement that goes around the models can write another value.
+    with pytest.raises(IntegrityError, match="ck_submission_signer_relationship"):
+        db.session.execute(
+            update(Submission).where(Submission.id == stored[0]).values(signer_relationship="Self")
+        )
+    db.session.rollback()
 
 
 def test_signed_patient_data_cannot_be_changed(app_context):

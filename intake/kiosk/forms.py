@@ -26,7 +26,15 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from intake import answers, drafts, questionnaire, signatures
 from intake.consents import ConsentDocument
 from intake.questionnaire import Kind, Question
-from intake.submissions import DRAWN, GUARDIAN_RELATIONSHIPS, RELATIONSHIPS, TYPED, Signing
+from intake.submissions import (
+    DRAWN,
+    FOR_PATIENT,
+    FOR_SELF,
+    GUARDIAN_RELATIONSHIPS,
+    REPRESENTATIVE_RELATIONSHIPS,
+    TYPED,
+    Signing,
+)
 
 # The most the draft keeps of one text field of the consent page.
 KEPT_SIGNING_LENGTH = 200
@@ -136,7 +144,30 @@ class ConsentForm(FlaskForm):
     )
     guardian_relationship = RadioField(
         "Relationship to the patient",
-        choices=_choices((value, RELATIONSHIPS[value]) for value in GUARDIAN_RELATIONSHIPS),
+        choices=_choices((value, value.label) for value in GUARDIAN_RELATIONSHIPS),
+        validate_choice=False,
+    )
+    signing_for = RadioField(
+        "Who is signing?",
+        choices=_choices(
+            [
+                (FOR_SELF, "I am signing for myself"),
+                (
+                    FOR_PATIENT,
+                    "I am the patient\u2019s legally authorised representative "
+                    "(for example health-care power of attorney)",
+                ),
+            ]
+        ),
+        default=FOR_SELF,
+        validate_choice=False,
+    )
+    representative_name = StringField(
+        "Representative\u2019s full name (your name)", render_kw={"autocomplete": "off"}
+    )
+    representative_relationship = RadioField(
+        "What allows you to sign for the patient?",
+        choices=_choices((value, value.label) for value in REPRESENTATIVE_RELATIONSHIPS),
         validate_choice=False,
     )
     method = RadioField(
@@ -167,6 +198,9 @@ class ConsentForm(FlaskForm):
             agreed=bool(self.agree.data),
             guardian_name=self.guardian_name.data or "",
             guardian_relationship=self.guardian_relationship.data or "",
+            signing_for=self.signing_for.data or "",
+            representative_name=self.representative_name.data or "",
+            representative_relationship=self.representative_relationship.data or "",
             consent_sha256=self.consent_sha256.data or "",
         )
 

@@ -30,10 +30,16 @@ bp = Blueprint("kiosk", __name__)
 SECTION_IDS = tuple(section.id for section in questionnaire.SECTIONS)
 SECTIONS = {section.id: section for section in questionnaire.SECTIONS}
 STEPS = (*SECTION_IDS, "review", "consent")
-# The consent page's fields below the initials, in page order (for the error summary).
-CONSENT_FIELD_ORDER = (
+# The consent page's fields around the initials, in page order (for the error summary):
+# who signs comes first, as the initials must match that person's name.
+SIGNER_FIELD_ORDER = (
+    "signing_for",
+    "representative_name",
+    "representative_relationship",
     "guardian_name",
     "guardian_relationship",
+)
+CONSENT_FIELD_ORDER = (
     "agree",
     "method",
     "signature",
@@ -42,7 +48,10 @@ CONSENT_FIELD_ORDER = (
 )
 
 # What the consent page keeps when the consent itself changes under it.
-SIGNER_FIELDS = ("guardian_name", "guardian_relationship", "method")
+SIGNER_FIELDS = (*SIGNER_FIELD_ORDER, "method")
+# Where the consent page's kept input holds the messages of a refused "Sign and submit", so
+# the page the refusal redirects to shows them (no PHI in a cookie, nothing rendered by a POST).
+REFUSED = "refused"
 # A page posted with a stale or missing form token (see page_expired).
 EXPIRED = (
     "This page had been open too long to be saved. What you typed is still here: "
@@ -224,10 +233,14 @@ def section(section_id: str):
         return redirect(_step_url(_neighbour(section_id, -1)), code=303)
 
     checked = form.check(earlier, today)
+    returning = request.form.get("return_to") == "review"
     if checked is None:
+        # The page shows its problems after a redirect: a page drawn by a POST is one that
+        # Back or reload would offer to post again, on a screen where no script runs.
         drafts.save(draft, typed=typed, step=section_id)
-        return _render_section(section_id, form, {**earlier, **typed}, status=422)
-    following = "review" if request.form.get("return_to") == "review" else None
+        again = {"check": 1, "return_to": "review"} if returning else {"check": 1}
+        return redirect(_step_url(section_id, **again), code=303)
+    following = "review" if returning else None
     following = following or _neighbour(section_id, +1)
     drafts.save(draft, typed=typed, step=following)
     return redirect(_step_url(following), code=303)
@@ -306,7 +319,10 @@ def consent():
     form_class = forms.consent_form_for(document)
 
     if request.method == "GET":
-        return _render_consent(form_class(data=draft.data.get("signing", {})), document, checked)
+        kept = draft.data.get("signing", {})
+        form = form_class(data=kept)
+        forms.show_errors(form, kept.get(REFUSED) or {})
+        return _render_consent(form, document, checked)
 
     form = form_class()
     form.validate()  # the CSRF token; the signing rules are the service's
@@ -323,14 +339,12 @@ def consent():
     except submissions.SigningRefused as refused:
         if submissions.CONSENT_UPDATED in refused.problems:
             return _consent_updated(token, form)
-        forms.show_errors(form, refused.problems)
         # Keep a drawing only when it is one: with a typed signature the pad's field is not
-        # checked by the service, and whatever it holds must not reach the draft.
+        # checked by the service, and whatever it holds must not reach the draft. A refused
+        # signature is drawn again, not shown again; everything typed stays.
         signature_ok = "signature" not in refused.problems and _signature_readable(form)
-        _keep_signing(token, form, signature_ok=signature_ok)
-        if not signature_ok:
-            form.signature.data = ""  # a refused signature is drawn again, not shown again
-        return _render_consent(form, document, checked, status=422)
+        _keep_signing(token, form, signature_ok=signature_ok, refused=refused.problems)
+        return redirect(url_for("kiosk.consent"), code=303)
     except submissions.DraftIncomplete as incomplete:
         return redirect(_step_url(incomplete.section_id, check=1), code=303)
     except submissions.DraftGone:
@@ -362,11 +376,15 @@ def _signature_readable(form) -> bool:
     return True
 
 
-def _keep_signing(token, form, signature_ok: bool) -> None:
-    """Save what the consent page holds, so an error or a reload keeps it."""
+def _keep_signing(token, form, signature_ok: bool, refused: dict | None = None) -> None:
+    """Save what the consent page holds, so an error or a reload keeps it; with the messages
+    of a refusal, until the page is next saved."""
     draft: Draft | None = drafts.load_for_update(token)
     if draft is not None:
-        drafts.save(draft, signing=form.kept_input(signature_ok), step="consent")
+        kept = form.kept_input(signature_ok)
+        if refused:
+            kept[REFUSED] = refused
+        drafts.save(draft, signing=kept, step="consent")
 
 
 def _render_consent(form, document, checked: dict, status: int = 200):
@@ -376,7 +394,8 @@ def _render_consent(form, document, checked: dict, status: int = 200):
         form = type(form)(formdata=None, data=_signer_only(form.kept_input(signature_ok=False)))
     form.consent_sha256.data = document.sha256  # the version this page shows
     minor = submissions.is_minor(checked, clinic_today())
-    order = [f"initials_{clause.id}" for clause in document.clauses] + list(CONSENT_FIELD_ORDER)
+    initials = [f"initials_{clause.id}" for clause in document.clauses]
+    order = [*SIGNER_FIELD_ORDER, *initials, *CONSENT_FIELD_ORDER]
     problems = [form[name] for name in order if name in form and form[name].errors]
     return (
         render_template(

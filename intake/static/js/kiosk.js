@@ -14,6 +14,8 @@
     }
   });
 
+  document.addEventListener("DOMContentLoaded", forgetThePost);
+
   document.addEventListener("DOMContentLoaded", function () {
     focusErrorSummary();
     setUpFollowUps();
@@ -23,6 +25,16 @@
     setUpIdleReset();
     setUpReturnToWelcome();
   });
+
+  /* A page drawn as the answer to a post would be posted again by Back or reload, behind the
+     browser's "Confirm form resubmission" screen, where no script runs and the tablet never
+     returns to the welcome screen. Its history entry becomes a plain visit of its address,
+     which the server answers with the draft as saved (or the welcome screen). */
+  function forgetThePost() {
+    if (document.querySelector('meta[name="intake-drawn-by-post"]') && window.history.replaceState) {
+      window.history.replaceState(null, "", window.location.href);
+    }
+  }
 
   function focusErrorSummary() {
     var summary = document.getElementById("error-summary");
