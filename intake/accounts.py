@@ -56,7 +56,7 @@ def create_staff_user(email: str, password: str, role: str = StaffRole.STAFF) ->
     email = normalise_email(email)
     if "@" not in email or len(email) > 254:
         raise AccountError(f"{email!r} is not an email address.")
-    if role not in StaffRole.ALL:
+    if role not in set(StaffRole):
         raise AccountError(f"Unknown role {role!r}.")
     check_password_strength(password)
     if find_by_email(email) is not None:

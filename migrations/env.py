@@ -1,6 +1,7 @@
 """Alembic environment for Intake, driven by Flask-Migrate (`flask db …`)."""
 
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -60,8 +61,31 @@ def run_migrations_online() -> None:
             process_revision_directives=process_revision_directives,
             **configure_options(),
         )
-        with context.begin_transaction():
-            context.run_migrations()
+        with sqlite_foreign_keys_off(connection):
+            with context.begin_transaction():
+                context.run_migrations()
+
+
+@contextmanager
+def sqlite_foreign_keys_off(connection):
+    """SQLite alters a table by copying it, dropping the old one and renaming the copy; with
+    foreign keys enforced, dropping a table that other rows point at fails (the submission
+    table, say). SQLite's own procedure: turn enforcement off outside the transaction, then
+    check every foreign key before turning it on again."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    # On the driver's connection: through SQLAlchemy the pragma would open a transaction
+    # first (see intake.database), and inside one SQLite ignores it.
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -163,7 +163,7 @@ def _column_length_problems(submission: Submission) -> list[str]:
 
 def _bookkeeping_problems(submission: Submission) -> list[str]:
     problems = []
-    if submission.pdf_status not in PdfStatus.ALL:
+    if submission.pdf_status not in set(PdfStatus):
         problems.append(f"pdf_status {submission.pdf_status!r}")
     documents = db.session.scalar(
         select(func.count()).where(

@@ -155,7 +155,6 @@ def test_download_is_the_first_intake_document(app, staff_client):
     public_id = add_submission(app)
     original = _pdf_bytes("original")
     add_pdf(app, public_id, original)
-    add_pdf(app, public_id, _pdf_bytes("addendum"), kind="addendum")
     add_pdf(app, public_id, _pdf_bytes("later copy"))
     assert staff_client.get(f"/staff/submissions/{public_id}/pdf").get_data() == original
 

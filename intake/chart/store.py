@@ -15,11 +15,10 @@ from intake.chart.document import render_job, render_pdf
 from intake.chart.worker import RenderError
 from intake.database import begin_write
 from intake.extensions import db
-from intake.models import AuditEvent, ChartDocument, PdfStatus, Submission, utcnow
+from intake.models import AuditEvent, ChartDocument, DocumentKind, PdfStatus, Submission, utcnow
 
 logger = logging.getLogger(__name__)
 
-INTAKE = "intake"  # ChartDocument.kind of the signed intake PDF
 RENDER = "chart.render"  # the audit action recording each stored intake PDF (and each failure)
 MAX_ERROR_LENGTH = 500  # Submission.pdf_error
 
@@ -70,7 +69,7 @@ def render_pending() -> Iterator[RenderOutcome]:
     rendered: a new PDF would not be the document the patient signed.
     """
     has_pdf = exists().where(
-        ChartDocument.submission_id == Submission.id, ChartDocument.kind == INTAKE
+        ChartDocument.submission_id == Submission.id, ChartDocument.kind == DocumentKind.INTAKE
     )
     ids = db.session.scalars(
         select(Submission.id)
@@ -195,7 +194,7 @@ def _store(submission_id: int, pdf: bytes, rendered_at: datetime) -> ChartDocume
     digest = hashlib.sha256(pdf).hexdigest()
     document = ChartDocument(
         submission_id=submission_id,
-        kind=INTAKE,
+        kind=DocumentKind.INTAKE,
         content_type="application/pdf",
         content=pdf,
         size=len(pdf),
@@ -208,7 +207,7 @@ def _store(submission_id: int, pdf: bytes, rendered_at: datetime) -> ChartDocume
         RENDER,
         target_type="submission",
         target_id=submission.public_id,
-        detail={"document": INTAKE, "sha256": digest, "size": len(pdf)},
+        detail={"document": DocumentKind.INTAKE, "sha256": digest, "size": len(pdf)},
     )
     db.session.commit()
     return document
@@ -238,7 +237,7 @@ def _record_failure(submission_id: int, message: str) -> None:
             target_type="submission",
             target_id=submission.public_id,
             outcome="failure",
-            detail={"document": INTAKE, "error": message[:MAX_ERROR_LENGTH]},
+            detail={"document": DocumentKind.INTAKE, "error": message[:MAX_ERROR_LENGTH]},
         )
     db.session.commit()
 
@@ -264,7 +263,9 @@ def _locked(submission_id: int) -> Submission:
 def _intake_document(submission_id: int) -> ChartDocument | None:
     return db.session.scalars(
         select(ChartDocument)
-        .where(ChartDocument.submission_id == submission_id, ChartDocument.kind == INTAKE)
+        .where(
+            ChartDocument.submission_id == submission_id, ChartDocument.kind == DocumentKind.INTAKE
+        )
         .order_by(ChartDocument.id)
         .limit(1)
     ).first()

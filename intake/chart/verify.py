@@ -15,10 +15,10 @@ from functools import reduce
 from sqlalchemy import ColumnElement, String, Uuid, case, cast, exists, func, select
 
 from intake import audit
-from intake.chart.store import INTAKE, RENDER, successful_render
+from intake.chart.store import RENDER, successful_render
 from intake.database import begin_write
 from intake.extensions import db
-from intake.models import AuditEvent, ChartDocument, PdfStatus, Submission
+from intake.models import AuditEvent, ChartDocument, DocumentKind, PdfStatus, Submission
 
 CANONICAL_UUID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"  # str(uuid)
 
@@ -106,7 +106,7 @@ def _check_documents() -> tuple[int, list[Problem]]:
                     document_id,
                 )
             )
-        if kind != INTAKE:
+        if kind != DocumentKind.INTAKE:
             continue  # chart.render events record the intake PDF only
         if event_id is None:
             problems.append(
@@ -136,7 +136,7 @@ def _missing_documents() -> list[Problem]:
     stored = (
         select(ChartDocument.id)
         .join(Submission, ChartDocument.submission_id == Submission.id)
-        .where(ChartDocument.kind == INTAKE, _named_by(AuditEvent.target_id))
+        .where(ChartDocument.kind == DocumentKind.INTAKE, _named_by(AuditEvent.target_id))
     )
     events = db.session.execute(
         select(
@@ -167,7 +167,8 @@ def _missing_documents() -> list[Problem]:
         .where(
             Submission.pdf_status == PdfStatus.RENDERED,
             ~exists().where(
-                ChartDocument.submission_id == Submission.id, ChartDocument.kind == INTAKE
+                ChartDocument.submission_id == Submission.id,
+                ChartDocument.kind == DocumentKind.INTAKE,
             ),
         )
         .order_by(Submission.id)

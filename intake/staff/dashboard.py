@@ -9,6 +9,7 @@ from flask import render_template, request, url_for
 from intake import audit
 from intake.database import begin_write
 from intake.extensions import db
+from intake.models import SubmissionStatus
 from intake.questionnaire import Flag
 from intake.staff import clinic_time
 from intake.staff.blueprint import bp
@@ -17,7 +18,6 @@ from intake.staff.health_history import flag_list
 from intake.staff.search import (
     COUNT_CAP,
     STATUS_FILTERS,
-    STATUS_LABELS,
     Criteria,
     SearchError,
     SubmissionRow,
@@ -156,7 +156,7 @@ def _line(row: SubmissionRow, exported_at: datetime | None, today: date) -> Dash
         date_of_birth=clinic_time.format_date(row.date_of_birth),
         flags=flag_list(row.flags or []),
         status=row.status,
-        status_label=STATUS_LABELS.get(row.status, row.status),
+        status_label=SubmissionStatus(row.status).label,
         exported=exported,
         pdf_status=row.pdf_status,
     )

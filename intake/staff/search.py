@@ -27,7 +27,6 @@ STATUS_FILTERS = {
     "reviewed": {"status": SubmissionStatus.REVIEWED},
     "exported": {"exported": True},
 }
-STATUS_LABELS = {SubmissionStatus.SUBMITTED: "New", SubmissionStatus.REVIEWED: "Reviewed"}
 MAX_NAME_WORDS = 4
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")

@@ -8,17 +8,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from intake.extensions import db
-from intake.models import ChartDocument, Submission
+from intake.models import ChartDocument, DocumentKind, Submission
 from intake.staff import clinic_time
-
-INTAKE_KIND = "intake"
 
 
 def find(submission: Submission, *, with_content: bool = False) -> ChartDocument | None:
     """The submission's signed intake PDF (the first one stored), bytes only when asked for."""
     stmt = (
         select(ChartDocument)
-        .where(ChartDocument.submission_id == submission.id, ChartDocument.kind == INTAKE_KIND)
+        .where(
+            ChartDocument.submission_id == submission.id, ChartDocument.kind == DocumentKind.INTAKE
+        )
         .order_by(ChartDocument.id)
         .limit(1)
     )

@@ -16,7 +16,6 @@ from intake.models import PdfStatus, Submission, SubmissionStatus
 from intake.staff import signed_pdf
 from intake.staff.blueprint import bp
 from intake.staff.health_history import flag_list, health_history
-from intake.staff.search import STATUS_LABELS
 
 TARGET_TYPE = "submission"
 RELATIONSHIPS = {"self": "The patient", "parent": "Parent", "legal_guardian": "Legal guardian"}
@@ -42,7 +41,7 @@ def submission(public_id: uuid.UUID):
     page = render_template(
         "staff/submission.html",
         submission=record,
-        status_label=STATUS_LABELS.get(record.status, record.status),
+        status_label=SubmissionStatus(record.status).label,
         flags=flag_list(record.flags or []),
         sections=health_history(record.answers or {}),
         consent=consents.from_snapshot(record.consent_snapshot),
