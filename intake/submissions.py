@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from intake import answers as answer_rules
 from intake import audit, chart, consents, drafts, questionnaire, signatures
+from intake.audit import AuditAction
 from intake.clock import clinic_today
 from intake.consents import ConsentDocument
 from intake.database import begin_write
@@ -248,7 +249,7 @@ def submit_draft(token: str, signing: Signing, evidence: Evidence) -> Submission
     db.session.add(submission)
     db.session.delete(draft)
     audit.record(
-        "submission.create",
+        AuditAction.SUBMISSION_CREATE,
         target_type="submission",
         target_id=submission.public_id,
         detail={"consent_version": document.version, "signature_kind": checked.signature_kind},

@@ -90,7 +90,7 @@ def _render(app, answers: dict, **columns) -> Rendered:
     with app.app_context():
         submission = make_submission(answers=answers, **columns)
         other = make_submission()
-        audit.record("draft.start", target_type="submission", target_id=submission.public_id)
+        audit.record("submission.view", target_type="submission", target_id=submission.public_id)
         audit.record(
             "submission.create",
             target_type="submission",
@@ -98,7 +98,7 @@ def _render(app, answers: dict, **columns) -> Rendered:
             actor_type="kiosk",
             actor_label="Front desk 1",
         )
-        audit.record("staff.view", target_type="submission", target_id=other.public_id)
+        audit.record("submission.review", target_type="submission", target_id=other.public_id)
         db.session.commit()
         events_before = [event.action for event in _events(submission)]
         document = render_and_store(submission)
@@ -331,8 +331,8 @@ def test_audit_page_lists_evidence_hashes_and_the_events_at_render_time(charts, 
         assert "IP address Not recorded" in page
         assert "Device label Not recorded" in page
     events = re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d (\S+)", page)
-    assert events == chart.events_before == ["draft.start", "submission.create"]
-    assert "staff.view" not in page  # another submission's event
+    assert events == chart.events_before == ["submission.view", "submission.create"]
+    assert "submission.review" not in page  # another submission's event
     assert chart.events_after == [*chart.events_before, "chart.render"]
 
 

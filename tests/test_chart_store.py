@@ -194,7 +194,7 @@ def test_the_stored_pdf_can_be_made_again_byte_for_byte_from_the_database(app_co
     audit.record("submission.create", target_type="submission", target_id=submission.public_id)
     db.session.commit()
     document = render_and_store(submission)
-    audit.record("staff.view", target_type="submission", target_id=submission.public_id)
+    audit.record("submission.view", target_type="submission", target_id=submission.public_id)
     db.session.commit()
 
     stored = db.session.get(Submission, submission.id)

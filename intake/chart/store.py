@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 
 from intake import audit
+from intake.audit import AuditAction
 from intake.chart.content import ChartDataError
 from intake.chart.document import render_job, render_pdf
 from intake.chart.worker import RenderError
@@ -19,7 +20,6 @@ from intake.models import AuditEvent, ChartDocument, DocumentKind, PdfStatus, Su
 
 logger = logging.getLogger(__name__)
 
-RENDER = "chart.render"  # the audit action recording each stored intake PDF (and each failure)
 MAX_ERROR_LENGTH = 500  # Submission.pdf_error
 
 
@@ -106,7 +106,7 @@ def _recorded_render(public_id: uuid.UUID) -> AuditEvent | None:
 def successful_render() -> ColumnElement[bool]:
     """SQL: the audit event records an intake PDF stored for a submission."""
     return and_(
-        AuditEvent.action == RENDER,
+        AuditEvent.action == AuditAction.CHART_RENDER,
         AuditEvent.outcome == "success",
         AuditEvent.target_type == "submission",
     )
@@ -204,7 +204,7 @@ def _store(submission_id: int, pdf: bytes, rendered_at: datetime) -> ChartDocume
     db.session.add(document)
     _mark_rendered(submission)
     audit.record(
-        RENDER,
+        AuditAction.CHART_RENDER,
         target_type="submission",
         target_id=submission.public_id,
         detail={"document": DocumentKind.INTAKE, "sha256": digest, "size": len(pdf)},
@@ -233,7 +233,7 @@ def _record_failure(submission_id: int, message: str) -> None:
         submission.pdf_status = PdfStatus.FAILED
         submission.pdf_error = message[:MAX_ERROR_LENGTH]
         audit.record(
-            RENDER,
+            AuditAction.CHART_RENDER,
             target_type="submission",
             target_id=submission.public_id,
             outcome="failure",

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from intake import audit
+from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.ehr.columns import COLUMNS, COLUMNS_VERSION, Record, columns_named
 from intake.ehr.reading import batch_records, range_records
@@ -97,7 +98,7 @@ def export_new(
         "without_pdf": tally.without_pdf,
     }
     audit.record(
-        "export.new",
+        AuditAction.EXPORT_NEW,
         target_type="export_batch",
         target_id=batch.public_id,
         actor_label=actor_label,
@@ -125,7 +126,7 @@ def stream_batch(
     if options["raw"] and not allow_raw:
         begin_write()
         audit.record(
-            "export.download",
+            AuditAction.EXPORT_DOWNLOAD,
             target_type="export_batch",
             target_id=public_id,
             outcome="refused",
@@ -149,7 +150,7 @@ def stream_batch(
         ) from None
     begin_write()
     audit.record(
-        "export.download",
+        AuditAction.EXPORT_DOWNLOAD,
         target_type="export_batch",
         target_id=public_id,
         actor_label=actor_label,
@@ -180,7 +181,7 @@ def stream_range(
         .where(Submission.submitted_at >= low, Submission.submitted_at < high)
     )
     audit.record(
-        "export.range",
+        AuditAction.EXPORT_RANGE,
         target_type="submission",
         actor_label=actor_label,
         detail={

@@ -9,35 +9,17 @@ from sqlalchemy import Select, select, tuple_
 from wtforms import SelectChoice
 
 from intake import accounts, audit
+from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
-from intake.models import AuditEvent
+from intake.models import ActorType, AuditEvent
 from intake.staff import clinic_time
 from intake.staff.blueprint import admin_bp
 from intake.staff.forms import AuditFilterForm
 
 PAGE_SIZE = 100
-ACTOR_TYPES = {"kiosk": "Kiosk (patients)", "cli": "Command line", "system": "System"}
-# Offered as suggestions; any action can be typed.
-KNOWN_ACTIONS = (
-    "auth.login",
-    "auth.logout",
-    "auth.logout_everywhere",
-    "auth.password_change",
-    "auth.session_idle",
-    "auth.session_lifetime",
-    "dashboard.view",
-    "submission.view",
-    "submission.review",
-    "pdf.download",
-    "tablet.name",
-    "staff.create",
-    "staff.deactivate",
-    "staff.reactivate",
-    "staff.unlock",
-    "staff.password_reset",
-    "audit.view",
-)
+# The audit log's own words for who acted when no staff member did (the kiosk, the CLI).
+ACTOR_TYPES = [actor for actor in ActorType if actor != ActorType.STAFF]
 
 
 @dataclass(frozen=True)
@@ -61,7 +43,7 @@ def audit_log():
     form.actor.choices = [
         SelectChoice("", "Anyone"),
         *(SelectChoice(str(user.id), user.email) for user in accounts.all_staff()),
-        *(SelectChoice(value, label) for value, label in ACTOR_TYPES.items()),
+        *(SelectChoice(actor.value, actor.label) for actor in ACTOR_TYPES),
     ]
     lines, older_url = [], None
     if form.validate():
@@ -72,7 +54,7 @@ def audit_log():
             older_url = url_for(
                 "staff.admin.audit_log", **_filters(), older=events[PAGE_SIZE - 1].id
             )
-        audit.record("audit.view", detail={"filters": _filters()})
+        audit.record(AuditAction.AUDIT_VIEW, detail={"filters": _filters()})
         db.session.commit()
     return render_template(
         "staff/audit_log.html",
@@ -81,7 +63,7 @@ def audit_log():
         older_url=older_url,
         newest_url=url_for("staff.admin.audit_log", **_filters()),
         paged="older" in request.args,
-        known_actions=KNOWN_ACTIONS,
+        known_actions=list(AuditAction),
     )
 
 
@@ -149,7 +131,7 @@ def _line(event: AuditEvent) -> AuditLine:
         target_url = url_for("staff.submission", public_id=event.target_id)
     return AuditLine(
         at=clinic_time.format_datetime(event.at),
-        actor=event.actor_label or ACTOR_TYPES.get(event.actor_type, event.actor_type),
+        actor=event.actor_label or ActorType(event.actor_type).label,
         action=event.action,
         target=target,
         target_url=target_url,

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_login import current_user
 
 from intake import audit
+from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db, login_manager
 from intake.staff import clinic_time, sessions
@@ -24,6 +25,11 @@ _ENDED_MESSAGES = {
     sessions.Ended.IDLE: "You were logged out after {idle} without activity.",
     sessions.Ended.LIFETIME: "Your session reached its limit of {lifetime}. Please log in again.",
     sessions.Ended.LOGGED_OUT: "Please log in again.",
+}
+_ENDED_ACTIONS = {
+    sessions.Ended.IDLE: AuditAction.AUTH_SESSION_IDLE,
+    sessions.Ended.LIFETIME: AuditAction.AUTH_SESSION_LIFETIME,
+    sessions.Ended.LOGGED_OUT: AuditAction.AUTH_SESSION_LOGGED_OUT,
 }
 
 
@@ -73,7 +79,7 @@ def end_session(reason: str):
     """Log out a session that is over, say why, and offer the login page again."""
     begin_write()
     audit.record(
-        f"auth.session_{reason}",
+        _ENDED_ACTIONS[reason],
         target_type=sessions.TARGET_TYPE,
         target_id=sessions.current_id(),
     )

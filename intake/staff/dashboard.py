@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from flask import render_template, request, url_for
 
 from intake import audit
+from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
 from intake.models import SubmissionStatus
@@ -58,7 +59,7 @@ def dashboard():
         else:
             total = count_submissions(criteria)
         audit.record(
-            "dashboard.view",
+            AuditAction.DASHBOARD_VIEW,
             detail={
                 "filters": {k: v for k, v in request.args.items() if k in form.data},
                 "submissions": [str(row.public_id) for row in page.rows],

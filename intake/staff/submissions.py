@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from intake import audit, consents
+from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
 from intake.models import PdfStatus, Submission, SubmissionStatus
@@ -36,7 +37,7 @@ def submission(public_id: uuid.UUID):
     """Everything the patient submitted, as they submitted it."""
     begin_write()
     record = _submission_or_404(public_id)
-    audit.record("submission.view", target_type=TARGET_TYPE, target_id=record.public_id)
+    audit.record(AuditAction.SUBMISSION_VIEW, target_type=TARGET_TYPE, target_id=record.public_id)
     corrects = db.session.get(Submission, record.corrects_id) if record.corrects_id else None
     page = render_template(
         "staff/submission.html",
@@ -73,7 +74,7 @@ def download_pdf(public_id: uuid.UUID):
     if not signed_pdf.is_intact(document):
         current_app.logger.error("Chart document %s fails its SHA-256 check", document.id)
         audit.record(
-            "pdf.download",
+            AuditAction.PDF_DOWNLOAD,
             target_type=TARGET_TYPE,
             target_id=record.public_id,
             outcome="checksum_mismatch",
@@ -83,7 +84,7 @@ def download_pdf(public_id: uuid.UUID):
         abort(500)
     content, name = document.content, signed_pdf.download_name(record)
     audit.record(
-        "pdf.download",
+        AuditAction.PDF_DOWNLOAD,
         target_type=TARGET_TYPE,
         target_id=record.public_id,
         detail={"document": document.id, "sha256": document.sha256},
@@ -107,7 +108,9 @@ def mark_reviewed(public_id: uuid.UUID):
         record.reviewed_at = datetime.now(UTC)
         record.reviewed_by_id = current_user.id
         record.status = SubmissionStatus.REVIEWED
-        audit.record("submission.review", target_type=TARGET_TYPE, target_id=record.public_id)
+        audit.record(
+            AuditAction.SUBMISSION_REVIEW, target_type=TARGET_TYPE, target_id=record.public_id
+        )
         db.session.commit()
         flash("Marked reviewed.", "success")
     return redirect(url_for("staff.submission", public_id=public_id))
