@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from intake import audit, consents, questionnaire
 from intake.chart import render_and_store
-from intake.chart.worker import RenderJob, renderer
+from intake.chart.job import RenderJob
+from intake.chart.worker import renderer
 from intake.extensions import db
 from intake.models import AuditEvent, ChartDocument, PdfStatus, Submission
 from intake.questionnaire import Kind

@@ -20,7 +20,8 @@ from intake import consents, questionnaire
 from intake.chart import render_and_store
 from intake.chart.document import chart_html, render_job
 from intake.chart.fetcher import ASSET_BASE_URL, ASSET_DIR, BundledAssetFetcher, RefusedURL
-from intake.chart.worker import RenderError, RenderJob, renderer
+from intake.chart.job import RenderJob
+from intake.chart.worker import RenderError, renderer
 from intake.extensions import db
 from intake.models import AuditEvent, PdfStatus, Submission
 from intake.questionnaire import Kind
