@@ -9,10 +9,9 @@ import pytest
 from pypdf import PdfWriter
 from sqlalchemy import update
 
-from intake import consents, questionnaire
+from intake import clock, consents, questionnaire
 from intake.extensions import db
 from intake.models import ChartDocument, ExportBatch, PdfStatus, SubmissionStatus
-from intake.staff import clinic_time
 from intake.staff.health_history import health_history
 from tests.factories import BASE_ANSWERS
 from tests.staff_support import (
@@ -136,7 +135,7 @@ def test_download_pdf_serves_the_stored_bytes(app, staff_client):
     assert response.headers["Content-Type"] == "application/pdf"
     submitted = submission_row(app, public_id)["submitted_at"]
     with app.app_context():
-        day = clinic_time.local(submitted).date().isoformat()
+        day = clock.local(submitted).date().isoformat()
     assert response.headers["Content-Disposition"] == (
         f"attachment; filename=OBrien-Nunez_Zoe_{day}_intake.pdf"
     )
@@ -218,7 +217,7 @@ def test_reviewing_an_exported_submission_keeps_it_exported(app, staff_client):
     assert ">Reviewed</span>" in after
     with app.app_context():
         made = db.session.get(ExportBatch, batch_id).created_at
-        assert f">Exported</span> {clinic_time.format_datetime(made)}" in after
+        assert f">Exported</span> {clock.format_datetime(made)}" in after
 
 
 def test_a_submission_not_exported_says_so(app, staff_client):

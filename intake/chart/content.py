@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from intake import consents, questionnaire
+from intake import clock, consents, questionnaire
 from intake.chart.signature import DrawnSignature, InvalidSignature, drawn_signature
 from intake.models import AuditEvent, Submission
 from intake.questionnaire import Flag, Kind, Question
@@ -153,7 +153,7 @@ def chart_content(
     )
     initials = submission.consent_initials or {}
     patient_name = submission.full_name
-    submitted_on = _local(submission.submitted_at, zone)
+    submitted_on = clock.local(submission.submitted_at, zone)
     return ChartContent(
         clinic_name=clinic_name,
         submission_id=str(submission.public_id),
@@ -279,7 +279,7 @@ def answer_text(question: Question, value: Any) -> str | None:
 
 def clinic_time(moment: datetime, zone: ZoneInfo) -> str:
     """'November 3, 2026, 9:41:07 AM CST (UTC-06:00)': the clinic's wall clock and offset."""
-    local = _local(moment, zone)
+    local = clock.local(moment, zone)
     hour = local.hour % 12 or 12
     half = "AM" if local.hour < 12 else "PM"
     return (
@@ -360,17 +360,13 @@ def _typed_signature(submission: Submission) -> str | None:
 
 def _event_row(event: AuditEvent, zone: ZoneInfo) -> EventRow:
     actor = f"{event.actor_type}: {event.actor_label}" if event.actor_label else event.actor_type
-    local = _local(event.at, zone)
+    local = clock.local(event.at, zone)
     return EventRow(
         at=f"{local:%Y-%m-%d %H:%M:%S} {_offset(local)}",
         action=event.action,
         actor=actor,
         outcome=event.outcome,
     )
-
-
-def _local(moment: datetime, zone: ZoneInfo) -> datetime:
-    return moment.astimezone(zone)
 
 
 def _offset(local: datetime) -> str:

@@ -8,12 +8,11 @@ from flask import render_template, request, url_for
 from sqlalchemy import Select, select, tuple_
 from wtforms import SelectChoice
 
-from intake import accounts, audit
+from intake import accounts, audit, clock
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
 from intake.models import ActorType, AuditEvent
-from intake.staff import clinic_time
 from intake.staff.blueprint import admin_bp
 from intake.staff.forms import AuditFilterForm
 
@@ -84,7 +83,7 @@ def _older_than() -> tuple[datetime, int] | None:
 def _events(form: AuditFilterForm, older_than: tuple[datetime, int] | None) -> list[AuditEvent]:
     """Up to one page and one event of the matching events, newest first."""
     actor = form.actor.data or ""
-    start, end = clinic_time.day_range(form.from_date.data, form.to_date.data)
+    start, end = clock.day_range(form.from_date.data, form.to_date.data)
     stmt = events_query(
         actor_id=int(actor) if actor.isdigit() else None,
         actor_type=actor if actor and not actor.isdigit() else None,
@@ -130,7 +129,7 @@ def _line(event: AuditEvent) -> AuditLine:
     if event.target_type == "submission" and event.target_id:
         target_url = url_for("staff.submission", public_id=event.target_id)
     return AuditLine(
-        at=clinic_time.format_datetime(event.at),
+        at=clock.format_datetime(event.at),
         actor=event.actor_label or ActorType(event.actor_type).label,
         action=event.action,
         target=target,

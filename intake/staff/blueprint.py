@@ -8,11 +8,11 @@ holds app-wide, see intake.security.)
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
-from intake import audit
+from intake import audit, clock
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db, login_manager
-from intake.staff import clinic_time, sessions
+from intake.staff import sessions
 
 bp = Blueprint("staff", __name__)  # mounted at /staff in create_app
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -38,8 +38,8 @@ def _configure(state) -> None:
     login_manager.login_view = "staff.login"
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
-    state.app.add_template_filter(clinic_time.format_datetime, "clinic_datetime")
-    state.app.add_template_filter(clinic_time.format_date, "clinic_date")
+    state.app.add_template_filter(clock.format_datetime, "clinic_datetime")
+    state.app.add_template_filter(clock.format_date, "clinic_date")
 
 
 @bp.before_request

@@ -11,8 +11,8 @@ from datetime import date
 from typing import Any
 
 from intake import questionnaire
+from intake.clock import format_date
 from intake.questionnaire import FLAGS, Flag, Kind, Question
-from intake.staff.clinic_time import format_date
 
 SEVERITY_ORDER = {questionnaire.SEVERITY_CONTRAINDICATION: 0, questionnaire.SEVERITY_PRECAUTION: 1}
 

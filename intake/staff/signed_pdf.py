@@ -7,9 +7,9 @@ import unicodedata
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
+from intake import clock
 from intake.extensions import db
 from intake.models import ChartDocument, DocumentKind, Submission
-from intake.staff import clinic_time
 
 
 def find(submission: Submission, *, with_content: bool = False) -> ChartDocument | None:
@@ -34,7 +34,7 @@ def is_intact(document: ChartDocument) -> bool:
 
 def download_name(submission: Submission) -> str:
     """A file name safe on every system: "Doe_Jane_2026-11-25_intake.pdf"."""
-    day = clinic_time.local(submission.submitted_at).date().isoformat()
+    day = clock.local(submission.submitted_at).date().isoformat()
     last = _file_safe(submission.last_name) or "patient"
     first = _file_safe(submission.first_name)
     return "_".join(part for part in (last, first, day, "intake") if part) + ".pdf"
