@@ -10,7 +10,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pikepdf
@@ -183,6 +183,9 @@ def _expected_answer(question: questionnaire.Question, value: Any) -> str | None
         return choices[value]
     if question.kind == Kind.SCALE:
         return f"{value} out of 10"
+    if question.kind == Kind.DATE:  # the clinic's dates: "Apr 12, 1970"
+        day = date.fromisoformat(value)
+        return f"{day:%b} {day.day}, {day.year}"
     return str(value)
 
 
@@ -260,8 +263,9 @@ def test_every_page_has_the_footer_and_page_x_of_y(charts, name):
         # it (its bidi reordering of the line); the rendered page reads correctly.
         assert "Patient:" in page and f"{row['first_name']} {row['last_name']}" in page, number
         if name == "drawn":
-            assert "Patient: José Núñez-O'Brien · DOB: 1970-04-12 · Submission:" in page
-        assert f"DOB: {row['date_of_birth'].isoformat()}" in page
+            assert "Patient: José Núñez-O'Brien · DOB: Apr 12, 1970 · Submission:" in page
+        born = row["date_of_birth"]
+        assert f"DOB: {born:%b} {born.day}, {born.year}" in page
         assert f"Submission: {row['public_id']}" in page
         assert f"Consent: {row['consent_document']} v{row['consent_version']}" in page
         assert f"Page {number} of {total}" in page

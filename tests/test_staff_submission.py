@@ -12,7 +12,7 @@ from sqlalchemy import update
 from intake import clock, consents, questionnaire
 from intake.extensions import db
 from intake.models import ChartDocument, ExportBatch, PdfStatus, SubmissionStatus
-from intake.staff.health_history import health_history
+from intake.questionnaire import Audience
 from tests.factories import BASE_ANSWERS
 from tests.staff_support import (
     STAFF_EMAIL,
@@ -97,9 +97,11 @@ def test_the_page_shows_every_answer_from_the_questionnaire(app, staff_client):
 
 
 def test_answers_this_version_does_not_know_still_show():
-    sections = health_history({**BASE_ANSWERS, "old_question": "kept anyway"})
+    sections = questionnaire.history(
+        {**BASE_ANSWERS, "old_question": "kept anyway"}, Audience.CLINIC
+    )
     assert sections[-1].title == "Other answers"
-    assert sections[-1].lines[0].text == "kept anyway"
+    assert sections[-1].answers[0].text == "kept anyway"
 
 
 def test_a_drawn_signature_is_an_image_never_markup(app, staff_client):

@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from intake import clock, consents, questionnaire
 from intake.chart.signature import DrawnSignature, InvalidSignature, drawn_signature
 from intake.models import AuditEvent, Submission
-from intake.questionnaire import Flag, Kind, Question
+from intake.questionnaire import Audience, Flag, SectionView
+from intake.questionnaire.presentation import format_date
 
 # Bump when the embedded JSON changes shape, so a machine reading old PDFs can tell.
 RECORD_FORMAT = "intake.submission"
@@ -30,24 +31,6 @@ RELATIONSHIPS = {
 
 class ChartDataError(ValueError):
     """The stored row cannot be rendered faithfully; the message says why, without PHI."""
-
-
-@dataclass(frozen=True)
-class AnswerRow:
-    """One question of the health history as the patient answered it."""
-
-    question_id: str
-    label: str
-    answer: str | None  # None: the question was shown and left empty
-    flags: tuple[Flag, ...]
-
-
-@dataclass(frozen=True)
-class HistorySection:
-    """A titled group of answers."""
-
-    title: str
-    rows: tuple[AnswerRow, ...]
 
 
 @dataclass(frozen=True)
@@ -83,8 +66,8 @@ class ChartContent:
     created: str  # W3C date-time for the PDF metadata
     submitted: str
     flags: tuple[Flag, ...]
-    details: HistorySection
-    history: tuple[HistorySection, ...]
+    details: SectionView
+    history: tuple[SectionView, ...]
     consent_title: str
     consent_version: str
     consent_effective: str
@@ -146,11 +129,10 @@ def chart_content(
     zone = ZoneInfo(timezone)
     document = _signed_consent(submission)
     answers = submission.answers or {}
-    sections = _history_sections(answers)
+    # The flags stored at signing, never recomputed from today's questionnaire.
+    stored_flags = submission.flags or []
+    sections = questionnaire.history(answers, Audience.CLINIC, stored_flags)
     details, history = sections[0], tuple(sections[1:])
-    flags = tuple(
-        dict.fromkeys(flag for section in sections for row in section.rows for flag in row.flags)
-    )
     initials = submission.consent_initials or {}
     patient_name = submission.full_name
     submitted_on = clock.local(submission.submitted_at, zone)
@@ -158,7 +140,7 @@ def chart_content(
         clinic_name=clinic_name,
         submission_id=str(submission.public_id),
         patient_name=patient_name,
-        date_of_birth=submission.date_of_birth.isoformat(),
+        date_of_birth=format_date(submission.date_of_birth, Audience.CLINIC),
         consent_label=f"{document.document_id} v{document.version}",
         title=f"Intake for {patient_name}, submitted {submitted_on:%Y-%m-%d}",
         subject=(
@@ -167,7 +149,7 @@ def chart_content(
         ),
         created=rendered_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         submitted=clinic_time(submission.submitted_at, zone),
-        flags=flags,
+        flags=tuple(questionnaire.flag_details(stored_flags)),
         details=details,
         history=history,
         consent_title=document.title,
@@ -262,21 +244,6 @@ def submission_record(
     }
 
 
-def answer_text(question: Question, value: Any) -> str | None:
-    """An answer in words, as the patient chose it; None when left empty."""
-    if value is None or value == "" or value == []:
-        return None
-    labels = dict(question.choices) if question.choices else {"yes": "Yes", "no": "No"}
-    if question.kind in (Kind.YES_NO, Kind.CHOICE):
-        return labels.get(value, str(value))
-    if question.kind == Kind.MULTI:
-        values = value if isinstance(value, list) else [value]
-        return ", ".join(labels.get(item, str(item)) for item in values)
-    if question.kind == Kind.SCALE:
-        return f"{value} out of 10"
-    return str(value)
-
-
 def clinic_time(moment: datetime, zone: ZoneInfo) -> str:
     """'November 3, 2026, 9:41:07 AM CST (UTC-06:00)': the clinic's wall clock and offset."""
     local = clock.local(moment, zone)
@@ -291,42 +258,6 @@ def clinic_time(moment: datetime, zone: ZoneInfo) -> str:
 def utc_time(moment: datetime) -> str:
     """'2026-11-03 15:41:07 UTC'."""
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
-
-
-def _history_sections(answers: Mapping[str, Any]) -> list[HistorySection]:
-    """Every section of the questionnaire, then any answer it no longer defines."""
-    sections = [
-        HistorySection(
-            section.title,
-            tuple(
-                _row(question, answers)
-                for question in questionnaire.questions_in(section.id)
-                if questionnaire.is_shown(question, answers)
-            ),
-        )
-        for section in questionnaire.SECTIONS
-    ]
-    # Nothing a patient submitted is left out, even if a later questionnaire dropped it.
-    unknown = [key for key in answers if key not in questionnaire.BY_ID]
-    if unknown:
-        rows = tuple(AnswerRow(key, key, _plain(answers[key]), ()) for key in sorted(unknown))
-        sections.append(HistorySection("Other answers", rows))
-    return sections
-
-
-def _row(question: Question, answers: Mapping[str, Any]) -> AnswerRow:
-    flags = tuple(questionnaire.flags_raised_by(question, answers))
-    return AnswerRow(
-        question.id, question.label, answer_text(question, answers.get(question.id)), flags
-    )
-
-
-def _plain(value: Any) -> str | None:
-    if value is None or value == "" or value == []:
-        return None
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    return str(value)
 
 
 def _signed_consent(submission: Submission) -> consents.ConsentDocument:

@@ -13,7 +13,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any, NamedTuple
 
 from intake import questionnaire
-from intake.questionnaire import FLAGS, Kind, Question
+from intake.questionnaire import FLAGS, Audience, Kind, Question
 
 COLUMNS_VERSION = questionnaire.VERSION
 
@@ -261,17 +261,6 @@ def _answer_cell(question: Question) -> Callable[[Record, tzinfo], str]:
     the questionnaire's own `is_shown`.
     """
     question_id, conditional = question.id, question.show_if is not None
-    format_answer: Callable[[Any], str] = str
-    if question.kind == Kind.MULTI:
-        rank = {value: index for index, value in enumerate(question.choice_values)}
-
-        def format_answer(values: list[str]) -> str:
-            return ";".join(sorted(values, key=lambda value: rank.get(value, len(rank))))
-
-    elif question.kind == Kind.YES_NO:
-
-        def format_answer(value: Any) -> str:
-            return ("yes" if value else "no") if isinstance(value, bool) else str(value)
 
     def cell(record: Record, _zone: tzinfo) -> str:
         value = record.answers.get(question_id)
@@ -279,7 +268,7 @@ def _answer_cell(question: Question) -> Callable[[Record, tzinfo], str]:
             return ""
         if conditional and not questionnaire.is_shown(question, record.answers):
             return ""
-        return format_answer(value)
+        return questionnaire.answer_text(question, value, Audience.EHR) or ""
 
     return cell
 

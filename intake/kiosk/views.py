@@ -190,17 +190,7 @@ def review():
         drafts.save(draft, step=following)
         return redirect(_step_url(following), code=303)
 
-    parts = [
-        (
-            section,
-            [
-                (question, answers.display(question, checked.get(question.id)))
-                for question in questionnaire.questions_in(section.id)
-                if question.id in checked
-            ],
-        )
-        for section in questionnaire.SECTIONS
-    ]
+    parts = questionnaire.history(checked, questionnaire.Audience.PATIENT)
     return render_template("kiosk/review.html", parts=parts, step="review")
 
 

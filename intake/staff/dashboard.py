@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from flask import render_template, request, url_for
 
-from intake import audit, clock
+from intake import audit, clock, questionnaire
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
@@ -14,7 +14,6 @@ from intake.models import SubmissionStatus
 from intake.questionnaire import Flag
 from intake.staff.blueprint import bp
 from intake.staff.forms import DashboardFilterForm
-from intake.staff.health_history import flag_list
 from intake.staff.search import (
     COUNT_CAP,
     STATUS_FILTERS,
@@ -154,7 +153,7 @@ def _line(row: SubmissionRow, exported_at: datetime | None, today: date) -> Dash
         submitted=clock.format_datetime(row.submitted_at),
         name=f"{row.last_name}, {row.first_name}",
         date_of_birth=clock.format_date(row.date_of_birth),
-        flags=flag_list(row.flags or []),
+        flags=questionnaire.flag_details(row.flags or []),
         status=row.status,
         status_label=SubmissionStatus(row.status).label,
         exported=exported,

@@ -9,14 +9,14 @@ from flask import abort, current_app, flash, redirect, render_template, send_fil
 from flask_login import current_user
 from sqlalchemy import select
 
-from intake import audit, consents
+from intake import audit, consents, questionnaire
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
 from intake.models import PdfStatus, Submission, SubmissionStatus
+from intake.questionnaire import Audience
 from intake.staff import signed_pdf
 from intake.staff.blueprint import bp
-from intake.staff.health_history import flag_list, health_history
 
 TARGET_TYPE = "submission"
 RELATIONSHIPS = {"self": "The patient", "parent": "Parent", "legal_guardian": "Legal guardian"}
@@ -43,8 +43,8 @@ def submission(public_id: uuid.UUID):
         "staff/submission.html",
         submission=record,
         status_label=SubmissionStatus(record.status).label,
-        flags=flag_list(record.flags or []),
-        sections=health_history(record.answers or {}),
+        flags=questionnaire.flag_details(record.flags or []),
+        sections=questionnaire.history(record.answers or {}, Audience.CLINIC, record.flags or []),
         consent=consents.from_snapshot(record.consent_snapshot),
         relationship=RELATIONSHIPS.get(record.signer_relationship, record.signer_relationship),
         signature_image=_signature_data_uri(record.signature_svg),
