@@ -94,12 +94,14 @@ def _age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
-def fictional_rows(count: int, *, days: int = 30, seed: int = 1) -> Iterator[dict[str, Any]]:
-    """Column values for `count` submissions spread over the last `days` days, newest last."""
+def fictional_rows(
+    count: int, *, days: int = 30, seed: int = 1, now: datetime | None = None
+) -> Iterator[dict[str, Any]]:
+    """Column values for `count` submissions spread over the `days` days before `now`."""
     rng = random.Random(seed)
     document = consents.current()
     snapshot, snapshot_sha = document.snapshot(), document.sha256
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     for index in range(count):
         submitted_at = now - timedelta(seconds=rng.uniform(0, days * 86400))
         answers = fictional_answers(rng, submitted_at.date())
@@ -149,11 +151,14 @@ def _uuid4(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
 
 
-def seed_demo(count: int, *, days: int = 30, seed: int = 1, chunk: int = 1000) -> int:
-    """Insert `count` fictional submissions in bulk, committing every `chunk` rows."""
+def seed_demo(
+    count: int, *, days: int = 30, seed: int = 1, chunk: int = 1000, now: datetime | None = None
+) -> int:
+    """Insert `count` fictional submissions in bulk, committing every `chunk` rows; the same
+    seed and `now` give the same submissions."""
     inserted = 0
     batch: list[dict[str, Any]] = []
-    for row in fictional_rows(count, days=days, seed=seed):
+    for row in fictional_rows(count, days=days, seed=seed, now=now):
         batch.append(row)
         if len(batch) == chunk:
             inserted += _insert(batch)
