@@ -35,11 +35,12 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]")
 _DATE_PARTS = re.compile(r"^(\d{1,2})[/\-. ]+(\d{1,2})[/\-. ]+(\d{2,4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_PHONE_CHARACTERS = re.compile(r"^[0-9+()\-. /]+(?:\s*(?:x|ext\.?)\s*\d{1,6})?$", re.IGNORECASE)
+# The shape of a phone number as typed (which phonenumbers then checks): it starts with a
+# digit, "+" or "(" and holds only digits and punctuation, never a letter but an extension's
+# "x" or "ext". The CSV export trusts exactly this shape, so a cell that starts like a
+# formula ("-312…", "=…") can never pass as a phone number.
+PHONE_SHAPE = re.compile(r"[0-9+(][0-9+()\-. /]*(?:\s*(?:x|ext\.?)\s*[0-9]{1,6})?", re.IGNORECASE)
 _SCALE_VALUES = tuple(str(n) for n in range(11))
-_MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
 
 Raw = str | list[str]
 
@@ -142,29 +143,6 @@ def age_on(date_of_birth: date, day: date) -> int:
     return day.year - date_of_birth.year - before_birthday
 
 
-def format_date(iso: str) -> str:
-    """An ISO date spelled out for people: "April 12, 1970"."""
-    day = date.fromisoformat(iso)
-    return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
-
-
-def display(question: Question, answer: Any) -> str:
-    """An answer in the words the patient chose, for the review page and the chart."""
-    if answer in ("", None, []):
-        return "Not answered"
-    if question.kind == Kind.YES_NO:
-        return "Yes" if answer == "yes" else "No"
-    if question.kind in (Kind.CHOICE, Kind.MULTI):
-        labels = dict(question.choices)
-        values = answer if isinstance(answer, list) else [answer]
-        return ", ".join(labels.get(value, value) for value in values)
-    if question.kind == Kind.DATE:
-        return format_date(answer)
-    if question.kind == Kind.SCALE:
-        return f"{answer} out of 10"
-    return str(answer)
-
-
 def _required_message(question: Question) -> str:
     if question.kind == Kind.YES_NO:
         return "Please choose Yes or No."
@@ -245,7 +223,8 @@ def _years_before(day: date, years: int) -> date:
 
 
 def _read_date(text: str) -> date | None:
-    """Month/day/year as people write it (04/12/1970, 4-12-1970, 04121970) or ISO."""
+    """Month/day/year as people write it (04/12/1970, 4-12-1970, 04121970) or ISO; a date
+    that only makes sense day first (23/04/1981) gets a message saying so."""
     text = text.strip()
     if match := _ISO_DATE.match(text):
         year, month, day = (int(part) for part in match.groups())
@@ -257,10 +236,23 @@ def _read_date(text: str) -> date | None:
         month, day, year = int(text[:2]), int(text[2:4]), int(text[4:])
     else:
         return None
-    try:
+    if _is_date(year, month, day):
         return date(year, month, day)
+    if month > 12 and _is_date(year, day, month) and not _ISO_DATE.match(text):
+        # 23/04/1981: written day first, as most of the world does.
+        raise AnswerError(
+            f"{text} looks like day/month/year. Please write month / day / year, "
+            f"for example {day:02d}/{month:02d}/{year}."
+        )
+    return None
+
+
+def _is_date(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
     except ValueError:
-        return None
+        return False
+    return True
 
 
 def _parse_email(question: Question, text: str, today: date) -> str:
@@ -277,8 +269,13 @@ def _parse_email(question: Question, text: str, today: date) -> str:
 
 def _parse_phone(question: Question, text: str, today: date) -> str:
     _check_length(question, text)
+    if text[0] not in "0123456789+(" and not text[0].isdigit():
+        raise AnswerError(
+            "A phone number starts with a digit, + or (. Please enter it with the area "
+            "code, for example (312) 555-0142."
+        )
     valid = False
-    if _PHONE_CHARACTERS.match(text):
+    if PHONE_SHAPE.fullmatch(text):
         try:
             number = phonenumbers.parse(text, DEFAULT_PHONE_REGION)
             valid = phonenumbers.is_valid_number(number)

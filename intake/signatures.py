@@ -11,9 +11,10 @@ built here, so no markup from the browser ever reaches a page or the chart PDF.
 import json
 import math
 import re
-from typing import Any
+import unicodedata
+from typing import Any, NamedTuple
 
-from intake.patients import fold_name
+from intake.patients import fold_name, latin_name
 
 MAX_PAYLOAD_CHARS = 200_000
 MAX_STROKES = 80
@@ -180,29 +181,126 @@ def _fmt(value: float) -> str:
 
 _WORD_SPLIT = re.compile(r"[\s\-\u2010-\u2015]+")
 
+# Longest initials box, dots and spaces included: a Vietnamese four-part name written
+# "N. T. M. K." takes 11 characters.
+MAX_INITIALS_CHARS = 12
 
-def _letters(text: str) -> str:
-    return "".join(c for c in fold_name(text) if c.isalnum())
+
+class _Letter(NamedTuple):
+    """One letter of a name or of initials: as written, and as compared ("Ł" -> "l",
+    "Æ" -> "ae", "김" -> its jamo), with only letters and digits kept."""
+
+    written: str
+    compared: str
 
 
-def initials_for(name: str) -> set[str]:
-    """The initials a person with this name may write: first and last, or every part."""
-    words = [_letters(word) for word in _WORD_SPLIT.split(name)]
-    firsts = [word[0] for word in words if word]
-    if not firsts:
-        return set()
-    return {firsts[0] + firsts[-1] if len(firsts) > 1 else firsts[0], "".join(firsts)}
+def _letters_of(text: str) -> list[_Letter | None]:
+    """Each character of the text as a letter, or None for a separator.
+
+    Marks (a decomposed accent, a vowel sign) are dropped, as they belong to the letter
+    before them; modifier letters such as ʻ and ʼ are apostrophes in names.
+    """
+    letters: list[_Letter | None] = []
+    for char in text:
+        if unicodedata.category(char)[0] == "M":
+            continue
+        compared = "".join(c for c in fold_name(latin_name(char)) if _is_letter(c))
+        letters.append(_Letter(char, compared) if compared else None)
+    return letters
+
+
+def _is_letter(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category[0] in "LN" and category != "Lm"
+
+
+def _script(letter: _Letter) -> str:
+    """The script of a letter as Unicode names it: "LATIN", "GREEK", "CJK", "ARABIC"..."""
+    return unicodedata.name(letter.compared[0], "").split(" ", 1)[0]
+
+
+def _is_caseless(letter: _Letter) -> bool:
+    """A letter of a script without case (Chinese, Arabic, Hangul, Thai, Devanagari...)."""
+    return unicodedata.category(letter.written) == "Lo"
+
+
+def _initial_letters(name: str) -> tuple[list[_Letter], int]:
+    """The letters initials of this name may use, in order, and how many parts it has.
+
+    A part is a run of letters between spaces, hyphens, apostrophes or any other separator
+    ("O'Brien-Łukasz" has three: O, Brien, Łukasz); its first letter may be written. In a
+    script without case every letter may be written, as such names are initialled with
+    their first characters.
+    """
+    initials: list[_Letter] = []
+    parts = 0
+    starts_part = True
+    for letter in _letters_of(name):
+        if letter is None:
+            starts_part = True
+        elif starts_part or _is_caseless(letter):
+            initials.append(letter)
+            parts += starts_part
+            starts_part = False
+    return initials, parts
 
 
 def initials_match(initials: str, name: str) -> bool:
-    """Whether initials ("J.D.", "jd") belong to the name, ignoring case, dots and accents."""
-    written = _letters(initials)
-    return bool(written) and written in initials_for(name)
+    """Whether initials ("J.D.", "jd", "ZO") are ones the person with this name may write.
+
+    The written letters, in order, must be first letters of parts of the name, starting with
+    the first ("Zoë O'Brien-Łukasz": ZO, ZL, ZOBL...; "María José García López": MG,
+    MJGL...), at least two of them when the name has two or more parts. Case, dots, spaces
+    and accents do not count, and a letter may be written plainly (Ł as L, Æ as A). A name
+    in a script without case accepts any of its characters in order, starting with the
+    first. Initials written wholly in another script than the name's (a transliteration,
+    which cannot be checked), or for a name with no letters to check, are accepted rather
+    than refuse a patient.
+    """
+    written = [letter for letter in _letters_of(initials) if letter is not None]
+    if not written:
+        return False
+    letters, parts = _initial_letters(name)
+    if not letters:
+        return True
+    scripts = {_script(letter) for letter in letters}
+    if all(letter.written.isalpha() and _script(letter) not in scripts for letter in written):
+        return True
+    caseless = any(_is_caseless(letter) for letter in letters)
+    if parts >= 2 and len(written) < 2 and not caseless:
+        return False
+    if not _stands_for(written[0], letters[0]):
+        return False
+    rest = iter(letters[1:])
+    return all(any(_stands_for(mine, theirs) for theirs in rest) for mine in written[1:])
+
+
+def _stands_for(mine: _Letter, theirs: _Letter) -> bool:
+    """Whether a written letter is the name's letter, or the first of its plain spelling
+    (A for Æ, ㄱ for 김)."""
+    return mine.compared in (theirs.compared, theirs.compared[0])
+
+
+def example_initials(name: str) -> str | None:
+    """Initials this name accepts, to show the person signing ("ZO" for "Zoë O'Brien-Łukasz"),
+    or None when there is nothing to suggest (a name without letters accepts any)."""
+    words = [[letter for letter in _letters_of(word) if letter] for word in name.split()]
+    preferred = "".join(word[0].written for word in words[:1] + words[1:][-1:] if word)
+    letters, parts = _initial_letters(name)
+    ends = "".join(letter.written for letter in letters[:1] + letters[1:][-1:][: parts - 1])
+    candidates = (_upper(preferred), _upper(ends), ends)
+    return next((c for c in candidates if c and initials_match(c, name)), None)
 
 
 def clean_initials(initials: str) -> str:
-    """Initials as stored: letters only, upper case ("j. d." -> "JD")."""
-    return "".join(c for c in initials if c.isalnum()).upper()
+    """Initials as stored: the letters the check reads, upper case ("j. d." -> "JD")."""
+    return _upper("".join(letter.written for letter in _letters_of(initials) if letter))
+
+
+def _upper(text: str) -> str:
+    """Upper case letter by letter, leaving a letter that would become two ("ß" -> "SS"), so
+    that initials keep the letters they were checked with."""
+    return "".join(c.upper() if len(c.upper()) == 1 else c for c in text)
 
 
 def same_name(typed: str, name: str) -> bool:

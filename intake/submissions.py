@@ -155,15 +155,19 @@ def check_signing(
 
     initials: dict[str, str] = {}
     for clause in document.clauses:
-        written = answer_rules.clean_text(signing.initials.get(clause.id, ""))[:20]
+        written = answer_rules.clean_text(signing.initials.get(clause.id, ""))
         key = f"initials_{clause.id}"
         if not written:
             problems[key] = "Please write your initials here to show you read this part."
+        elif len(written) > signatures.MAX_INITIALS_CHARS:
+            problems[key] = (
+                f"Please write just your initials, at most {signatures.MAX_INITIALS_CHARS} "
+                f"characters{_for_example(signer)}."
+            )
         elif signer and not signatures.initials_match(written, signer):
             problems[key] = (
                 f"These initials do not match the name of the person signing ({signer}). "
-                f"Please write the first letters of that name, for example "
-                f"{_example_initials(signer)}."
+                f"Please write the first letters of that name{_for_example(signer)}."
             )
         initials[clause.id] = signatures.clean_initials(written)
 
@@ -205,9 +209,10 @@ def check_signing(
     )
 
 
-def _example_initials(name: str) -> str:
-    words = [word for word in name.split() if word]
-    return "".join(word[0].upper() for word in (words[0], words[-1])) if words else ""
+def _for_example(signer: str) -> str:
+    """ ", for example ZO": initials the check accepts for the signer, never ones it refuses."""
+    example = signatures.example_initials(signer) if signer else None
+    return f", for example {example}" if example else ""
 
 
 def find_by_draft_key(draft_key: str) -> Submission | None:

@@ -61,7 +61,7 @@ def fictional_patient(rng: random.Random, today: date, note: str = "") -> Patien
     return Patient(
         typed=as_typed(answers),
         signer_name=signer,
-        initials=min(signatures.initials_for(signer), key=len).upper(),
+        initials=signatures.example_initials(signer) or "X",
         signature=handwriting(rng),
         guardian_relationship="parent" if minor else None,
     )

@@ -10,12 +10,11 @@ from intake.answers import (
     IncompleteAnswers,
     all_answers,
     clean_text,
-    display,
     keep_raw,
     parse,
     section_answers,
 )
-from intake.questionnaire import BY_ID
+from intake.questionnaire import BY_ID, Audience, answer_text
 from tests.factories import BASE_ANSWERS, typed_input
 
 TODAY = date(2026, 11, 25)
@@ -48,9 +47,32 @@ def test_date_of_birth_more_than_120_years_ago_is_refused():
     assert answer("date_of_birth", "11/25/1906") == "1906-11-25"
 
 
-@pytest.mark.parametrize("typed", ["13/01/1970", "02/30/1970", "yesterday", "1970", "4/12"])
+@pytest.mark.parametrize(
+    "typed", ["13/13/1970", "02/30/1970", "31/02/1970", "yesterday", "1970", "4/12", "1970-13-01"]
+)
 def test_impossible_or_unreadable_dates_say_the_format(typed):
     assert "month/day/year" in refused("date_of_birth", typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "example"),
+    [
+        ("23/04/1981", "04/23/1981"),
+        ("13-1-1970", "01/13/1970"),
+        ("31.12.1999", "12/31/1999"),
+        ("23041981", "04/23/1981"),
+    ],
+)
+def test_a_date_written_day_first_says_so_and_how_to_write_it(typed, example):
+    assert refused("date_of_birth", typed) == (
+        f"{typed} looks like day/month/year. Please write month / day / year, "
+        f"for example {example}."
+    )
+
+
+@pytest.mark.parametrize("typed", ["-312-555-0142", " -312 555 0142", ".312.555.0142", "=1+2"])
+def test_a_phone_number_must_start_with_a_digit_plus_or_parenthesis(typed):
+    assert refused("phone", typed).startswith("A phone number starts with a digit, + or (.")
 
 
 def test_two_digit_years_are_refused_with_an_example():
@@ -182,9 +204,12 @@ def test_all_answers_drops_hidden_follow_ups_and_matches_base_answers():
     assert answers == questionnaire.shown_answers(BASE_ANSWERS)
 
 
-def test_display_uses_the_patients_words():
-    assert display(BY_ID["date_of_birth"], "1970-04-12") == "April 12, 1970"
-    assert display(BY_ID["pain_areas"], ["lower_back", "hip"]) == "Lower back, Hip"
-    assert display(BY_ID["heart_disease"], "no") == "No"
-    assert display(BY_ID["pain_now"], 0) == "0 out of 10"
-    assert display(BY_ID["email"], "") == "Not answered"
+def test_the_review_page_uses_the_patients_words():
+    def shown(question_id, value):
+        return answer_text(BY_ID[question_id], value, Audience.PATIENT)
+
+    assert shown("date_of_birth", "1970-04-12") == "April 12, 1970"
+    assert shown("pain_areas", ["lower_back", "hip"]) == "Lower back, Hip"
+    assert shown("heart_disease", "no") == "No"
+    assert shown("pain_now", 0) == "0 out of 10"
+    assert shown("email", "") is None  # the page says "Not answered"

@@ -29,7 +29,7 @@ from intake.clock import clinic_today
 from intake.extensions import db
 from intake.kiosk.forms import consent_form_for
 from intake.models import Draft, PdfStatus, Submission
-from intake.questionnaire import BY_ID, QUESTIONS, Kind, Question
+from intake.questionnaire import BY_ID, QUESTIONS, Audience, Kind, Question
 from tests.factories import BASE_ANSWERS, make_draft, signature_payload, typed_input
 from tests.record_checks import problems_with
 from tests.tablet_client import read_form
@@ -300,7 +300,8 @@ def test_any_value_in_any_health_history_field_is_kept_or_refused(app, data):
         for question in broken:
             if questionnaire.is_shown(question, kept):
                 answer = answer_rules.parse(question, kept[question.id], today=today)
-                shown = escape(answer_rules.display(question, answer))
+                text = questionnaire.answer_text(question, answer, Audience.PATIENT)
+                shown = escape(text or "Not answered")
                 assert str(shown) in review.get_data(as_text=True), question.id
     # Opened again, the page shows what was typed (a choice only if it is one of the page's).
     shown = shown_on_reload(client, path)
@@ -527,7 +528,8 @@ def test_hostile_text_in_every_field_of_a_whole_intake_is_stored_as_typed(app, d
         if q.id in answers
     }
     signer = f"{clean['first_name']} {clean['last_name']}"
-    initials = min(signatures.initials_for(signer), key=len, default="X")
+    # A name without letters to check accepts any initials.
+    initials = signatures.example_initials(signer) or "X"
     with app.app_context():
         before = submission_count()
     consent = {
@@ -540,12 +542,6 @@ def test_hostile_text_in_every_field_of_a_whole_intake_is_stored_as_typed(app, d
     response, _ = post(client, "/intake/consent", [*pairs, ("action", "submit")])
     event(f"consent answered {response.status_code}")
     with app.app_context():
-        if not signatures.initials_for(signer):
-            # A name without a letter or digit has no initials: refused, with a message.
-            assert response.status_code == 422
-            assert "do not match the name" in response.get_data(as_text=True)
-            assert submission_count() == before
-            return
         assert response.status_code == 303, response.get_data(as_text=True)[:2000]
         stored = db.session.scalars(select(Submission).order_by(Submission.id.desc())).first()
         assert submission_count() == before + 1

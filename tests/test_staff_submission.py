@@ -4,6 +4,7 @@ import hashlib
 import html
 import re
 from io import BytesIO
+from urllib.parse import unquote
 
 import pytest
 from pypdf import PdfWriter
@@ -139,7 +140,8 @@ def test_download_pdf_serves_the_stored_bytes(app, staff_client):
     with app.app_context():
         day = clock.local(submitted).date().isoformat()
     assert response.headers["Content-Disposition"] == (
-        f"attachment; filename=OBrien-Nunez_Zoe_{day}_intake.pdf"
+        f"attachment; filename=OBrien-Nunez_Zoe_{day}_intake.pdf; "
+        f"filename*=UTF-8''OBrien-N%C3%BA%C3%B1ez_Zo%C3%AB_{day}_intake.pdf"
     )
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -150,6 +152,42 @@ def test_download_pdf_serves_the_stored_bytes(app, staff_client):
     (event,) = audit_events(app, "pdf.download")
     assert event["target_type"] == "submission" and event["target_id"] == str(public_id)
     assert event["detail"]["sha256"] == digest
+
+
+def _download_names(header: str) -> tuple[str, str | None]:
+    """The ASCII filename and the filename* (decoded) of a Content-Disposition header."""
+    plain = re.search(r'(?:^|; )filename="?([^";]*)"?(?:;|$)', header).group(1)
+    written = re.search(r"filename\*=UTF-8''([^;]*)", header)
+    return plain, unquote(written.group(1)) if written else None
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "plain", "written"),
+    [
+        ("Zoë", "O'Brien-Łukasz", "OBrien-Lukasz_Zoe", "OBrien-Łukasz_Zoë"),
+        ("Søren", "Ødegård", "Odegard_Soren", "Ødegård_Søren"),
+        ("Jürgen", "Großmann", "Grossmann_Jurgen", "Großmann_Jürgen"),
+        ("Ægir", "Þórsson", "Thorsson_Aegir", "Þórsson_Ægir"),
+        ("Đức", "Trần", "Tran_Duc", "Trần_Đức"),
+        ("小明", "王", "patient", "王_小明"),
+        ("محمد", "بن سلمان", "patient", "بن-سلمان_محمد"),
+        ("Jane", "Doe", "Doe_Jane", None),
+    ],
+)
+def test_the_pdf_download_name_spells_letters_plainly_and_keeps_the_name_as_written(
+    app, staff_client, first, last, plain, written
+):
+    public_id = add_submission(app, {"first_name": first, "last_name": last})
+    add_pdf(app, public_id, _pdf_bytes())
+    response = staff_client.get(f"/staff/submissions/{public_id}/pdf")
+    assert response.status_code == 200
+    with app.app_context():
+        day = clock.local(submission_row(app, public_id)["submitted_at"]).date()
+    header = response.headers["Content-Disposition"]
+    assert header.startswith("attachment; ") and header.isascii()
+    names = _download_names(header)
+    assert names[0] == f"{plain}_{day.isoformat()}_intake.pdf"
+    assert names[1] == (f"{written}_{day.isoformat()}_intake.pdf" if written else None)
 
 
 def test_download_is_the_first_intake_document(app, staff_client):

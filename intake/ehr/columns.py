@@ -13,6 +13,7 @@ from datetime import date, datetime, tzinfo
 from typing import Any, NamedTuple
 
 from intake import questionnaire
+from intake.answers import PHONE_SHAPE
 from intake.questionnaire import FLAGS, Audience, Kind, Question
 
 COLUMNS_VERSION = questionnaire.VERSION
@@ -33,9 +34,8 @@ SHA256 = re.compile(r"[0-9a-f]{64}")
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}[+-][0-9]{2}:[0-9]{2}")
 SCALE = re.compile(r"10|[0-9]")
-# The characters intake.answers accepts in a phone number (which phonenumbers then checks):
-# digits and punctuation only, never a letter but an extension's "x" or "ext".
-PHONE = re.compile(r"[0-9+()\-. /]+(?:\s*(?:x|ext\.?)\s*[0-9]{1,6})?", re.IGNORECASE)
+# The phone numbers intake.answers accepts: never starting with "-", "=" or "@".
+PHONE = PHONE_SHAPE
 VERSION = re.compile(r"[0-9A-Za-z._]+")
 
 
@@ -151,8 +151,9 @@ def _fixed_columns() -> tuple[Column, ...]:
             "phone",
             "Patient's phone number (questionnaire item `phone`).",
             "phone",
-            "as typed and validated on entry: digits, spaces and `+ ( ) - . /`, then an "
-            "optional extension (`x 12`, `ext. 12`); kept exactly, a leading `+` included",
+            "as typed and validated on entry: a digit, `+` or `(`, then digits, spaces and "
+            "`+ ( ) - . /`, then an optional extension (`x 12`, `ext. 12`); kept exactly, a "
+            "leading `+` included",
             lambda r, z: r.phone,
             PHONE,
         ),

@@ -23,7 +23,7 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from intake import answers, questionnaire
+from intake import answers, questionnaire, signatures
 from intake.consents import ConsentDocument
 from intake.questionnaire import Kind, Question
 from intake.submissions import DRAWN, GUARDIAN_RELATIONSHIPS, RELATIONSHIPS, TYPED, Signing
@@ -179,7 +179,11 @@ def consent_form(document_id: str, version: str, clause_ids: tuple[str, ...]) ->
     fields = {
         f"initials_{clause_id}": StringField(
             "Your initials",
-            render_kw={"autocomplete": "off", "autocapitalize": "characters", "maxlength": 6},
+            render_kw={
+                "autocomplete": "off",
+                "autocapitalize": "characters",
+                "maxlength": signatures.MAX_INITIALS_CHARS,
+            },
         )
         for clause_id in clause_ids
     }

@@ -210,7 +210,7 @@ QUESTIONS: tuple[Question, ...] = (
         Kind.EMAIL,
         "about",
         max_length=254,
-        help="Optional. We only use it to reach you about your care.",
+        help="We only use it to reach you about your care.",
     ),
     Question("address", "Home address", Kind.LONG_TEXT, "about", required=True, max_length=300),
     Question(
@@ -235,7 +235,7 @@ QUESTIONS: tuple[Question, ...] = (
         Kind.TEXT,
         "about",
         max_length=200,
-        help="Optional. The doctor who sent you here, or your usual doctor.",
+        help="The doctor who sent you here, or your usual doctor.",
     ),
     # This visit
     Question(

@@ -3,6 +3,7 @@
 import hashlib
 import re
 import unicodedata
+from urllib.parse import quote
 
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
@@ -10,6 +11,7 @@ from sqlalchemy.orm import undefer
 from intake import clock
 from intake.extensions import db
 from intake.models import ChartDocument, DocumentKind, Submission
+from intake.patients import latin_name
 
 
 def find(submission: Submission, *, with_content: bool = False) -> ChartDocument | None:
@@ -33,16 +35,56 @@ def is_intact(document: ChartDocument) -> bool:
 
 
 def download_name(submission: Submission) -> str:
-    """A file name safe on every system: "Doe_Jane_2026-11-25_intake.pdf"."""
+    """A file name safe on every system: "Doe_Jane_2026-11-25_intake.pdf", with letters
+    spelled in ASCII ("Łukasz" -> "Lukasz") and "patient" for a name with none."""
+    return _named(
+        _ascii_part(submission.last_name) or "patient",
+        _ascii_part(submission.first_name),
+        submission,
+    )
+
+
+def download_name_as_written(submission: Submission) -> str:
+    """The file name with the name as written ("Łukasz_Zoë_…", "王_小明_…"), for browsers
+    that read RFC 6266's filename* parameter."""
+    return _named(
+        _part(submission.last_name) or "patient", _part(submission.first_name), submission
+    )
+
+
+def content_disposition(submission: Submission) -> dict[str, str]:
+    """The attachment's name parameters: filename in ASCII, and filename* (RFC 5987) with
+    the name as written when ASCII cannot spell it."""
+    plain, written = download_name(submission), download_name_as_written(submission)
+    if written == plain:
+        return {"filename": plain}
+    return {"filename": plain, "filename*": "UTF-8''" + quote(written, safe="!#$&+-.^_`|~")}
+
+
+def _named(last: str, first: str, submission: Submission) -> str:
     day = clock.local(submission.submitted_at).date().isoformat()
-    last = _file_safe(submission.last_name) or "patient"
-    first = _file_safe(submission.first_name)
     return "_".join(part for part in (last, first, day, "intake") if part) + ".pdf"
 
 
-def _file_safe(name: str) -> str:
-    """ASCII letters, digits and hyphens only: "Núñez O'Brien" -> "Nunez-OBrien"."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    ascii_only = "".join(c for c in decomposed if c.isascii() and not unicodedata.combining(c))
-    words = re.split(r"[^A-Za-z0-9]+", ascii_only.replace("'", ""))
+# Apostrophes join the parts of a name (O'Brien, Hawaiʻi); other separators become hyphens.
+_APOSTROPHES = re.compile("['\u2018\u2019\u02bb\u02bc`]")
+
+
+def _part(name: str) -> str:
+    """Letters, marks and digits of any script, words joined by hyphens: "Núñez O'Brien" ->
+    "Núñez-OBrien"."""
+    text = _APOSTROPHES.sub("", unicodedata.normalize("NFC", name))
+    words = "".join(c if _in_word(c) else " " for c in text).split()
+    return "-".join(words)[:40].strip("-")
+
+
+def _in_word(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category[0] in "LMN" and category != "Lm"
+
+
+def _ascii_part(name: str) -> str:
+    """ASCII letters, digits and hyphens only: "Zoë O'Brien-Łukasz" -> "Zoe-OBrien-Lukasz"."""
+    text = latin_name(_APOSTROPHES.sub("", name))
+    words = re.split(r"[^A-Za-z0-9]+", "".join(c for c in text if c.isascii()))
     return "-".join(word for word in words if word)[:40].strip("-")

@@ -91,9 +91,14 @@ def download_pdf(public_id: uuid.UUID):
     )
     mimetype = document.content_type or "application/pdf"
     db.session.commit()
-    return send_file(
+    response = send_file(
         BytesIO(content), mimetype=mimetype, as_attachment=True, download_name=name, etag=False
     )
+    # Beside the ASCII name, the name as written (Werkzeug's own fallback drops "Ł").
+    response.headers.set(
+        "Content-Disposition", "attachment", **signed_pdf.content_disposition(record)
+    )
+    return response
 
 
 @bp.post("/submissions/<uuid:public_id>/review")
