@@ -19,8 +19,8 @@ from email_validator import EmailNotValidError, validate_email
 from intake import questionnaire
 from intake.questionnaire import Kind, Question
 
-# Longest input kept in a draft per field, whatever the question allows, so that a pasted
-# essay is kept for the patient to shorten but cannot fill the database.
+# Longest input of one field a page checks, whatever the question allows, so that a pasted
+# essay is refused with its length; a draft keeps no more than the question allows.
 MAX_RAW_LENGTH = 10_000
 MAX_AGE_YEARS = 120
 DEFAULT_PHONE_REGION = "US"
@@ -41,6 +41,8 @@ _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 # formula ("-312…", "=…") can never pass as a phone number.
 PHONE_SHAPE = re.compile(r"[0-9+(][0-9+()\-. /]*(?:\s*(?:x|ext\.?)\s*[0-9]{1,6})?", re.IGNORECASE)
 _SCALE_VALUES = tuple(str(n) for n in range(11))
+# Kinds answered by tapping one of the page's values: nothing else is worth keeping.
+_CHOSEN = (Kind.YES_NO, Kind.CHOICE, Kind.SCALE)
 
 Raw = str | list[str]
 
@@ -77,8 +79,9 @@ def keep_text(value: str, limit: int = MAX_RAW_LENGTH) -> str:
     return value.replace("\x00", "")[:limit]
 
 
-def keep_raw(question: Question, value: Any) -> Raw:
-    """What a draft keeps of a posted value: the input as typed, within sane limits."""
+def keep_raw(question: Question, value: Any, limit: int | None = None) -> Raw:
+    """What a draft keeps of a posted value: the text, no longer than the question allows (or,
+    as typed, than `limit`); of a choice, only one of its values."""
     if question.kind == Kind.MULTI:
         items = value if isinstance(value, list) else [value]
         allowed = set(question.choice_values)
@@ -87,7 +90,18 @@ def keep_raw(question: Question, value: Any) -> Raw:
         value = value[0] if value else ""
     if not isinstance(value, str):
         return ""
-    return keep_text(value)
+    if question.kind in _CHOSEN:
+        return value if value in _chosen_values(question) else ""
+    if limit is not None:
+        return keep_text(value, limit)
+    # Cleaned as the answer will be, so that cutting at the question's limit never shortens
+    # an answer that fits it (a textarea posts each line break as two characters).
+    text = clean_text(value, multiline=question.kind == Kind.LONG_TEXT)
+    return text[: question.max_length]
+
+
+def _chosen_values(question: Question) -> tuple[str, ...]:
+    return _SCALE_VALUES if question.kind == Kind.SCALE else question.choice_values
 
 
 def parse(question: Question, raw: Raw | None, *, today: date) -> Any:

@@ -61,6 +61,10 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "KIOSK_IDLE_RESET_SECONDS": _int(env, "INTAKE_KIOSK_IDLE_RESET_SECONDS", 60),
         "KIOSK_THANK_YOU_SECONDS": _int(env, "INTAKE_KIOSK_THANK_YOU_SECONDS", 20),
         "DRAFT_MAX_AGE_SECONDS": _int(env, "INTAKE_DRAFT_MAX_AGE_SECONDS", 2 * 3600),
+        # Per-field limits keep a whole history under 50 KB; the largest part a draft can
+        # hold is a valid drawn signature: up to 200,000 characters of strokes, about 240 KB
+        # once its quotes are escaped inside the draft's JSON.
+        "DRAFT_MAX_BYTES": _int(env, "INTAKE_DRAFT_MAX_BYTES", 384 * 1024),
         "STAFF_IDLE_TIMEOUT_SECONDS": _int(env, "INTAKE_STAFF_IDLE_TIMEOUT_SECONDS", 15 * 60),
         "STAFF_SESSION_MAX_SECONDS": _int(env, "INTAKE_STAFF_SESSION_MAX_SECONDS", 12 * 3600),
         "RATELIMIT_STORAGE_URI": env.get("INTAKE_RATELIMIT_STORAGE_URL", "memory://"),

@@ -13,7 +13,7 @@ from intake import consents, questionnaire, signatures
 from intake.answers import EXCLUSIVE_CHOICE
 from intake.database import begin_write
 from intake.extensions import db
-from intake.models import PdfStatus, Submission, SubmissionStatus
+from intake.models import PdfStatus, SignerRelationship, Submission, SubmissionStatus
 from intake.patients import fold_name, name_key
 from intake.questionnaire import Kind
 
@@ -108,9 +108,9 @@ def fictional_rows(
         first, last = answers["first_name"], answers["last_name"]
         born = date.fromisoformat(answers["date_of_birth"])
         if _age_on(born, submitted_at.date()) < 18:
-            signer, relationship = answers["emergency_contact_name"], "parent"
+            signer, relationship = answers["emergency_contact_name"], SignerRelationship.PARENT
         else:
-            signer, relationship = f"{first} {last}", "self"
+            signer, relationship = f"{first} {last}", SignerRelationship.SELF
         initials = signatures.example_initials(signer) or "X"
         yield {
             "public_id": _uuid4(rng),

@@ -108,6 +108,35 @@ class DocumentKind(StrEnum):
     INTAKE = "intake"
 
 
+class SignerRelationship(StrEnum):
+    """Who signed the consent, relative to the patient."""
+
+    SELF = "self"
+    PARENT = "parent"
+    LEGAL_GUARDIAN = "legal_guardian"
+    HEALTH_CARE_POA = "health_care_poa"
+    LEGAL_REPRESENTATIVE = "legal_representative"
+
+    @property
+    def label(self) -> str:
+        """The words staff and the chart read."""
+        return RELATIONSHIP_LABELS[self]
+
+    @classmethod
+    def label_of(cls, value: str) -> str:
+        """The words for a stored value; a value outside the vocabulary as it is."""
+        return RELATIONSHIP_LABELS.get(value, value)
+
+
+RELATIONSHIP_LABELS = {
+    SignerRelationship.SELF: "Self (the patient)",
+    SignerRelationship.PARENT: "Parent",
+    SignerRelationship.LEGAL_GUARDIAN: "Legal guardian",
+    SignerRelationship.HEALTH_CARE_POA: "Health-care power of attorney",
+    SignerRelationship.LEGAL_REPRESENTATIVE: "Other legally authorised representative",
+}
+
+
 class Submission(db.Model):
     """One signed intake: identity, answers, the consent exactly as shown, signature, evidence.
 
@@ -137,6 +166,7 @@ class Submission(db.Model):
         one_of("submission", "status", SubmissionStatus),
         one_of("submission", "pdf_status", PdfStatus),
         one_of("submission", "signature_kind", SignatureKind),
+        one_of("submission", "signer_relationship", SignerRelationship),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -167,7 +197,7 @@ class Submission(db.Model):
     consent_agreed: Mapped[bool] = mapped_column(Boolean)
 
     signer_name: Mapped[str] = mapped_column(String(200))
-    signer_relationship: Mapped[str] = mapped_column(String(20))  # self / parent / legal_guardian
+    signer_relationship: Mapped[str] = mapped_column(String(20))  # a SignerRelationship
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     signature_kind: Mapped[str] = mapped_column(String(10))
     # Drawn signatures: {"width": w, "height": h, "strokes": [[[x, y], ...], ...]} as validated
@@ -231,7 +261,12 @@ class Draft(db.Model):
     step: Mapped[str] = mapped_column(String(30), default="about")
     device_label: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Last save or keep-alive from the patient's page: the server's idle clock.
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Set when the tablet went back to the welcome screen with this draft still live: its
+    # pages stay shut until the patient's date of birth is given (resume_failures wrong tries).
+    resume_locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    resume_failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class StaffRole(StrEnum):

@@ -23,13 +23,25 @@ from intake.clock import clinic_today
 from intake.consents import ConsentDocument
 from intake.database import begin_write
 from intake.extensions import db
-from intake.models import Draft, Submission, utcnow
+from intake.models import Draft, SignerRelationship, Submission, utcnow
 from intake.patients import name_key
 from intake.tablets import read_tablet_label
 
 ADULT_AGE = 18
-RELATIONSHIPS = {"self": "Myself", "parent": "Parent", "legal_guardian": "Legal guardian"}
-GUARDIAN_RELATIONSHIPS = ("parent", "legal_guardian")
+# Who may sign for a patient under 18, and for an adult who cannot sign for themselves.
+GUARDIAN_RELATIONSHIPS = (SignerRelationship.PARENT, SignerRelationship.LEGAL_GUARDIAN)
+REPRESENTATIVE_RELATIONSHIPS = (
+    SignerRelationship.HEALTH_CARE_POA,
+    SignerRelationship.LEGAL_GUARDIAN,
+    SignerRelationship.LEGAL_REPRESENTATIVE,
+)
+GUARDIAN_MISSING = (
+    "The patient is under 18, so a parent or legal guardian signs. "
+    "Please enter the parent\u2019s or guardian\u2019s full name."
+)
+REPRESENTATIVE_MISSING = "Please enter the representative\u2019s full name (your own name)."
+# An adult patient's page: signing for themselves, or their representative signing.
+FOR_SELF, FOR_PATIENT = "self", "representative"
 DRAWN, TYPED = "drawn", "typed"
 MAX_SIGNER_NAME = 200
 
@@ -78,6 +90,9 @@ class Signing:
     agreed: bool = False
     guardian_name: str = ""
     guardian_relationship: str = ""
+    signing_for: str = FOR_SELF
+    representative_name: str = ""
+    representative_relationship: str = ""
     # The SHA-256 of the consent version the page showed; None when the caller signs the
     # current version by construction (the command line, demo data).
     consent_sha256: str | None = None
@@ -137,37 +152,42 @@ def check_signing(
         raise SigningRefused({CONSENT_UPDATED: CONSENT_UPDATED_MESSAGE})
     problems: dict[str, str] = {}
     if is_minor(answers, on):
-        signer = answer_rules.clean_text(signing.guardian_name)
+        signer = _signer_name(signing.guardian_name, "guardian_name", GUARDIAN_MISSING, problems)
         relationship = signing.guardian_relationship
-        if not signer:
-            problems["guardian_name"] = (
-                "The patient is under 18, so a parent or legal guardian signs. "
-                "Please enter the parent\u2019s or guardian\u2019s full name."
-            )
-        elif len(signer) > MAX_SIGNER_NAME:
-            problems["guardian_name"] = (
-                f"Please shorten the name to {MAX_SIGNER_NAME} characters or fewer."
-            )
         if relationship not in GUARDIAN_RELATIONSHIPS:
             problems["guardian_relationship"] = "Please choose Parent or Legal guardian."
+    elif signing.signing_for == FOR_PATIENT:
+        signer = _signer_name(
+            signing.representative_name, "representative_name", REPRESENTATIVE_MISSING, problems
+        )
+        relationship = signing.representative_relationship
+        if relationship not in REPRESENTATIVE_RELATIONSHIPS:
+            problems["representative_relationship"] = (
+                "Please choose what allows you to sign for the patient."
+            )
+    elif signing.signing_for == FOR_SELF:
+        signer, relationship = patient_name(answers), SignerRelationship.SELF
     else:
-        signer, relationship = patient_name(answers), "self"
+        signer, relationship = "", ""
+        problems["signing_for"] = "Please choose who is signing."
 
     initials: dict[str, str] = {}
     for clause in document.clauses:
         written = answer_rules.clean_text(signing.initials.get(clause.id, ""))
         key = f"initials_{clause.id}"
+        # Each message names its part: a list of nine alike would not say which box is which.
+        part = f"Initials for \u201c{clause.heading}\u201d"
         if not written:
-            problems[key] = "Please write your initials here to show you read this part."
+            problems[key] = f"{part}: please write your initials to show you read this part."
         elif len(written) > signatures.MAX_INITIALS_CHARS:
             problems[key] = (
-                f"Please write just your initials, at most {signatures.MAX_INITIALS_CHARS} "
-                f"characters{_for_example(signer)}."
+                f"{part}: please write just your initials, at most "
+                f"{signatures.MAX_INITIALS_CHARS} characters{_for_example(signer)}."
             )
         elif signer and not signatures.initials_match(written, signer):
             problems[key] = (
-                f"These initials do not match the name of the person signing ({signer}). "
-                f"Please write the first letters of that name{_for_example(signer)}."
+                f"{part}: these initials do not match the name of the person signing "
+                f"({signer}). Please write the first letters of that name{_for_example(signer)}."
             )
         initials[clause.id] = signatures.clean_initials(written)
 
@@ -215,6 +235,16 @@ def _for_example(signer: str) -> str:
     return f", for example {example}" if example else ""
 
 
+def _signer_name(typed: str, field: str, missing: str, problems: dict[str, str]) -> str:
+    """The typed name of a signer other than the patient; a problem on `field` if unusable."""
+    signer = answer_rules.clean_text(typed)
+    if not signer:
+        problems[field] = missing
+    elif len(signer) > MAX_SIGNER_NAME:
+        problems[field] = f"Please shorten the name to {MAX_SIGNER_NAME} characters or fewer."
+    return signer
+
+
 def find_by_draft_key(draft_key: str) -> Submission | None:
     """The submission stored from the draft with this token hash, if any."""
     return db.session.scalar(select(Submission).where(Submission.draft_key == draft_key))
@@ -229,7 +259,7 @@ def submit_draft(token: str, signing: Signing, evidence: Evidence) -> Submission
     begin_write()
     # Locking the draft makes a concurrent second tap wait for the first to finish.
     draft = db.session.scalar(select(Draft).where(Draft.token_hash == key).with_for_update())
-    if draft is None or drafts.is_expired(draft):
+    if draft is None or drafts.is_expired(draft) or draft.resume_locked:
         existing = find_by_draft_key(key)
         db.session.rollback()
         if existing is not None:

@@ -198,6 +198,55 @@ def _idle(run):
     page.get_by_role("dialog", name="Are you still there?").wait_for(timeout=10_000)
 
 
+@shot(
+    "kiosk-14-continue",
+    "Back at the welcome screen, a form reopens only with its date of birth",
+    full_page=False,
+)
+def _continue(run):
+    page = run.page
+    run.app.config["KIOSK_IDLE_WARNING_SECONDS"] = 600
+    page.goto(run.base_url + "/")
+    page.get_by_role("link", name="Continue where I left off").click()
+    page.get_by_label("Date of birth").fill("12/04/1970")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+
+
+@shot(
+    "kiosk-15-representative",
+    "An adult patient's legally authorised representative signs, with their own initials",
+    full_page=False,
+)
+def _representative(run):
+    page = run.page
+    run.app.config["KIOSK_IDLE_WARNING_SECONDS"] = 600
+    page.reload()
+    page.get_by_role("group", name="Who is signing?").get_by_label(
+        "legally authorised representative"
+    ).check()
+    page.get_by_label("Representative\u2019s full name").fill("Ana Lima")
+    page.get_by_role("group", name="What allows you to sign for the patient?").get_by_label(
+        "Health-care power of attorney"
+    ).check()
+    page.evaluate("window.scrollTo(0, 0)")
+
+
+@shot(
+    "kiosk-16-consent-problems",
+    "Each problem names its part of the consent and links to its box",
+    full_page=False,
+)
+def _consent_problems(run):
+    page = run.page
+    from tests.browser.flow import initial_every_clause
+
+    initial_every_clause(page, "ZN")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign and submit").click()
+    page.evaluate("window.scrollTo(0, 0)")
+
+
 # ---------------------------------------------------------------- the staff side
 
 STAFF_EMAIL = "frontdesk@example.org"

@@ -13,7 +13,14 @@ from intake import answers as answer_rules
 from intake import consents, questionnaire, signatures, submissions
 from intake.clock import clinic_today
 from intake.extensions import db
-from intake.models import AuditEvent, ChartDocument, Draft, PdfStatus, Submission
+from intake.models import (
+    AuditEvent,
+    ChartDocument,
+    Draft,
+    PdfStatus,
+    SignerRelationship,
+    Submission,
+)
 from intake.patients import name_key
 from intake.questionnaire import Kind
 
@@ -120,11 +127,18 @@ def _consent_problems(submission: Submission, answers: dict[str, Any]) -> list[s
     minor = submissions.is_minor(answers, clinic_today(submission.signed_at))
     if minor and submission.signer_relationship not in submissions.GUARDIAN_RELATIONSHIPS:
         problems.append(f"a minor signed with relationship {submission.signer_relationship!r}")
-    if not minor and (
-        submission.signer_relationship != "self"
-        or submission.signer_name != submissions.patient_name(answers)
+    representative = submission.signer_relationship in submissions.REPRESENTATIVE_RELATIONSHIPS
+    if not minor and representative and not submission.signer_name:
+        problems.append("an adult patient's representative signed without a name")
+    if (
+        not minor
+        and not representative
+        and (
+            submission.signer_relationship != SignerRelationship.SELF
+            or submission.signer_name != submissions.patient_name(answers)
+        )
     ):
-        problems.append("an adult patient is not the signer")
+        problems.append("an adult patient is neither the signer nor represented")
     return problems
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from intake import questionnaire
 from intake.answers import (
+    MAX_RAW_LENGTH,
     AnswerError,
     IncompleteAnswers,
     all_answers,
@@ -171,10 +172,33 @@ def test_clean_text_drops_invisible_characters_that_disguise_text():
     assert clean_text("Ana\u200f Lu\u00eds") == "Ana\u200f Lu\u00eds"
 
 
-def test_keep_raw_limits_what_a_draft_holds():
-    assert keep_raw(BY_ID["first_name"], "x" * 50_000) == "x" * 10_000
+def test_keep_raw_keeps_each_field_to_its_question_s_own_limit():
+    assert keep_raw(BY_ID["first_name"], "x" * 50_000) == "x" * 99
+    assert keep_raw(BY_ID["address"], "y" * 10_000) == "y" * 300
     assert keep_raw(BY_ID["pain_areas"], ["hip", "nonsense", "hip", 3]) == ["hip"]
     assert keep_raw(BY_ID["first_name"], {"not": "text"}) == ""
+
+
+def test_keep_raw_keeps_only_a_valid_value_of_a_choice():
+    assert keep_raw(BY_ID["heart_disease"], "yes") == "yes"
+    assert keep_raw(BY_ID["heart_disease"], "y" * 10_000) == ""
+    assert keep_raw(BY_ID["sex"], "female") == "female"
+    assert keep_raw(BY_ID["sex"], "other" * 2_000) == ""
+    assert keep_raw(BY_ID["pain_now"], "7") == "7"
+    assert keep_raw(BY_ID["pain_now"], "11") == ""
+
+
+def test_keep_raw_never_cuts_an_answer_that_fits_its_question():
+    # A textarea posts each line break as two characters, and spaces collapse when checked:
+    # what fits the question's limit once cleaned is kept whole.
+    address = "\r\n".join(["1 Main St"] * 30)  # 298 characters once cleaned
+    assert len(address) > 300
+    kept = keep_raw(BY_ID["address"], address)
+    assert kept == "\n".join(["1 Main St"] * 30)
+    name = "Ana  Maria " + "x" * 88  # 99 characters with single spaces
+    assert keep_raw(BY_ID["first_name"], name) == "Ana Maria " + "x" * 88
+    # The page's own check sees what was posted, up to MAX_RAW_LENGTH, to say how long it is.
+    assert keep_raw(BY_ID["first_name"], "x" * 50_000, MAX_RAW_LENGTH) == "x" * MAX_RAW_LENGTH
 
 
 def test_follow_ups_are_checked_only_when_shown():

@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
@@ -44,6 +45,16 @@ def post_section(client, section_id: str, typed: dict, action: str = "next", **e
     for key, value in extra.items():
         data[key] = value
     return client.post(path, data=data)
+
+
+def refused_section(client, section_id: str, typed: dict, **extra) -> str:
+    """Post a page that must be refused; the page it redirects to, with its problems."""
+    response = post_section(client, section_id, typed, **extra)
+    assert response.status_code == 303
+    assert response.location.startswith(f"/intake/{section_id}?check=1")
+    page = client.get(response.location)
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
 
 
 def fill_history(client, answers: dict | None = None) -> None:
@@ -100,8 +111,9 @@ def test_start_sets_an_httponly_cookie_holding_only_a_token(app, client):
 def test_patient_pages_are_not_cached_and_allow_no_inline_script(client):
     start(client)
     fill_history(client)
-    paths = ["/", *(f"/intake/{s}" for s in SECTION_IDS), "/intake/review", "/intake/consent"]
-    for path in [*paths, "/intake/stop", "/intake/thanks"]:
+    paths = [*(f"/intake/{s}" for s in SECTION_IDS), "/intake/review", "/intake/consent"]
+    # The welcome screen holds the draft: then the date-of-birth page is the one shown.
+    for path in [*paths, "/intake/stop", "/", "/intake/resume", "/intake/thanks"]:
         response = client.get(path)
         assert response.status_code == 200, path
         assert response.headers["Cache-Control"].startswith("no-store"), path
@@ -183,9 +195,7 @@ def test_validation_errors_sit_next_to_the_field_and_keep_what_was_typed(app, cl
         }
     )
     typed["first_name"] = "Zo\u00eb"
-    response = post_section(client, "about", typed)
-    assert response.status_code == 422
-    html = response.get_data(as_text=True)
+    html = refused_section(client, "about", typed)
     assert 'id="error-summary"' in html and "Please check these 4 answers" in html
     for field, words in [
         ("last_name", "Please fill this in."),
@@ -206,8 +216,8 @@ def test_validation_errors_sit_next_to_the_field_and_keep_what_was_typed(app, cl
 
 def test_date_of_birth_more_than_120_years_ago_is_caught(client):
     start(client)
-    response = post_section(client, "about", typed_input({"date_of_birth": "1890-01-01"}))
-    assert "more than 120 years ago" in response.get_data(as_text=True)
+    html = refused_section(client, "about", typed_input({"date_of_birth": "1890-01-01"}))
+    assert "more than 120 years ago" in html
 
 
 def test_follow_up_questions_show_only_after_their_answer(client):
@@ -216,9 +226,7 @@ def test_follow_up_questions_show_only_after_their_answer(client):
     html = client.get("/intake/medical").get_data(as_text=True)
     assert re.search(r'id="q-cancer_details"[^>]*data-show-if="cancer"[^>]*hidden', html)
     typed["cancer"] = "yes"
-    response = post_section(client, "medical", typed)
-    html = response.get_data(as_text=True)
-    assert response.status_code == 422
+    html = refused_section(client, "medical", typed)
     block = re.search(r'<div class="question[^"]*" id="q-cancer_details"[^>]*>', html).group(0)
     assert "hidden" not in block
     assert "Please fill this in." in html
@@ -278,11 +286,14 @@ def refused_signing(app, client, **overrides) -> str:
     start(client)
     fill_history(client)
     response = client.post("/intake/consent", data=consent_data(client, **overrides))
-    assert response.status_code == 422
+    # Refused: back to the page by a redirect (Back or reload never post it again).
+    assert response.status_code == 303 and response.location == "/intake/consent"
     assert count(app, Submission) == 0
     assert count(app, Draft) == 1
     assert stored_input(app)["first_name"] == "Jane"  # the draft survives
-    return response.get_data(as_text=True)
+    page = client.get("/intake/consent")
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -354,7 +365,8 @@ def test_a_minor_is_signed_for_by_a_parent_or_guardian(app, client):
     fill_history(client, {"date_of_birth": "2015-06-01"})
     html = client.get("/intake/consent").get_data(as_text=True)
     assert "is under 18" in html and "Parent or legal guardian" in html
-    html = client.post("/intake/consent", data=consent_data(client)).get_data(as_text=True)
+    client.post("/intake/consent", data=consent_data(client))
+    html = client.get("/intake/consent").get_data(as_text=True)
     assert "Please enter the parent\u2019s or guardian\u2019s full name" in html
     response = client.post(
         "/intake/consent",
@@ -385,6 +397,154 @@ def test_a_second_tap_on_sign_and_submit_stores_one_submission(app, client):
         assert db.session.scalar(created) == 1
 
 
+def test_each_initials_problem_names_its_part_and_links_to_its_box(app, client):
+    html = refused_signing(app, client, initials="")
+    clauses = consents.current().clauses
+    summary = re.search(r'id="error-summary".*?</ul>', html, re.S).group(0)
+    links = re.findall(r'<li><a href="#([^"]+)">([^<]+)</a></li>', summary)
+    assert len(links) == len(clauses)
+    for (target, message), clause in zip(links, clauses, strict=True):
+        assert target == f"initials_{clause.id}"
+        heading = str(escape(clause.heading))
+        assert message.startswith(f"Initials for \u201c{heading}\u201d: please write")
+        assert f'<input type="text" id="{target}"' in html  # the link has a box to go to
+
+
+def test_every_link_of_the_error_summary_goes_to_an_element_of_the_page(app, client):
+    html = refused_signing(
+        app,
+        client,
+        initials="XY",
+        agree=None,
+        method="typed",
+        signature=None,
+        signing_for="representative",
+    )
+    summary = re.search(r'id="error-summary".*?</ul>', html, re.S).group(0)
+    targets = re.findall(r'href="#([^"]+)"', summary)
+    assert {"representative_name", "representative_relationship", "agree"} <= set(targets)
+    assert {"typed_name", "typed_intent"} <= set(targets)
+    for target in targets:
+        assert len(re.findall(rf'\sid="{target}"', html)) == 1, target
+    # Who signs is asked first, and its problems are listed first.
+    assert targets[:2] == ["representative_name", "representative_relationship"]
+
+
+def test_who_signs_is_asked_before_the_initials(client):
+    start(client)
+    fill_history(client)
+    html = client.get("/intake/consent").get_data(as_text=True)
+    first_initials = html.index('id="initials_')
+    assert html.index('name="signing_for"') < first_initials
+    assert html.index('name="representative_name"') < first_initials
+    start(client)
+    fill_history(client, {"date_of_birth": "2015-06-01"})
+    html = client.get("/intake/consent").get_data(as_text=True)
+    assert html.index('name="guardian_name"') < html.index('id="initials_')
+    assert 'name="signing_for"' not in html  # a minor's page: a parent or guardian signs
+
+
+def test_an_adult_patient_s_representative_signs_with_their_own_name(app, client):
+    start(client)
+    fill_history(client)
+    html = client.get("/intake/consent").get_data(as_text=True)
+    assert "I am signing for myself" in html and "legally authorised representative" in html
+    # The patient's initials are not the representative's.
+    refused = refused_signing_again(
+        client,
+        consent_data(
+            client,
+            initials="JD",
+            signing_for="representative",
+            representative_name="Robert Smith",
+            representative_relationship="health_care_poa",
+        ),
+    )
+    assert "do not match the name of the person signing (Robert Smith)" in refused
+    assert 'value="Robert Smith"' in refused and 'value="JD"' in refused
+    response = client.post(
+        "/intake/consent",
+        data=consent_data(
+            client,
+            initials="RS",
+            signing_for="representative",
+            representative_name="Robert Smith",
+            representative_relationship="health_care_poa",
+            method="typed",
+            signature=None,
+            typed_name="Robert Smith",
+            typed_intent="y",
+        ),
+    )
+    assert response.status_code == 303 and response.location == "/intake/thanks"
+    with app.app_context():
+        stored = db.session.scalars(select(Submission)).one()
+        assert stored.full_name == "Jane Doe"
+        assert (stored.signer_name, stored.signer_relationship) == (
+            "Robert Smith",
+            "health_care_poa",
+        )
+        assert stored.typed_signature == "Robert Smith"
+
+
+def test_a_representative_must_give_a_name_and_an_authority_the_list_knows(app, client):
+    html = refused_signing(
+        app,
+        client,
+        signing_for="representative",
+        representative_name=" ",
+        representative_relationship="friend",
+    )
+    assert "Please enter the representative\u2019s full name" in html
+    assert "Please choose what allows you to sign for the patient." in html
+    # An adult's page offers no parent: the patient is not a minor.
+    html = refused_signing_again(
+        client,
+        consent_data(
+            client,
+            initials="MR",
+            signing_for="representative",
+            representative_name="Mary Roe",
+            representative_relationship="parent",
+        ),
+    )
+    assert "Please choose what allows you to sign for the patient." in html
+    assert count(app, Submission) == 0
+
+
+def test_a_refused_signing_shown_again_by_reload_or_back_posts_nothing(app, client):
+    html = refused_signing(app, client, initials="XY")
+    assert 'id="error-summary"' in html
+    # The refusal's page is a plain GET: a reload shows the same problems, signs nothing.
+    assert client.get("/intake/consent").get_data(as_text=True) == html
+    assert count(app, Submission) == 0
+    # The next save of the page (what autosave sends as the patient types) clears them.
+    client.post("/intake/consent", data=consent_data(client, initials="J", action="autosave"))
+    again = client.get("/intake/consent").get_data(as_text=True)
+    assert 'id="error-summary"' not in again and 'value="J"' in again
+
+
+def test_change_from_review_says_where_the_button_goes(client):
+    start(client)
+    fill_history(client)
+    html = client.get("/intake/visit?from=review").get_data(as_text=True)
+    assert "Changing: " in html and "Step 2 of" not in html
+    assert ">Save and return to review</button>" in html and ">Next</button>" not in html
+    # A refused change stays a change.
+    html = refused_section(client, "visit", typed_input({"pain_now": 12}), return_to="review")
+    assert ">Save and return to review</button>" in html
+    assert 'name="return_to" value="review"' in html
+    html = client.get("/intake/visit").get_data(as_text=True)
+    assert ">Next</button>" in html and "Step 2 of" in html
+
+
+def refused_signing_again(client, data: dict) -> str:
+    """Post the consent page that must be refused; the page shown after the redirect."""
+    response = client.post("/intake/consent", data=data)
+    assert response.status_code == 303 and response.location == "/intake/consent"
+    return client.get("/intake/consent").get_data(as_text=True)
+
+
 def test_stop_and_clear_discards_the_draft(app, client):
     start(client)
     post_section(client, "about", typed_input())
@@ -405,12 +565,16 @@ def test_start_discards_the_previous_draft_on_this_tablet(app, client):
     assert stored_input(app) == {}
 
 
-def test_welcome_offers_to_continue_a_live_draft(client):
+def test_welcome_offers_to_continue_a_live_draft_after_the_date_of_birth(client):
     start(client)
     post_section(client, "about", typed_input())
     html = client.get("/").get_data(as_text=True)
     assert "Continue where I left off" in html and 'id="idle-dialog"' in html
-    response = client.get("/intake/resume")
+    assert "Jane" not in client.get("/intake/resume").get_data(as_text=True)
+    token = csrf_token(client, "/intake/resume")
+    response = client.post(
+        "/intake/resume", data={"csrf_token": token, "date_of_birth": "04/12/1970"}
+    )
     assert response.headers["Location"].endswith("/intake/visit")
 
 
@@ -476,7 +640,7 @@ def test_a_refused_typed_signing_never_keeps_junk_from_the_signature_pad(app, cl
         "/intake/consent",
         data=consent_data(client, method="typed", signature="\x00", agree=None),
     )
-    assert response.status_code == 422
+    assert response.status_code == 303 and response.location == "/intake/consent"
     with app.app_context():
         signing = db.session.scalars(select(Draft)).one().data.get("signing", {})
     assert signing.get("signature", "") == ""

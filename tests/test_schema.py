@@ -10,7 +10,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from intake.extensions import db
-from intake.models import AuditEvent, ChartDocument, ExportBatch, Submission
+from intake.models import AuditEvent, ChartDocument, ExportBatch, SignerRelationship, Submission
 from tests.factories import make_submission
 
 
@@ -132,6 +132,20 @@ def test_public_ids_are_uuids(app_context):
     assert first.public_id != second.public_id
 
 
+def test_the_database_keeps_the_signer_relationship_to_its_vocabulary(app_context):
+    stored = [make_submission(signer_relationship=value).id for value in SignerRelationship]
+    assert len(stored) == len(SignerRelationship)
+    with pytest.raises(IntegrityError, match="ck_submission_signer_relationship"):
+        make_submission(signer_relationship="friend")
+    db.session.rollback()
+    # Not even a statement that goes around the models can write another value.
+    with pytest.raises(IntegrityError, match="ck_submission_signer_relationship"):
+        db.session.execute(
+            update(Submission).where(Submission.id == stored[0]).values(signer_relationship="Self")
+        )
+    db.session.rollback()
+
+
 def test_signed_patient_data_cannot_be_changed(app_context):
     from intake.models import RecordImmutable, SubmissionStatus
 
@@ -197,6 +211,7 @@ def test_vocabulary_checks_keep_every_row_and_refuse_unknown_values(app_context)
         update(Submission).values(status="exported"),
         update(Submission).values(pdf_status="lost"),
         update(Submission).values(signature_kind="stamped"),
+        update(Submission).values(signer_relationship="neighbour"),
         insert(AuditEvent).values(actor_type="robot", action="x"),
     ):
         with pytest.raises(IntegrityError):

@@ -92,7 +92,8 @@ def test_the_page_shows_every_answer_from_the_questionnaire(app, staff_client):
     assert consent.sha256 in page
     for clause in consent.clauses:
         assert clause.heading in page
-    assert "José Núñez (The patient)" in page
+    assert "<dd>José Núñez</dd>" in page
+    assert "<dt>Relationship to the patient</dt><dd>Self (the patient)</dd>" in page
     assert "Being made." in page  # PDF status
     assert "Front desk 1" in page
 

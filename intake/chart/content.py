@@ -14,19 +14,13 @@ from zoneinfo import ZoneInfo
 
 from intake import clock, consents, questionnaire
 from intake.chart.signature import DrawnSignature, InvalidSignature, drawn_signature
-from intake.models import AuditEvent, Submission
+from intake.models import AuditEvent, SignerRelationship, Submission
 from intake.questionnaire import Audience, Flag, SectionView
 from intake.questionnaire.presentation import format_date
 
 # Bump when the embedded JSON changes shape, so a machine reading old PDFs can tell.
 RECORD_FORMAT = "intake.submission"
 RECORD_FORMAT_VERSION = 1
-
-RELATIONSHIPS = {
-    "self": "Self (the patient)",
-    "parent": "Parent",
-    "legal_guardian": "Legal guardian",
-}
 
 
 class ChartDataError(ValueError):
@@ -164,9 +158,7 @@ def chart_content(
         drawn_signature=_drawn_signature(submission),
         typed_signature=_typed_signature(submission),
         signer_name=submission.signer_name,
-        signer_relationship=RELATIONSHIPS.get(
-            submission.signer_relationship, submission.signer_relationship
-        ),
+        signer_relationship=SignerRelationship.label_of(submission.signer_relationship),
         signed_local=clinic_time(submission.signed_at, zone),
         signed_utc=utc_time(submission.signed_at),
         started_local=clinic_time(submission.started_at, zone),

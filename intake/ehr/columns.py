@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from intake import questionnaire
 from intake.answers import PHONE_SHAPE
+from intake.models import SignerRelationship
 from intake.questionnaire import FLAGS, Audience, Kind, Question
 
 COLUMNS_VERSION = questionnaire.VERSION
@@ -22,8 +23,6 @@ COLUMNS_VERSION = questionnaire.VERSION
 # fixed part, under the same names as their question ids (and with the same meaning), so the
 # questionnaire part skips them rather than repeat them.
 IDENTITY_QUESTIONS = ("first_name", "last_name", "date_of_birth", "phone", "email")
-
-SIGNER_RELATIONSHIPS = ("self", "parent", "legal_guardian")
 
 # The exact shapes of typed values. A typed cell that matches its shape is written as it is;
 # one that does not (which validation on entry should make impossible) is treated as free text.
@@ -99,7 +98,7 @@ def _fixed_columns() -> tuple[Column, ...]:
     when = "ISO 8601 to the second with the UTC offset, e.g. `2026-11-25T18:04:05+00:00`"
     local = "ISO 8601 to the second with the clinic's offset, e.g. `2026-11-25T12:04:05-06:00`"
     flags = ", ".join(f"`{code}` ({flag.label}, {flag.severity})" for code, flag in FLAGS.items())
-    relationships = ", ".join(f"`{value}`" for value in SIGNER_RELATIONSHIPS)
+    relationships = ", ".join(f"`{value}` ({value.label})" for value in SignerRelationship)
     return (
         Column(
             "submission_id",
@@ -206,7 +205,8 @@ def _fixed_columns() -> tuple[Column, ...]:
         ),
         Column(
             "signer_name",
-            "Who signed: the patient, or for a minor a parent or legal guardian.",
+            "Who signed: the patient; for a minor a parent or legal guardian; for an adult who "
+            "cannot sign, their legally authorised representative.",
             "text",
             "one line, up to 200 characters, any script",
             lambda r, z: r.signer_name,

@@ -23,10 +23,18 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from intake import answers, questionnaire, signatures
+from intake import answers, drafts, questionnaire, signatures
 from intake.consents import ConsentDocument
 from intake.questionnaire import Kind, Question
-from intake.submissions import DRAWN, GUARDIAN_RELATIONSHIPS, RELATIONSHIPS, TYPED, Signing
+from intake.submissions import (
+    DRAWN,
+    FOR_PATIENT,
+    FOR_SELF,
+    GUARDIAN_RELATIONSHIPS,
+    REPRESENTATIVE_RELATIONSHIPS,
+    TYPED,
+    Signing,
+)
 
 # The most the draft keeps of one text field of the consent page.
 KEPT_SIGNING_LENGTH = 200
@@ -86,7 +94,15 @@ class SectionForm(FlaskForm):
 
     def check(self, earlier_input: Mapping[str, Any], today: date) -> dict[str, Any] | None:
         """Check this page's answers; put each problem on its field. The answers, or None."""
-        typed = {**earlier_input, **self.typed_input()}
+        # As posted (within MAX_RAW_LENGTH), not as the draft keeps them: a text longer than
+        # its question allows is refused with a message, never cut short unseen.
+        posted = {
+            question.id: answers.keep_raw(
+                question, self[question.id].data or "", answers.MAX_RAW_LENGTH
+            )
+            for question in questionnaire.questions_in(self.section_id)
+        }
+        typed = {**earlier_input, **posted}
         checked, errors = answers.section_answers(self.section_id, typed, today=today)
         for question_id, message in errors.items():
             self[question_id].errors = [message]
@@ -100,6 +116,12 @@ def section_form(section_id: str) -> type[SectionForm]:
     if not fields:
         raise KeyError(section_id)
     return type(f"{section_id.title()}Form", (SectionForm,), {"section_id": section_id, **fields})
+
+
+class ResumeForm(FlaskForm):
+    """The date of birth that reopens a draft held at the welcome screen."""
+
+    date_of_birth = _field_for(drafts.DATE_OF_BIRTH)
 
 
 def show_errors(form: FlaskForm, errors: Mapping[str, str]) -> None:
@@ -122,7 +144,30 @@ class ConsentForm(FlaskForm):
     )
     guardian_relationship = RadioField(
         "Relationship to the patient",
-        choices=_choices((value, RELATIONSHIPS[value]) for value in GUARDIAN_RELATIONSHIPS),
+        choices=_choices((value, value.label) for value in GUARDIAN_RELATIONSHIPS),
+        validate_choice=False,
+    )
+    signing_for = RadioField(
+        "Who is signing?",
+        choices=_choices(
+            [
+                (FOR_SELF, "I am signing for myself"),
+                (
+                    FOR_PATIENT,
+                    "I am the patient\u2019s legally authorised representative "
+                    "(for example health-care power of attorney)",
+                ),
+            ]
+        ),
+        default=FOR_SELF,
+        validate_choice=False,
+    )
+    representative_name = StringField(
+        "Representative\u2019s full name (your name)", render_kw={"autocomplete": "off"}
+    )
+    representative_relationship = RadioField(
+        "What allows you to sign for the patient?",
+        choices=_choices((value, value.label) for value in REPRESENTATIVE_RELATIONSHIPS),
         validate_choice=False,
     )
     method = RadioField(
@@ -153,6 +198,9 @@ class ConsentForm(FlaskForm):
             agreed=bool(self.agree.data),
             guardian_name=self.guardian_name.data or "",
             guardian_relationship=self.guardian_relationship.data or "",
+            signing_for=self.signing_for.data or "",
+            representative_name=self.representative_name.data or "",
+            representative_relationship=self.representative_relationship.data or "",
             consent_sha256=self.consent_sha256.data or "",
         )
 

@@ -10,6 +10,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -29,10 +30,16 @@ bp = Blueprint("kiosk", __name__)
 SECTION_IDS = tuple(section.id for section in questionnaire.SECTIONS)
 SECTIONS = {section.id: section for section in questionnaire.SECTIONS}
 STEPS = (*SECTION_IDS, "review", "consent")
-# The consent page's fields below the initials, in page order (for the error summary).
-CONSENT_FIELD_ORDER = (
+# The consent page's fields around the initials, in page order (for the error summary):
+# who signs comes first, as the initials must match that person's name.
+SIGNER_FIELD_ORDER = (
+    "signing_for",
+    "representative_name",
+    "representative_relationship",
     "guardian_name",
     "guardian_relationship",
+)
+CONSENT_FIELD_ORDER = (
     "agree",
     "method",
     "signature",
@@ -41,12 +48,16 @@ CONSENT_FIELD_ORDER = (
 )
 
 # What the consent page keeps when the consent itself changes under it.
-SIGNER_FIELDS = ("guardian_name", "guardian_relationship", "method")
+SIGNER_FIELDS = (*SIGNER_FIELD_ORDER, "method")
+# Where the consent page's kept input holds the messages of a refused "Sign and submit", so
+# the page the refusal redirects to shows them (no PHI in a cookie, nothing rendered by a POST).
+REFUSED = "refused"
 # A page posted with a stale or missing form token (see page_expired).
 EXPIRED = (
     "This page had been open too long to be saved. What you typed is still here: "
     "please check it and tap the button again."
 )
+CLOSED = "For your privacy the form was closed. Tap \u201cStart\u201d to begin."
 
 
 @bp.context_processor
@@ -65,10 +76,17 @@ def _token() -> str | None:
 
 
 def _no_draft() -> Response:
-    """The page of a draft that is gone: show nothing, go to the start."""
+    """The page of a draft that is not open: show nothing. One held at the welcome screen asks
+    for the date of birth; any other is closed (deleted) and the tablet goes to the start."""
+    token = _token()
+    held = drafts.is_held(token)
+    if token and not held:
+        drafts.discard(token)  # left idle or too old: closed means deleted, not just hidden
     if request.form.get("action") == "autosave":
         return Response(status=204)  # a background save after the draft was cleared
-    flash("For your privacy the form was closed. Tap \u201cStart\u201d to begin.", "info")
+    if held:
+        return redirect(url_for("kiosk.resume"), code=303)
+    flash(CLOSED, "info")
     response = redirect(url_for("kiosk.welcome"), code=303)
     drafts.clear_cookie(response)
     return response
@@ -87,11 +105,15 @@ def _neighbour(step: str, offset: int) -> str:
 
 @bp.get("/")
 def welcome():
-    """The tablet's resting screen; it offers to go on if this tablet has a live draft."""
-    draft = drafts.load(_token())
-    return render_template(
-        "kiosk/welcome.html", resume_step=draft.step if draft else None, draft_active=bool(draft)
-    )
+    """The tablet's resting screen. A live draft on this tablet is held for its date of birth
+    (whoever holds the tablet now may not be its patient) and offered to be continued."""
+    token = _token()
+    held = drafts.hold_for_resume(token)
+    page = render_template("kiosk/welcome.html", resume=held, draft_active=held)
+    response = make_response(page)
+    if token and not held:
+        drafts.clear_cookie(response)
+    return response
 
 
 @bp.post("/start")
@@ -105,13 +127,80 @@ def start():
     return response
 
 
-@bp.get("/intake/resume")
+@bp.route("/intake/resume", methods=["GET", "POST"])
 def resume():
-    """Go back to the page this tablet's draft was on."""
-    draft = drafts.load(_token())
+    """Go back to the page this tablet's draft was on; a held draft first asks for the date of
+    birth typed in it, and closes after RESUME_TRIES wrong ones."""
+    token = _token()
+    if request.method == "POST":
+        draft = drafts.load_for_update(token, held_too=True)
+    else:
+        draft = drafts.load(token, held_too=True)
     if draft is None:
         return _no_draft()
-    return redirect(_step_url(draft.step if draft.step in STEPS else STEPS[0]), code=303)
+    following = _step_url(draft.step if draft.step in STEPS else STEPS[0])
+    if not draft.resume_locked:
+        return redirect(following, code=303)
+    form = forms.ResumeForm()
+    if request.method == "GET":
+        return _render_resume(form)
+    tries_left = drafts.RESUME_TRIES - draft.resume_failures - 1
+    try:
+        outcome = drafts.try_resume(draft, form.date_of_birth.data or "")
+    except answers.AnswerError as error:
+        form.date_of_birth.errors = [str(error)]  # not a date: not a try
+        return _render_resume(form, status=422)
+    if outcome == drafts.Resume.OPENED:
+        return redirect(following, code=303)
+    if outcome == drafts.Resume.CLOSED:
+        flash(CLOSED, "info")
+        response = redirect(url_for("kiosk.welcome"), code=303)
+        drafts.clear_cookie(response)
+        return response
+    tries = "1 more try" if tries_left == 1 else f"{tries_left} more tries"
+    form.date_of_birth.errors = [
+        f"This is not the date of birth entered in this form. You have {tries}."
+    ]
+    return _render_resume(form, status=422)
+
+
+def _render_resume(form, status: int = 200):
+    """The date-of-birth page: no name, no answer, nothing of the draft."""
+    page = render_template(
+        "kiosk/resume.html", form=form, question=drafts.DATE_OF_BIRTH, draft_active=True
+    )
+    return page, status
+
+
+@bp.post("/intake/keep-alive")
+def keep_alive():
+    """The patient is at work on the page (kiosk.js, after a touch, a key or a scroll): restart
+    the draft's idle clock. 410 when the draft is no longer open, so the page reloads."""
+    draft = drafts.load_for_update(_token())
+    if draft is None:
+        return Response(status=410)
+    drafts.keep_alive(draft)
+    return Response(status=204)
+
+
+@bp.errorhandler(drafts.DraftTooLarge)
+def draft_too_large(error: drafts.DraftTooLarge):
+    """A post that would make the draft larger than DRAFT_MAX_BYTES: nothing was saved. An
+    autosave is refused quietly; a page of the history comes back as typed, with a message."""
+    if request.form.get("action") == "autosave":
+        return Response(status=413)
+    message = (
+        "Your answers are longer than this form can keep, so this page was not saved. "
+        "Please shorten your longest answers and tap the button again."
+    )
+    draft = drafts.load(_token())
+    section_id = (request.view_args or {}).get("section_id")
+    if draft is not None and request.endpoint == "kiosk.section" and section_id in SECTIONS:
+        flash(message, "error")
+        form = forms.section_form(section_id)()
+        typed = {**draft.data.get("input", {}), **form.typed_input()}
+        return _render_section(section_id, form, typed, status=413)
+    return errors.render_error_page(413, "That page was not saved", message), 413
 
 
 @bp.route("/intake/<section_id>", methods=["GET", "POST"])
@@ -144,10 +233,14 @@ def section(section_id: str):
         return redirect(_step_url(_neighbour(section_id, -1)), code=303)
 
     checked = form.check(earlier, today)
+    returning = request.form.get("return_to") == "review"
     if checked is None:
+        # The page shows its problems after a redirect: a page drawn by a POST is one that
+        # Back or reload would offer to post again, on a screen where no script runs.
         drafts.save(draft, typed=typed, step=section_id)
-        return _render_section(section_id, form, {**earlier, **typed}, status=422)
-    following = "review" if request.form.get("return_to") == "review" else None
+        again = {"check": 1, "return_to": "review"} if returning else {"check": 1}
+        return redirect(_step_url(section_id, **again), code=303)
+    following = "review" if returning else None
     following = following or _neighbour(section_id, +1)
     drafts.save(draft, typed=typed, step=following)
     return redirect(_step_url(following), code=303)
@@ -216,7 +309,10 @@ def consent():
     form_class = forms.consent_form_for(document)
 
     if request.method == "GET":
-        return _render_consent(form_class(data=draft.data.get("signing", {})), document, checked)
+        kept = draft.data.get("signing", {})
+        form = form_class(data=kept)
+        forms.show_errors(form, kept.get(REFUSED) or {})
+        return _render_consent(form, document, checked)
 
     form = form_class()
     form.validate()  # the CSRF token; the signing rules are the service's
@@ -233,14 +329,12 @@ def consent():
     except submissions.SigningRefused as refused:
         if submissions.CONSENT_UPDATED in refused.problems:
             return _consent_updated(token, form)
-        forms.show_errors(form, refused.problems)
         # Keep a drawing only when it is one: with a typed signature the pad's field is not
-        # checked by the service, and whatever it holds must not reach the draft.
+        # checked by the service, and whatever it holds must not reach the draft. A refused
+        # signature is drawn again, not shown again; everything typed stays.
         signature_ok = "signature" not in refused.problems and _signature_readable(form)
-        _keep_signing(token, form, signature_ok=signature_ok)
-        if not signature_ok:
-            form.signature.data = ""  # a refused signature is drawn again, not shown again
-        return _render_consent(form, document, checked, status=422)
+        _keep_signing(token, form, signature_ok=signature_ok, refused=refused.problems)
+        return redirect(url_for("kiosk.consent"), code=303)
     except submissions.DraftIncomplete as incomplete:
         return redirect(_step_url(incomplete.section_id, check=1), code=303)
     except submissions.DraftGone:
@@ -272,11 +366,15 @@ def _signature_readable(form) -> bool:
     return True
 
 
-def _keep_signing(token, form, signature_ok: bool) -> None:
-    """Save what the consent page holds, so an error or a reload keeps it."""
+def _keep_signing(token, form, signature_ok: bool, refused: dict | None = None) -> None:
+    """Save what the consent page holds, so an error or a reload keeps it; with the messages
+    of a refusal, until the page is next saved."""
     draft: Draft | None = drafts.load_for_update(token)
     if draft is not None:
-        drafts.save(draft, signing=form.kept_input(signature_ok), step="consent")
+        kept = form.kept_input(signature_ok)
+        if refused:
+            kept[REFUSED] = refused
+        drafts.save(draft, signing=kept, step="consent")
 
 
 def _render_consent(form, document, checked: dict, status: int = 200):
@@ -286,7 +384,8 @@ def _render_consent(form, document, checked: dict, status: int = 200):
         form = type(form)(formdata=None, data=_signer_only(form.kept_input(signature_ok=False)))
     form.consent_sha256.data = document.sha256  # the version this page shows
     minor = submissions.is_minor(checked, clinic_today())
-    order = [f"initials_{clause.id}" for clause in document.clauses] + list(CONSENT_FIELD_ORDER)
+    initials = [f"initials_{clause.id}" for clause in document.clauses]
+    order = [*SIGNER_FIELD_ORDER, *initials, *CONSENT_FIELD_ORDER]
     problems = [form[name] for name in order if name in form and form[name].errors]
     return (
         render_template(

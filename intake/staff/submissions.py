@@ -13,13 +13,12 @@ from intake import audit, consents, questionnaire
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
-from intake.models import PdfStatus, Submission, SubmissionStatus
+from intake.models import PdfStatus, SignerRelationship, Submission, SubmissionStatus
 from intake.questionnaire import Audience
 from intake.staff import signed_pdf
 from intake.staff.blueprint import bp
 
 TARGET_TYPE = "submission"
-RELATIONSHIPS = {"self": "The patient", "parent": "Parent", "legal_guardian": "Legal guardian"}
 
 
 def _submission_or_404(public_id: uuid.UUID, *, for_update: bool = False) -> Submission:
@@ -46,7 +45,7 @@ def submission(public_id: uuid.UUID):
         flags=questionnaire.flag_details(record.flags or []),
         sections=questionnaire.history(record.answers or {}, Audience.CLINIC, record.flags or []),
         consent=consents.from_snapshot(record.consent_snapshot),
-        relationship=RELATIONSHIPS.get(record.signer_relationship, record.signer_relationship),
+        relationship=SignerRelationship.label_of(record.signer_relationship),
         signature_image=_signature_data_uri(record.signature_svg),
         document=signed_pdf.find(record),
         pdf_failed=record.pdf_status == PdfStatus.FAILED,

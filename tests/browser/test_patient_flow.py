@@ -303,10 +303,17 @@ def test_a_dropped_connection_loses_nothing(live_server, page):
 def test_stop_and_clear_my_answers(live_server, page):
     start(page, live_server.url)
     page.get_by_label("First name").fill("Jane")
+    page.get_by_label("Date of birth").fill("04/12/1970")
     next_page(page)  # the errors do not matter: what was typed is saved
     page.goto(live_server.url + "/")
     check_page(page, "welcome with a draft on this tablet")
     page.get_by_role("link", name="Continue where I left off").click()
+    page.wait_for_url("**/intake/resume")
+    check_page(page, "date of birth to continue")
+    assert "Jane" not in page.content()
+    page.get_by_label("Date of birth").fill("04/12/1970")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
     page.wait_for_url("**/intake/about")
     assert page.get_by_label("First name").input_value() == "Jane"
     page.get_by_role("link", name="Stop and clear my answers").click()

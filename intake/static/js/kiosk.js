@@ -14,6 +14,8 @@
     }
   });
 
+  document.addEventListener("DOMContentLoaded", forgetThePost);
+
   document.addEventListener("DOMContentLoaded", function () {
     focusErrorSummary();
     setUpFollowUps();
@@ -23,6 +25,16 @@
     setUpIdleReset();
     setUpReturnToWelcome();
   });
+
+  /* A page drawn as the answer to a post would be posted again by Back or reload, behind the
+     browser's "Confirm form resubmission" screen, where no script runs and the tablet never
+     returns to the welcome screen. Its history entry becomes a plain visit of its address,
+     which the server answers with the draft as saved (or the welcome screen). */
+  function forgetThePost() {
+    if (document.querySelector('meta[name="intake-drawn-by-post"]') && window.history.replaceState) {
+      window.history.replaceState(null, "", window.location.href);
+    }
+  }
 
   function focusErrorSummary() {
     var summary = document.getElementById("error-summary");
@@ -160,7 +172,8 @@
   }
 
   /* After a while without a touch: "Are you still there?", then the draft is discarded and
-     the tablet goes back to the welcome screen. */
+     the tablet goes back to the welcome screen. The server closes a draft on the same clock,
+     so while the patient is at work on a page (not merely while it is open) it is told so. */
   function setUpIdleReset() {
     var dialog = document.getElementById("idle-dialog");
     var discard = document.getElementById("idle-discard");
@@ -171,11 +184,13 @@
     var resetMs = Number(dialog.dataset.resetSeconds) * 1000;
     var countdown = document.getElementById("idle-countdown");
     var lastActivity = Date.now();
+    var activeSinceBeat = false;
     var discarding = false;
 
     function activity() {
       if (!dialog.open) {
         lastActivity = Date.now();
+        activeSinceBeat = true;
       }
     }
     ["pointerdown", "keydown", "input", "touchstart", "wheel"].forEach(function (type) {
@@ -186,9 +201,18 @@
     document.getElementById("idle-continue").addEventListener("click", function () {
       dialog.close();
       lastActivity = Date.now();
+      activeSinceBeat = true;
     });
     dialog.addEventListener("cancel", function () {
       lastActivity = Date.now();
+      activeSinceBeat = true;
+    });
+    setUpKeepAlive(dialog, discard, function () {
+      if (!activeSinceBeat || discarding) {
+        return false;
+      }
+      activeSinceBeat = false;
+      return true;
     });
 
     window.setInterval(function () {
@@ -207,6 +231,35 @@
         countdown.textContent = String(Math.max(0, Math.ceil((warningMs + resetMs - idle) / 1000)));
       }
     }, 250);
+  }
+
+  /* At most every beat, and only after a touch, a key or a scroll since the last one: an
+     untouched tablet never keeps its draft open. A draft the server has closed (or held)
+     reloads the page, which then shows nothing of it. */
+  function setUpKeepAlive(dialog, discard, wasActive) {
+    var url = dialog.dataset.keepAliveUrl;
+    if (!url || !window.fetch || !window.FormData) {
+      return;
+    }
+    var warningMs = Number(dialog.dataset.warningSeconds) * 1000;
+    var beatMs = Math.max(500, Math.min(45000, warningMs / 2));
+    var token = discard.querySelector('input[name="csrf_token"]').value;
+    window.setInterval(function () {
+      if (!wasActive()) {
+        return;
+      }
+      var data = new FormData();
+      data.set("csrf_token", token);
+      fetch(url, { method: "POST", body: data, credentials: "same-origin" })
+        .then(function (response) {
+          if (response.status === 410) {
+            window.location.reload();
+          }
+        })
+        .catch(function () {
+          // No connection: the next beat tries again; the page's own timer still runs.
+        });
+    }, beatMs);
   }
 
   /* The thank-you page goes back to the welcome screen by itself. */

@@ -8,12 +8,66 @@
   "use strict";
 
   document.addEventListener("DOMContentLoaded", function () {
+    setUpSignerChoice();
     setUpMethodChoice();
+    setUpSavingState();
     var box = document.querySelector("[data-signature]");
     if (box && window.SignaturePad) {
       setUpSignature(box);
     }
   });
+
+  /* An adult's page: the representative's name and authority, and the note saying whose
+     initials to write, follow the choice of who is signing. */
+  function setUpSignerChoice() {
+    var radios = document.querySelectorAll("input[data-signing-for]");
+    if (!radios.length) {
+      return;
+    }
+    function update() {
+      var chosen = document.querySelector("input[data-signing-for]:checked");
+      var signer = chosen ? chosen.value : "self";
+      document.querySelectorAll("[data-signer-panel]").forEach(function (panel) {
+        panel.hidden = panel.dataset.signerPanel !== signer;
+      });
+    }
+    radios.forEach(function (radio) {
+      radio.addEventListener("change", update);
+    });
+    update();
+  }
+
+  /* "Sign and submit" says "Saving…" and cannot be tapped again while its request runs
+     (the server stores one submission however often it comes); if no answer comes, the
+     button is given back so the patient can try again. */
+  function setUpSavingState() {
+    var button = document.querySelector("#consent-form button[value=submit]");
+    if (!button) {
+      return;
+    }
+    var label = button.textContent;
+    var timer = null;
+    function ready() {
+      window.clearTimeout(timer);
+      button.disabled = false;
+      button.removeAttribute("aria-busy");
+      button.textContent = label;
+    }
+    button.form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented || event.submitter !== button) {
+        return;
+      }
+      // After this event: a button disabled now would leave its value out of the post.
+      window.setTimeout(function () {
+        button.disabled = true;
+        button.setAttribute("aria-busy", "true");
+        button.textContent = "Saving\u2026";
+      }, 0);
+      timer = window.setTimeout(ready, 10000);
+    });
+    window.addEventListener("offline", ready);
+    window.addEventListener("pageshow", ready);
+  }
 
   /* Show the drawing box or the typed-name fields, whichever the patient chose. */
   function setUpMethodChoice() {

@@ -9,16 +9,16 @@ Every stored row already holds one of them (0006 retired "exported").
 On SQLite each table is copied to add its constraint; env.py turns foreign-key enforcement
 off around the copy and checks every foreign key afterwards.
 
-Revision ID: 0008_vocabulary_checks
-Revises: 0006_review_status
+Revision ID: 0009_vocabulary_checks
+Revises: 0008_representative
 Create Date: 2026-12-01 01:00:00
 """
 
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0008_vocabulary_checks"
-down_revision = "0006_review_status"
+revision = "0009_vocabulary_checks"
+down_revision = "0008_representative"
 branch_labels = None
 depends_on = None
 
