@@ -22,14 +22,13 @@ from intake import answers, consents, drafts, errors, questionnaire, signatures,
 from intake.clock import clinic_today
 from intake.extensions import limiter
 from intake.kiosk import forms
+from intake.kiosk.steps import SECTION_IDS, STEPS, kiosk_settings
 from intake.models import Draft
 from intake.tablets import read_tablet_label
 
 bp = Blueprint("kiosk", __name__)
 
-SECTION_IDS = tuple(section.id for section in questionnaire.SECTIONS)
 SECTIONS = {section.id: section for section in questionnaire.SECTIONS}
-STEPS = (*SECTION_IDS, "review", "consent")
 # The consent page's fields around the initials, in page order (for the error summary):
 # who signs comes first, as the initials must match that person's name.
 SIGNER_FIELD_ORDER = (
@@ -60,15 +59,7 @@ EXPIRED = (
 CLOSED = "For your privacy the form was closed. Tap \u201cStart\u201d to begin."
 
 
-@bp.context_processor
-def kiosk_settings() -> dict:
-    """The steps for the progress bar, and timings the scripts read from data- attributes."""
-    config = current_app.config
-    return {
-        "idle_warning_seconds": config["KIOSK_IDLE_WARNING_SECONDS"],
-        "idle_reset_seconds": config["KIOSK_IDLE_RESET_SECONDS"],
-        "steps": STEPS,
-    }
+bp.context_processor(kiosk_settings)
 
 
 def _token() -> str | None:
