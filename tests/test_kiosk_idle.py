@@ -257,7 +257,7 @@ def test_what_is_not_a_date_is_not_counted_as_a_try(app, client):
     client.get("/")
     response = resume_with(client, "23/04/1981")
     assert response.status_code == 422
-    assert "month/day/year" in response.get_data(as_text=True)
+    assert "looks like day/month/year" in response.get_data(as_text=True)
     assert resume_with(client, "").status_code == 422
     assert the_draft(app).resume_failures == 0
 
