@@ -128,14 +128,14 @@ def _fixed_columns() -> tuple[Column, ...]:
             "first_name",
             "Patient's first name, as typed (questionnaire item `first_name`).",
             "text",
-            "one line, up to 100 characters, any script",
+            _name_limit("first_name"),
             lambda r, z: r.first_name,
         ),
         Column(
             "last_name",
             "Patient's last name, as typed (questionnaire item `last_name`).",
             "text",
-            "one line, up to 100 characters, any script",
+            _name_limit("last_name"),
             lambda r, z: r.last_name,
         ),
         Column(
@@ -253,6 +253,11 @@ def _fixed_columns() -> tuple[Column, ...]:
             UUID,
         ),
     )
+
+
+def _name_limit(question_id: str) -> str:
+    """The allowed values of a name column: the questionnaire's own limit, not a copy of it."""
+    return f"one line, up to {questionnaire.BY_ID[question_id].max_length} characters, any script"
 
 
 def _answer_cell(question: Question) -> Callable[[Record, tzinfo], str]:
