@@ -119,7 +119,7 @@ def make_submission(
     answers: dict[str, Any] | None = None, *, drawn: bool = False, **columns: Any
 ) -> Submission:
     """A committed, signed submission (typed signature, or drawn with `drawn=True`),
-    shaped as intake.submissions stores it; override answers or columns."""
+    shaped as intake.signing stores it; override answers or columns."""
     merged = {**BASE_ANSWERS, **(answers or {})}
     merged = questionnaire.shown_answers(merged)
     document = consents.current()

@@ -13,7 +13,7 @@ from intake import consents, demo, ehr, questionnaire
 from intake.ehr import reading
 from intake.extensions import db
 from intake.models import AuditEvent, ChartDocument, ExportBatch, Submission, SubmissionStatus
-from intake.submissions import Evidence, Signing, submit_draft
+from intake.signing import Evidence, Signing, submit_draft
 from tests.csv_reading import HOSTILE, TRICKY_ANSWERS, expected_row, parse, unneutralise
 from tests.factories import make_draft, make_submission, signature_payload
 

@@ -26,7 +26,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from intake import answers, drafts, questionnaire, signatures
 from intake.consents import ConsentDocument
 from intake.questionnaire import Kind, Question
-from intake.submissions import (
+from intake.signing import (
     DRAWN,
     FOR_PATIENT,
     FOR_SELF,
@@ -135,7 +135,7 @@ class ConsentForm(FlaskForm):
     """The consent page: initials per clause, agreement, the signer and the signature.
 
     The signing rules (initials match the signer, a guardian for a minor, enough ink) are
-    `intake.submissions.check_signing`, applied when the form is submitted.
+    `intake.signing.check_signing`, applied when the form is submitted.
     """
 
     agree = BooleanField("I have read this consent, my questions were answered, and I agree.")

@@ -13,7 +13,7 @@ from intake.extensions import db
 from intake.models import AuditEvent, Draft, Submission
 from intake.patients import fold_name
 from intake.questionnaire import BY_ID
-from intake.submissions import (
+from intake.signing import (
     CONSENT_UPDATED,
     CONSENT_UPDATED_MESSAGE,
     DraftGone,
