@@ -9,7 +9,7 @@ tap, a retried request) returns the submission the first one stored.
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import Request
@@ -280,7 +280,17 @@ def submit_draft(token: str, signing: Signing, evidence: Evidence) -> Submission
         db.session.rollback()
         raise
 
-    submission = _build(draft, key, answers, document, checked, evidence, now)
+    submission = Submission(
+        **submission_columns(
+            answers,
+            document,
+            checked,
+            evidence,
+            draft_key=key,
+            started_at=draft.created_at,
+            signed_at=now,
+        )
+    )
     db.session.add(submission)
     db.session.delete(draft)
     audit.record(
@@ -302,45 +312,53 @@ def submit_draft(token: str, signing: Signing, evidence: Evidence) -> Submission
     return submission
 
 
-def _build(
-    draft: Draft,
-    key: str,
-    answers: dict[str, Any],
+def submission_columns(
+    answers: Mapping[str, Any],
     document: ConsentDocument,
     checked: CheckedSigning,
     evidence: Evidence,
-    now,
-) -> Submission:
+    *,
+    draft_key: str,
+    started_at: datetime,
+    signed_at: datetime,
+    public_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """Every column of a new Submission, from checked answers and a checked signing.
+
+    The one place a Submission's values are made: signing, demo data and the test factories
+    all call it, so the search keys, the flags and the consent snapshot are always made the
+    same way.
+    """
     first, last = answers["first_name"], answers["last_name"]
-    return Submission(
-        public_id=uuid.uuid4(),
-        draft_key=key,
-        started_at=draft.created_at,
-        submitted_at=now,
-        first_name=first,
-        last_name=last,
-        first_name_folded=name_key(first),
-        last_name_folded=name_key(last),
-        date_of_birth=date.fromisoformat(answers["date_of_birth"]),
-        phone=answers["phone"],
-        email=answers.get("email") or None,
-        answers=questionnaire.shown_answers(answers),
-        questionnaire_version=questionnaire.VERSION,
-        flags=questionnaire.flags_for(answers),
-        consent_document=document.document_id,
-        consent_version=document.version,
-        consent_snapshot=document.snapshot(),
-        consent_sha256=document.sha256,
-        consent_initials=checked.initials,
-        consent_agreed=True,
-        signer_name=checked.signer_name,
-        signer_relationship=checked.signer_relationship,
-        signed_at=now,
-        signature_kind=checked.signature_kind,
-        signature_strokes=checked.signature_strokes,
-        signature_svg=checked.signature_svg,
-        typed_signature=checked.typed_signature,
-        ip_address=evidence.ip_address,
-        user_agent=evidence.user_agent,
-        device_label=evidence.device_label,
-    )
+    return {
+        "public_id": public_id or uuid.uuid4(),
+        "draft_key": draft_key,
+        "started_at": started_at,
+        "submitted_at": signed_at,
+        "first_name": first,
+        "last_name": last,
+        "first_name_folded": name_key(first),
+        "last_name_folded": name_key(last),
+        "date_of_birth": date.fromisoformat(answers["date_of_birth"]),
+        "phone": answers["phone"],
+        "email": answers.get("email") or None,
+        "answers": questionnaire.shown_answers(answers),
+        "questionnaire_version": questionnaire.VERSION,
+        "flags": questionnaire.flags_for(answers),
+        "consent_document": document.document_id,
+        "consent_version": document.version,
+        "consent_snapshot": document.snapshot(),
+        "consent_sha256": document.sha256,
+        "consent_initials": checked.initials,
+        "consent_agreed": True,
+        "signer_name": checked.signer_name,
+        "signer_relationship": checked.signer_relationship,
+        "signed_at": signed_at,
+        "signature_kind": checked.signature_kind,
+        "signature_strokes": checked.signature_strokes,
+        "signature_svg": checked.signature_svg,
+        "typed_signature": checked.typed_signature,
+        "ip_address": evidence.ip_address,
+        "user_agent": evidence.user_agent,
+        "device_label": evidence.device_label,
+    }
