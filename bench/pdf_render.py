@@ -58,7 +58,7 @@ def run(rounds: int) -> int:
     from intake.chart.worker import renderer
     from intake.extensions import db
     from intake.models import AuditEvent, utcnow
-    from tests.factories import drawn_signature, make_submission
+    from testkit.factories import drawn_signature, make_submission
 
     app = create_app({"TESTING": True})
     with app.app_context():

@@ -17,7 +17,7 @@ from intake.answers import (
     section_answers,
 )
 from intake.questionnaire import BY_ID, Audience, answer_text
-from tests.factories import BASE_ANSWERS, typed_input
+from testkit.factories import BASE_ANSWERS, typed_input
 
 TODAY = date(2026, 11, 25)
 

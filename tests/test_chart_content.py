@@ -18,7 +18,7 @@ from intake.chart.document import chart_html
 from intake.chart.signature import InvalidSignature, drawn_signature
 from intake.questionnaire import BY_ID, Audience, Kind, answer_text
 from intake.questionnaire.flags import raised_by
-from tests.factories import make_submission
+from testkit.factories import make_submission
 
 RENDERED_AT = datetime(2026, 11, 3, 16, 0, tzinfo=UTC)
 

@@ -24,6 +24,7 @@ from intake.chart.worker import renderer
 from intake.extensions import db
 from intake.models import AuditEvent, ChartDocument, PdfStatus, Submission
 from intake.questionnaire import Kind
+from testkit.factories import drawn_signature, make_submission
 from tests.chart_support import (
     BACKEND_PARAMS,
     flat,
@@ -35,7 +36,6 @@ from tests.chart_support import (
     squeezed,
     to_unicode,
 )
-from tests.factories import drawn_signature, make_submission
 
 CHINESE = "我对针有点紧张"
 ARABIC = "ابنتي تتحدث العربية"

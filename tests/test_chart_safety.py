@@ -25,8 +25,8 @@ from intake.chart.worker import RenderError, renderer
 from intake.extensions import db
 from intake.models import AuditEvent, PdfStatus, Submission
 from intake.questionnaire import Kind
+from testkit.factories import make_submission
 from tests.chart_support import needs, pdf_pages, squeezed
-from tests.factories import make_submission
 
 
 class Trap:

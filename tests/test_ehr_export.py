@@ -14,8 +14,8 @@ from intake.ehr import reading
 from intake.extensions import db
 from intake.models import AuditEvent, ChartDocument, ExportBatch, Submission, SubmissionStatus
 from intake.signing import Evidence, Signing, submit_draft
+from testkit.factories import make_draft, make_submission, signature_payload
 from tests.csv_reading import HOSTILE, TRICKY_ANSWERS, expected_row, parse, unneutralise
-from tests.factories import make_draft, make_submission, signature_payload
 
 
 def _export_new(**options) -> tuple[ExportBatch, bytes]:

@@ -5,7 +5,7 @@ direction overrides, combining marks, emoji, control characters, NULs) and very 
 into every field of the health history and of the consent page. The fields come from
 intake.questionnaire and the consent form class, never from a list kept here. Whatever comes
 in: never a 500; what was typed is kept (and shown again) or refused with a message; and
-every stored submission satisfies the questionnaire (tests/record_checks.py).
+every stored submission satisfies the questionnaire (testkit/record_checks.py).
 
 INTAKE_FUZZ_EXAMPLES sets the examples per test (default 25; CI may raise it); the whole-
 intake test, which signs and renders a PDF per example, runs a fifth as many.
@@ -30,9 +30,9 @@ from intake.extensions import db
 from intake.kiosk.forms import consent_form_for
 from intake.models import Draft, PdfStatus, Submission
 from intake.questionnaire import BY_ID, QUESTIONS, Audience, Kind, Question
-from tests.factories import BASE_ANSWERS, make_draft, signature_payload, typed_input
-from tests.record_checks import problems_with
-from tests.tablet_client import read_form
+from testkit.factories import BASE_ANSWERS, make_draft, signature_payload, typed_input
+from testkit.record_checks import problems_with
+from testkit.tablet_client import read_form
 
 EXAMPLES = int(os.environ.get("INTAKE_FUZZ_EXAMPLES", "25"))
 settings.register_profile(

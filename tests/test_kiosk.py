@@ -13,7 +13,7 @@ from intake import consents, drafts, questionnaire
 from intake.clock import clinic_today
 from intake.extensions import db
 from intake.models import AuditEvent, Draft, Submission
-from tests.factories import signature_payload, typed_input
+from testkit.factories import signature_payload, typed_input
 from tests.support import csrf_token, hidden_fields
 
 SECTION_IDS = [section.id for section in questionnaire.SECTIONS]

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from intake import consents, ehr
 from intake.extensions import db
 from intake.models import Submission
+from testkit.factories import make_submission, typed_input
 from tests.csv_reading import parse
-from tests.factories import make_submission, typed_input
 from tests.test_kiosk import consent_data, count, fill_history, post_section, start
 
 

@@ -7,7 +7,7 @@ from intake import questionnaire
 from intake.extensions import db
 from intake.models import Submission
 from intake.questionnaire import BY_ID, FLAGS, QUESTIONS, Kind, Question, is_shown
-from tests.factories import BASE_ANSWERS
+from testkit.factories import BASE_ANSWERS
 from tests.test_kiosk import consent_data, fill_history, start
 
 DECLARED = [

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from intake.extensions import db
 from intake.models import AuditEvent, ChartDocument, ExportBatch, SignerRelationship, Submission
-from tests.factories import make_submission
+from testkit.factories import make_submission
 
 
 def _differences():

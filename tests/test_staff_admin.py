@@ -8,7 +8,7 @@ from intake import audit
 from intake.audit import AuditAction
 from intake.models import StaffRole
 from intake.staff import audit_log
-from tests.factories import DEFAULT_PASSWORD
+from testkit.factories import DEFAULT_PASSWORD
 from tests.staff_support import (
     ADMIN_EMAIL,
     STAFF_EMAIL,

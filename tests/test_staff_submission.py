@@ -14,7 +14,7 @@ from intake import clock, consents, questionnaire
 from intake.extensions import db
 from intake.models import ChartDocument, ExportBatch, PdfStatus, SubmissionStatus
 from intake.questionnaire import Audience
-from tests.factories import BASE_ANSWERS
+from testkit.factories import BASE_ANSWERS
 from tests.staff_support import (
     STAFF_EMAIL,
     add_pdf,
