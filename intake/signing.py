@@ -23,7 +23,7 @@ from intake.clock import clinic_today
 from intake.consents import ConsentDocument
 from intake.database import begin_write
 from intake.extensions import db
-from intake.models import Draft, SignerRelationship, Submission, utcnow
+from intake.models import Draft, SignatureKind, SignerRelationship, Submission, utcnow
 from intake.patients import name_key
 from intake.tablets import read_tablet_label
 
@@ -42,7 +42,6 @@ GUARDIAN_MISSING = (
 REPRESENTATIVE_MISSING = "Please enter the representative\u2019s full name (your own name)."
 # An adult patient's page: signing for themselves, or their representative signing.
 FOR_SELF, FOR_PATIENT = "self", "representative"
-DRAWN, TYPED = "drawn", "typed"
 MAX_SIGNER_NAME = 200
 
 
@@ -83,7 +82,7 @@ class Signing:
     """What the consent page posted, as typed."""
 
     initials: Mapping[str, str]
-    method: str = DRAWN
+    method: str = SignatureKind.DRAWN
     drawn: str = ""  # signature_pad payload, JSON text
     typed_name: str = ""
     typed_intent: bool = False
@@ -197,13 +196,13 @@ def check_signing(
         )
 
     strokes = svg = typed = None
-    if signing.method == DRAWN:
+    if signing.method == SignatureKind.DRAWN:
         try:
             strokes = signatures.parse_drawn(signing.drawn)
             svg = signatures.to_svg(strokes)
         except signatures.SignatureError as error:
             problems["signature"] = str(error)
-    elif signing.method == TYPED:
+    elif signing.method == SignatureKind.TYPED:
         typed = answer_rules.clean_text(signing.typed_name)
         if not typed:
             problems["typed_name"] = "Please type your full name."

@@ -18,6 +18,7 @@ from intake.models import (
     ChartDocument,
     Draft,
     PdfStatus,
+    SignatureKind,
     SignerRelationship,
     Submission,
 )
@@ -143,7 +144,7 @@ def _consent_problems(submission: Submission, answers: dict[str, Any]) -> list[s
 
 
 def _signature_problems(submission: Submission) -> list[str]:
-    if submission.signature_kind == signing.DRAWN:
+    if submission.signature_kind == SignatureKind.DRAWN:
         strokes = submission.signature_strokes
         if not strokes or submission.typed_signature is not None:
             return ["a drawn signature without strokes, or with a typed name"]
@@ -152,7 +153,7 @@ def _signature_problems(submission: Submission) -> list[str]:
         if signatures.to_svg(strokes) != submission.signature_svg:
             return ["the signature SVG was not built from the stored strokes"]
         return []
-    if submission.signature_kind == signing.TYPED:
+    if submission.signature_kind == SignatureKind.TYPED:
         typed = submission.typed_signature or ""
         if submission.signature_strokes or submission.signature_svg:
             return ["a typed signature with strokes"]
