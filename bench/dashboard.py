@@ -30,10 +30,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa  # noqa: E402  (after the path tweak above)
 from flask_migrate import upgrade  # noqa: E402
 
-from intake import accounts, create_app, demo  # noqa: E402
+from intake import (  # noqa: E402
+    accounts,
+    clock,  # noqa: E402
+    create_app,
+    demo,
+)
 from intake.extensions import db  # noqa: E402
 from intake.models import ExportBatch, StaffRole, Submission  # noqa: E402
-from intake.staff import clinic_time  # noqa: E402
 from intake.staff.search import Criteria, parse_search, submissions_query  # noqa: E402
 
 PASSWORD = "benchmark passphrase " + secrets.token_hex(4)
@@ -134,15 +138,15 @@ def export_past_days() -> int:
     UPDATE claims every row in the table's own order, as export_new would; day by day, it
     would leave the table sorted by day and flatter the submitted_at index on PostgreSQL.
     """
-    today_start = clinic_time.start_of_day(clinic_time.today())
+    today_start = clock.start_of_day(clock.clinic_today())
     past = sa.select(Submission.submitted_at).where(Submission.submitted_at < today_start)
-    days = sorted({clinic_time.local(moment).date() for moment in db.session.scalars(past)})
+    days = sorted({clock.local(moment).date() for moment in db.session.scalars(past)})
     db.session.execute(
         sa.insert(ExportBatch),
         [
             {
                 # At the end of the clinic day, so each row's batch is the first made after it.
-                "created_at": clinic_time.start_of_day(day + timedelta(days=1)),
+                "created_at": clock.start_of_day(day + timedelta(days=1)),
                 "actor_label": "bench",
                 "columns_version": "bench",
                 "options": {},
@@ -205,8 +209,8 @@ def benchmark_pages(client, sample, runs: int) -> dict[str, list[float]]:
 
 def query_plans(sample) -> dict[str, str]:
     """The plans the database chose for the dashboard's main queries, on this data."""
-    today = clinic_time.today()
-    start, end = clinic_time.day_range(today, today)
+    today = clock.clinic_today()
+    start, end = clock.day_range(today, today)
     name_words, _ = parse_search(sample.last_name)
     queries = {
         "today": submissions_query(Criteria(start=start, end=end)),

@@ -14,7 +14,7 @@ patients are intake.demo's fictional ones, a minor signed for by a parent now an
 No think time: the tablets go as fast as the server lets them, so throughput is capacity.
 
 It prints throughput and p50/p95/p99 per step, then checks, after stopping gunicorn:
-0 errors; every intake stored once, sound (tests/record_checks.py) and its draft gone; every
+0 errors; every intake stored once, sound (testkit/record_checks.py) and its draft gone; every
 signed PDF stored, and `flask intake verify` accepting all of them (`render-pending` runs
 first only if some are pending, and the report says how many). It exits 1 if a check fails.
 The timings are for a person to read; no test asserts them.
@@ -39,8 +39,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.gunicorn_server import serve  # noqa: E402
-from tests.tablet_client import SECTION_IDS, Tablet, fictional_patient  # noqa: E402
+from testkit.gunicorn_server import serve  # noqa: E402
+from testkit.tablet_client import SECTION_IDS, Tablet, fictional_patient  # noqa: E402
 
 STEPS = (
     "GET /",
@@ -232,7 +232,7 @@ def check_database(environment: dict, expected: int, run: Run) -> list[str]:
     from intake import create_app
     from intake.extensions import db
     from intake.models import ChartDocument, Draft, PdfStatus, Submission
-    from tests.record_checks import all_problems
+    from testkit.record_checks import all_problems
 
     failures = []
     app = create_app()

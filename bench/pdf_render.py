@@ -58,7 +58,7 @@ def run(rounds: int) -> int:
     from intake.chart.worker import renderer
     from intake.extensions import db
     from intake.models import AuditEvent, utcnow
-    from tests.factories import drawn_signature, make_submission
+    from testkit.factories import drawn_signature, make_submission
 
     app = create_app({"TESTING": True})
     with app.app_context():
@@ -69,7 +69,7 @@ def run(rounds: int) -> int:
             signature_strokes=drawn_signature(),
             typed_signature=None,
         )
-        for action in ("draft.start", "submission.create"):
+        for action in ("submission.create", "submission.view"):
             audit.record(action, target_type="submission", target_id=submission.public_id)
         db.session.commit()
         events = db.session.query(AuditEvent).order_by(AuditEvent.id).all()

@@ -7,6 +7,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
 
 from intake.extensions import db
@@ -54,9 +55,11 @@ def find_by_email(email: str) -> StaffUser | None:
 def create_staff_user(email: str, password: str, role: str = StaffRole.STAFF) -> StaffUser:
     """Add a staff account to the session; the caller commits."""
     email = normalise_email(email)
-    if "@" not in email or len(email) > 254:
-        raise AccountError(f"{email!r} is not an email address.")
-    if role not in StaffRole.ALL:
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError as error:
+        raise AccountError(f"{email!r} is not an email address: {error}") from None
+    if role not in set(StaffRole):
         raise AccountError(f"Unknown role {role!r}.")
     check_password_strength(password)
     if find_by_email(email) is not None:

@@ -17,6 +17,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from intake import questionnaire
+from intake.dates import DateError, read_date
 from intake.questionnaire import Kind, Question
 
 # Longest input of one field a page checks, whatever the question allows, so that a pasted
@@ -33,8 +34,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 # as another), zero-width space, word joiner and byte-order mark. The joiners that some
 # scripts spell with (ZWJ, ZWNJ) and the plain direction marks (LRM, RLM) stay.
 _INVISIBLE = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]")
-_DATE_PARTS = re.compile(r"^(\d{1,2})[/\-. ]+(\d{1,2})[/\-. ]+(\d{2,4})$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 # The shape of a phone number as typed (which phonenumbers then checks): it starts with a
 # digit, "+" or "(" and holds only digits and punctuation, never a letter but an extension's
 # "x" or "ext". The CSV export trusts exactly this shape, so a cell that starts like a
@@ -43,11 +42,10 @@ PHONE_SHAPE = re.compile(r"[0-9+(][0-9+()\-. /]*(?:\s*(?:x|ext\.?)\s*[0-9]{1,6})
 _SCALE_VALUES = tuple(str(n) for n in range(11))
 # Kinds answered by tapping one of the page's values: nothing else is worth keeping.
 _CHOSEN = (Kind.YES_NO, Kind.CHOICE, Kind.SCALE)
-_MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
 
 Raw = str | list[str]
+# How much of an over-long answer a draft keeps, in multiples of the question's limit.
+OVER_LIMIT_KEPT = 2
 
 
 class AnswerError(ValueError):
@@ -97,10 +95,12 @@ def keep_raw(question: Question, value: Any, limit: int | None = None) -> Raw:
         return value if value in _chosen_values(question) else ""
     if limit is not None:
         return keep_text(value, limit)
-    # Cleaned as the answer will be, so that cutting at the question's limit never shortens
-    # an answer that fits it (a textarea posts each line break as two characters).
+    # Cleaned as the answer will be, so that cutting never shortens an answer that fits (a
+    # textarea posts each line break as two characters). An answer over the limit is kept
+    # over it (up to twice the limit), so the page that refuses it shows it as typed and the
+    # patient chooses what to cut, rather than finding it already cut without a word.
     text = clean_text(value, multiline=question.kind == Kind.LONG_TEXT)
-    return text[: question.max_length]
+    return text[: OVER_LIMIT_KEPT * question.max_length]
 
 
 def _chosen_values(question: Question) -> tuple[str, ...]:
@@ -158,29 +158,6 @@ def age_on(date_of_birth: date, day: date) -> int:
     """Whole years of age on `day`."""
     before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
     return day.year - date_of_birth.year - before_birthday
-
-
-def format_date(iso: str) -> str:
-    """An ISO date spelled out for people: "April 12, 1970"."""
-    day = date.fromisoformat(iso)
-    return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
-
-
-def display(question: Question, answer: Any) -> str:
-    """An answer in the words the patient chose, for the review page and the chart."""
-    if answer in ("", None, []):
-        return "Not answered"
-    if question.kind == Kind.YES_NO:
-        return "Yes" if answer == "yes" else "No"
-    if question.kind in (Kind.CHOICE, Kind.MULTI):
-        labels = dict(question.choices)
-        values = answer if isinstance(answer, list) else [answer]
-        return ", ".join(labels.get(value, value) for value in values)
-    if question.kind == Kind.DATE:
-        return format_date(answer)
-    if question.kind == Kind.SCALE:
-        return f"{answer} out of 10"
-    return str(answer)
 
 
 def _required_message(question: Question) -> str:
@@ -242,7 +219,10 @@ def _parse_scale(question: Question, text: str, today: date) -> int:
 
 
 def _parse_date(question: Question, text: str, today: date) -> str:
-    day = _read_date(text)
+    try:
+        day = read_date(text)
+    except DateError as error:
+        raise AnswerError(str(error)) from None
     if day is None:
         raise AnswerError(_required_message(question))
     what = "date of birth" if question.id == "date_of_birth" else "date"
@@ -260,39 +240,6 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
-
-
-def _read_date(text: str) -> date | None:
-    """Month/day/year as people write it (04/12/1970, 4-12-1970, 04121970) or ISO; a date
-    that only makes sense day first (23/04/1981) gets a message saying so."""
-    text = text.strip()
-    if match := _ISO_DATE.match(text):
-        year, month, day = (int(part) for part in match.groups())
-    elif match := _DATE_PARTS.match(text):
-        month, day, year = (int(part) for part in match.groups())
-        if len(match.group(3)) != 4:
-            raise AnswerError("Please write the year with 4 digits, for example 04/12/1970.")
-    elif text.isdecimal() and len(text) == 8:  # what int() reads; isdigit() also passes "²"
-        month, day, year = int(text[:2]), int(text[2:4]), int(text[4:])
-    else:
-        return None
-    if _is_date(year, month, day):
-        return date(year, month, day)
-    if month > 12 and _is_date(year, day, month) and not _ISO_DATE.match(text):
-        # 23/04/1981: written day first, as most of the world does.
-        raise AnswerError(
-            f"{text} looks like day/month/year. Please write month / day / year, "
-            f"for example {day:02d}/{month:02d}/{year}."
-        )
-    return None
-
-
-def _is_date(year: int, month: int, day: int) -> bool:
-    try:
-        date(year, month, day)
-    except ValueError:
-        return False
-    return True
 
 
 def _parse_email(question: Question, text: str, today: date) -> str:

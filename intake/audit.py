@@ -1,21 +1,52 @@
-"""One function to record who did what to which record."""
+"""One function to record who did what to which record, and the list of what can be done."""
 
+from enum import StrEnum
 from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
 
 from intake.extensions import db
-from intake.models import AuditEvent
+from intake.models import ActorType, AuditEvent
+
+
+class AuditAction(StrEnum):
+    """Everything the audit log records, as "area.verb"."""
+
+    AUTH_LOGIN = "auth.login"
+    AUTH_LOGOUT = "auth.logout"
+    AUTH_LOGOUT_EVERYWHERE = "auth.logout_everywhere"
+    AUTH_PASSWORD_CHANGE = "auth.password_change"
+    AUTH_SESSION_IDLE = "auth.session_idle"
+    AUTH_SESSION_LIFETIME = "auth.session_lifetime"
+    AUTH_SESSION_LOGGED_OUT = "auth.session_logged_out"  # a logged-out session's cookie, used
+    DASHBOARD_VIEW = "dashboard.view"
+    SUBMISSION_CREATE = "submission.create"
+    SUBMISSION_VIEW = "submission.view"
+    SUBMISSION_REVIEW = "submission.review"
+    PDF_DOWNLOAD = "pdf.download"
+    CHART_RENDER = "chart.render"
+    CHART_VERIFY = "chart.verify"
+    EXPORT_NEW = "export.new"
+    EXPORT_DOWNLOAD = "export.download"
+    EXPORT_RANGE = "export.range"
+    TABLET_NAME = "tablet.name"
+    STAFF_CREATE = "staff.create"
+    STAFF_DEACTIVATE = "staff.deactivate"
+    STAFF_REACTIVATE = "staff.reactivate"
+    STAFF_UNLOCK = "staff.unlock"
+    STAFF_PASSWORD_RESET = "staff.password_reset"
+    AUDIT_VIEW = "audit.view"
+    DEMO_SEED = "demo.seed"
 
 
 def record(
-    action: str,
+    action: AuditAction,
     *,
     target_type: str | None = None,
     target_id: object = None,
     outcome: str = "success",
-    actor_type: str | None = None,
+    actor_type: ActorType | None = None,
     actor_label: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
@@ -30,14 +61,14 @@ def record(
         ip_address = (request.remote_addr or "")[:45] or None
         if current_user and current_user.is_authenticated:
             actor_id = current_user.id
-            actor_type = actor_type or "staff"
+            actor_type = actor_type or ActorType.STAFF
             actor_label = actor_label or current_user.email
-        actor_type = actor_type or "kiosk"
+        actor_type = actor_type or ActorType.KIOSK
     event = AuditEvent(
-        actor_type=actor_type or "cli",
+        actor_type=actor_type or ActorType.CLI,
         actor_id=actor_id,
         actor_label=actor_label,
-        action=action,
+        action=AuditAction(action),
         target_type=target_type,
         target_id=None if target_id is None else str(target_id),
         ip_address=ip_address,

@@ -10,9 +10,10 @@ import click
 from flask.cli import AppGroup
 
 from intake import accounts, audit, demo
+from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
-from intake.models import StaffRole
+from intake.models import ActorType, StaffRole
 
 intake_cli = AppGroup("intake", help="Intake administration commands.")
 
@@ -44,10 +45,10 @@ def create_staff(email: str, admin: bool, password_stdin: bool) -> None:
         db.session.rollback()
         raise click.ClickException(str(error)) from None
     audit.record(
-        "staff.create",
+        AuditAction.STAFF_CREATE,
         target_type="staff_user",
         target_id=user.id,
-        actor_type="cli",
+        actor_type=ActorType.CLI,
         detail={"email": user.email, "role": role},
     )
     db.session.commit()
@@ -72,7 +73,9 @@ def seed_demo(count: int, days: int, seed: int | None) -> None:
         raise click.ClickException("seed-demo refuses to run with INTAKE_ENV=production.")
     seed = secrets.randbelow(2**31) if seed is None else seed
     inserted = demo.seed_demo(count, days=days, seed=seed)
-    audit.record("demo.seed", actor_type="cli", detail={"count": inserted, "seed": seed})
+    audit.record(
+        AuditAction.DEMO_SEED, actor_type=ActorType.CLI, detail={"count": inserted, "seed": seed}
+    )
     db.session.commit()
     click.echo(f"Added {inserted} fictional submissions (seed {seed}).")
 

@@ -1,6 +1,10 @@
-"""The clinic's calendar: "today" is the date on the clinic's wall, not the server's."""
+"""The clinic's clock: "today" is the date on the clinic's wall, not the server's.
 
-from datetime import UTC, date, datetime
+Times are stored in UTC; people see them in the clinic's zone (INTAKE_TIMEZONE). A caller
+that must keep the zone it used (an export batch, a chart document) passes it explicitly.
+"""
+
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -14,3 +18,37 @@ def clinic_zone() -> ZoneInfo:
 def clinic_today(now: datetime | None = None) -> date:
     """The current date in the clinic's time zone."""
     return (now or datetime.now(UTC)).astimezone(clinic_zone()).date()
+
+
+def local(moment: datetime, zone: tzinfo | None = None) -> datetime:
+    """An aware time in the clinic's zone (or the zone given)."""
+    return moment.astimezone(zone or clinic_zone())
+
+
+def start_of_day(day: date, zone: tzinfo | None = None) -> datetime:
+    """The UTC instant at which `day` begins at the clinic (or in the zone given)."""
+    return datetime.combine(day, time.min, tzinfo=zone or clinic_zone()).astimezone(UTC)
+
+
+def day_range(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
+    """UTC bounds [start, end) covering the clinic days `first` through `last` (open if None)."""
+    start = start_of_day(first) if first else None
+    end = start_of_day(last + timedelta(days=1)) if last else None
+    return start, end
+
+
+def format_date(day: date) -> str:
+    """A date as the clinic's staff read it: "Nov 5, 2026"."""
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def format_time(moment: datetime) -> str:
+    """A time of day at the clinic: "2:05 PM"."""
+    moment = local(moment)
+    hour = moment.hour % 12 or 12
+    return f"{hour}:{moment:%M} {moment:%p}"
+
+
+def format_datetime(moment: datetime) -> str:
+    """A moment at the clinic: "Nov 5, 2026, 2:05 PM"."""
+    return f"{format_date(local(moment).date())}, {format_time(moment)}"

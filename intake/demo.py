@@ -9,12 +9,18 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from intake import consents, questionnaire, signatures
+from intake import consents, questionnaire, signatures, signing
 from intake.answers import EXCLUSIVE_CHOICE
 from intake.database import begin_write
 from intake.extensions import db
-from intake.models import PdfStatus, SignerRelationship, Submission, SubmissionStatus
-from intake.patients import fold_name, name_key
+from intake.models import (
+    PdfStatus,
+    SignatureKind,
+    SignerRelationship,
+    Submission,
+    SubmissionStatus,
+)
+from intake.patients import fold_name
 from intake.questionnaire import Kind
 
 FIRST_NAMES = (
@@ -90,58 +96,46 @@ def _demo_email(rng: random.Random, first: str, last: str) -> str:
     return f"{local}@example.org"
 
 
-def _age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-def fictional_rows(count: int, *, days: int = 30, seed: int = 1) -> Iterator[dict[str, Any]]:
-    """Column values for `count` submissions spread over the last `days` days, newest last."""
+def fictional_rows(
+    count: int, *, days: int = 30, seed: int = 1, now: datetime | None = None
+) -> Iterator[dict[str, Any]]:
+    """Column values for `count` submissions spread over the `days` days before `now`."""
     rng = random.Random(seed)
     document = consents.current()
-    snapshot, snapshot_sha = document.snapshot(), document.sha256
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     for index in range(count):
         submitted_at = now - timedelta(seconds=rng.uniform(0, days * 86400))
         answers = fictional_answers(rng, submitted_at.date())
-        first, last = answers["first_name"], answers["last_name"]
-        born = date.fromisoformat(answers["date_of_birth"])
-        if _age_on(born, submitted_at.date()) < 18:
+        if signing.is_minor(answers, submitted_at.date()):
             signer, relationship = answers["emergency_contact_name"], SignerRelationship.PARENT
         else:
-            signer, relationship = f"{first} {last}", SignerRelationship.SELF
+            signer, relationship = signing.patient_name(answers), SignerRelationship.SELF
         initials = signatures.example_initials(signer) or "X"
-        yield {
-            "public_id": _uuid4(rng),
-            "draft_key": hashlib.sha256(f"demo-{seed}-{index}".encode()).hexdigest(),
-            "started_at": submitted_at - timedelta(minutes=rng.randint(4, 25)),
-            "submitted_at": submitted_at,
-            "first_name": first,
-            "last_name": last,
-            "first_name_folded": name_key(first),
-            "last_name_folded": name_key(last),
-            "date_of_birth": born,
-            "phone": answers["phone"],
-            "email": answers.get("email") or None,
-            "answers": answers,
-            "questionnaire_version": questionnaire.VERSION,
-            "flags": questionnaire.flags_for(answers),
-            "consent_document": document.document_id,
-            "consent_version": document.version,
-            "consent_snapshot": snapshot,
-            "consent_sha256": snapshot_sha,
-            "consent_initials": {clause.id: initials for clause in document.clauses},
-            "consent_agreed": True,
-            "signer_name": signer,
-            "signer_relationship": relationship,
-            "signed_at": submitted_at,
-            "signature_kind": "typed",
-            "typed_signature": signer,
-            "ip_address": f"192.0.2.{rng.randint(1, 254)}",
-            "user_agent": "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) (demo data)",
-            "device_label": rng.choice(("Front desk 1", "Front desk 2", "Home link")),
-            "status": SubmissionStatus.SUBMITTED,
-            "pdf_status": PdfStatus.PENDING,
-        }
+        public_id = _uuid4(rng)
+        started_at = submitted_at - timedelta(minutes=rng.randint(4, 25))
+        evidence = signing.Evidence(
+            ip_address=f"192.0.2.{rng.randint(1, 254)}",
+            user_agent="Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X) (demo data)",
+            device_label=rng.choice(("Front desk 1", "Front desk 2", "Home link")),
+        )
+        checked = signing.CheckedSigning(
+            initials={clause.id: initials for clause in document.clauses},
+            signer_name=signer,
+            signer_relationship=relationship,
+            signature_kind=SignatureKind.TYPED,
+            typed_signature=signer,
+        )
+        columns = signing.submission_columns(
+            answers,
+            document,
+            checked,
+            evidence,
+            draft_key=hashlib.sha256(f"demo-{seed}-{index}".encode()).hexdigest(),
+            started_at=started_at,
+            signed_at=submitted_at,
+            public_id=public_id,
+        )
+        yield {**columns, "status": SubmissionStatus.SUBMITTED, "pdf_status": PdfStatus.PENDING}
 
 
 def _uuid4(rng: random.Random) -> uuid.UUID:
@@ -149,11 +143,14 @@ def _uuid4(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
 
 
-def seed_demo(count: int, *, days: int = 30, seed: int = 1, chunk: int = 1000) -> int:
-    """Insert `count` fictional submissions in bulk, committing every `chunk` rows."""
+def seed_demo(
+    count: int, *, days: int = 30, seed: int = 1, chunk: int = 1000, now: datetime | None = None
+) -> int:
+    """Insert `count` fictional submissions in bulk, committing every `chunk` rows; the same
+    seed and `now` give the same submissions."""
     inserted = 0
     batch: list[dict[str, Any]] = []
-    for row in fictional_rows(count, days=days, seed=seed):
+    for row in fictional_rows(count, days=days, seed=seed, now=now):
         batch.append(row)
         if len(batch) == chunk:
             inserted += _insert(batch)

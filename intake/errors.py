@@ -73,7 +73,7 @@ def render_error_page(code: int, title: str, message: str) -> str:
     what a patient typed before an error is still cleared when they walk away; the draft's
     cookie says so without asking the database, which may be what failed."""
     from intake import drafts
-    from intake.kiosk.views import kiosk_settings
+    from intake.kiosk.steps import kiosk_settings
 
     if request.path == "/staff" or request.path.startswith("/staff/"):
         return render_template("errors/error.html", code=code, title=title, message=message)

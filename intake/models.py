@@ -66,7 +66,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class SubmissionStatus:
+def one_of(table: str, column: str, vocabulary: type[StrEnum]) -> CheckConstraint:
+    """A CHECK constraint that keeps a column to the values of its vocabulary."""
+    values = ", ".join(f"'{member.value}'" for member in vocabulary)
+    return CheckConstraint(f"{column} IN ({values})", name=f"ck_{table}_{column}")
+
+
+class SubmissionStatus(StrEnum):
     """Where a submission is in the review workflow.
 
     Whether it was exported is a separate fact: its export_batch_id.
@@ -74,16 +80,32 @@ class SubmissionStatus:
 
     SUBMITTED = "submitted"
     REVIEWED = "reviewed"
-    ALL = (SUBMITTED, REVIEWED)
+
+    @property
+    def label(self) -> str:
+        """How staff pages name it."""
+        return {SubmissionStatus.SUBMITTED: "New", SubmissionStatus.REVIEWED: "Reviewed"}[self]
 
 
-class PdfStatus:
+class PdfStatus(StrEnum):
     """Whether the signed chart PDF exists yet."""
 
     PENDING = "pending"
     RENDERED = "rendered"
     FAILED = "failed"
-    ALL = (PENDING, RENDERED, FAILED)
+
+
+class SignatureKind(StrEnum):
+    """How the consent was signed: drawn with a finger, or a typed name with intent."""
+
+    DRAWN = "drawn"
+    TYPED = "typed"
+
+
+class DocumentKind(StrEnum):
+    """What a chart document is: the signed intake now; addenda later."""
+
+    INTAKE = "intake"
 
 
 class SignerRelationship(StrEnum):
@@ -115,11 +137,6 @@ RELATIONSHIP_LABELS = {
 }
 
 
-def _one_of(column: str, values) -> str:
-    listed = ", ".join(f"'{value}'" for value in values)
-    return f"{column} IN ({listed})"
-
-
 class Submission(db.Model):
     """One signed intake: identity, answers, the consent exactly as shown, signature, evidence.
 
@@ -146,10 +163,10 @@ class Submission(db.Model):
             postgresql_where=text("export_batch_id IS NOT NULL"),
         ),
         Index("ix_submission_pdf_status", "pdf_status"),
-        CheckConstraint(
-            _one_of("signer_relationship", SignerRelationship),
-            name="ck_submission_signer_relationship",
-        ),
+        one_of("submission", "status", SubmissionStatus),
+        one_of("submission", "pdf_status", PdfStatus),
+        one_of("submission", "signature_kind", SignatureKind),
+        one_of("submission", "signer_relationship", SignerRelationship),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -182,7 +199,7 @@ class Submission(db.Model):
     signer_name: Mapped[str] = mapped_column(String(200))
     signer_relationship: Mapped[str] = mapped_column(String(20))  # a SignerRelationship
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    signature_kind: Mapped[str] = mapped_column(String(10))  # drawn / typed
+    signature_kind: Mapped[str] = mapped_column(String(10))
     # Drawn signatures: {"width": w, "height": h, "strokes": [[[x, y], ...], ...]} as validated
     # by intake.signatures, and the SVG built from it on the server.
     signature_strokes: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
@@ -217,10 +234,11 @@ class ChartDocument(db.Model):
     """A rendered document of a submission. Rows are only ever added, never changed."""
 
     __tablename__ = "chart_document"
+    __table_args__ = (one_of("chart_document", "kind", DocumentKind),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(30))  # "intake" now; addenda later
+    kind: Mapped[str] = mapped_column(String(30))
     content_type: Mapped[str] = mapped_column(String(50), default="application/pdf")
     # Deferred so that listing documents never drags their bytes along.
     content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
@@ -251,18 +269,18 @@ class Draft(db.Model):
     resume_failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class StaffRole:
+class StaffRole(StrEnum):
     """What a staff account may do."""
 
     ADMIN = "admin"
     STAFF = "staff"
-    ALL = (ADMIN, STAFF)
 
 
 class StaffUser(db.Model):
     """A clinic employee who logs in to the staff side."""
 
     __tablename__ = "staff_user"
+    __table_args__ = (one_of("staff_user", "role", StaffRole),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
@@ -293,6 +311,28 @@ class StaffUser(db.Model):
         return f"{self.id}:{self.session_token}"
 
 
+class ActorType(StrEnum):
+    """Who did something recorded in the audit log."""
+
+    STAFF = "staff"
+    KIOSK = "kiosk"
+    CLI = "cli"
+    SYSTEM = "system"
+
+    @property
+    def label(self) -> str:
+        """How the audit log names it."""
+        return _ACTOR_LABELS[self]
+
+
+_ACTOR_LABELS = {
+    ActorType.STAFF: "Staff",
+    ActorType.KIOSK: "Kiosk (patients)",
+    ActorType.CLI: "Command line",
+    ActorType.SYSTEM: "System",
+}
+
+
 class AuditEvent(db.Model):
     """Append-only record of who did what to which record, and how it went."""
 
@@ -302,11 +342,12 @@ class AuditEvent(db.Model):
         Index("ix_audit_event_actor_at", "actor_id", "at"),
         Index("ix_audit_event_action_at", "action", "at"),
         Index("ix_audit_event_target", "target_type", "target_id"),
+        one_of("audit_event", "actor_type", ActorType),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    actor_type: Mapped[str] = mapped_column(String(10))  # staff / kiosk / cli / system
+    actor_type: Mapped[str] = mapped_column(String(10))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     actor_label: Mapped[str | None] = mapped_column(String(254))
     action: Mapped[str] = mapped_column(String(50))

@@ -63,7 +63,7 @@ def _welcome(run):
 @shot("kiosk-02-about-you", "About you, with plain-words errors next to the fields")
 def _about(run):
     page, base_url = run.page, run.base_url
-    from tests.browser.flow import next_page, start
+    from testkit.browser_flow import next_page, start
 
     start(page, base_url)
     page.get_by_label("First name").fill("Jane")
@@ -75,8 +75,8 @@ def _about(run):
 @shot("kiosk-03-this-visit", "This visit: where it hurts and pain on a 0\u201310 scale")
 def _visit(run):
     page = run.page
-    from tests.browser.flow import answer_page, next_page
-    from tests.factories import typed_input
+    from testkit.browser_flow import answer_page, next_page
+    from testkit.factories import typed_input
 
     answer_page(page, "about", typed_input())
     next_page(page)
@@ -86,8 +86,8 @@ def _visit(run):
 @shot("kiosk-04-medical-history", "Medical history, a follow-up question opened by \u201cYes\u201d")
 def _medical(run):
     page = run.page
-    from tests.browser.flow import answer_page, next_page
-    from tests.factories import typed_input
+    from testkit.browser_flow import answer_page, next_page
+    from testkit.factories import typed_input
 
     next_page(page)
     typed = typed_input({"diabetes": "yes", "diabetes_controlled": "yes"})
@@ -100,8 +100,8 @@ def _medical(run):
 @shot("kiosk-05-medicines", "Medicines and allergies")
 def _medicines(run):
     page = run.page
-    from tests.browser.flow import answer_page, next_page
-    from tests.factories import typed_input
+    from testkit.browser_flow import answer_page, next_page
+    from testkit.factories import typed_input
 
     page.get_by_role("group", name="Cancer now, or in treatment for cancer").get_by_label(
         "No"
@@ -114,8 +114,8 @@ def _medicines(run):
 @shot("kiosk-06-needles", "Needles and devices")
 def _needles(run):
     page = run.page
-    from tests.browser.flow import answer_page, next_page
-    from tests.factories import typed_input
+    from testkit.browser_flow import answer_page, next_page
+    from testkit.factories import typed_input
 
     next_page(page)
     answer_page(page, "needling", typed_input())
@@ -124,7 +124,7 @@ def _needles(run):
 @shot("kiosk-07-review", "Review your answers, each part with a way back to change it")
 def _review(run):
     page = run.page
-    from tests.browser.flow import next_page
+    from testkit.browser_flow import next_page
 
     next_page(page)
 
@@ -132,7 +132,7 @@ def _review(run):
 @shot("kiosk-08-consent", "The dry-needling consent: initials under each part")
 def _consent(run):
     page = run.page
-    from tests.browser.flow import initial_every_clause, next_page
+    from testkit.browser_flow import initial_every_clause, next_page
 
     next_page(page)
     initial_every_clause(page, "JD")
@@ -141,7 +141,7 @@ def _consent(run):
 @shot("kiosk-09-signature", "Signing with a finger", full_page=False)
 def _signature(run):
     page = run.page
-    from tests.browser.support import draw_with_finger
+    from testkit.browser import draw_with_finger
 
     page.get_by_label("I have read this consent").check()
     canvas = page.get_by_label("Signature", exact=True)
@@ -154,7 +154,7 @@ def _signature(run):
 )
 def _landscape(run):
     page = run.page
-    from tests.browser.support import LARGE_LANDSCAPE
+    from testkit.browser import LARGE_LANDSCAPE
 
     page.set_viewport_size(LARGE_LANDSCAPE)
     page.get_by_role("button", name="Sign and submit").scroll_into_view_if_needed()
@@ -163,7 +163,7 @@ def _landscape(run):
 @shot("kiosk-11-thank-you", "Thank you: no answers shown, back to welcome by itself")
 def _thanks(run):
     page = run.page
-    from tests.browser.support import PORTRAIT
+    from testkit.browser import PORTRAIT
 
     page.set_viewport_size(PORTRAIT)
     with page.expect_navigation():
@@ -173,7 +173,7 @@ def _thanks(run):
 @shot("kiosk-12-typed-signature", "A typed signature, for people who cannot draw", full_page=False)
 def _typed(run):
     page, base_url = run.page, run.base_url
-    from tests.browser.flow import fill_history, next_page, start
+    from testkit.browser_flow import fill_history, next_page, start
 
     start(page, base_url)
     fill_history(page, {"first_name": "Zo\u00eb", "last_name": "N\u00fa\u00f1ez"})
@@ -239,7 +239,7 @@ def _representative(run):
 )
 def _consent_problems(run):
     page = run.page
-    from tests.browser.flow import initial_every_clause
+    from testkit.browser_flow import initial_every_clause
 
     initial_every_clause(page, "ZN")
     with page.expect_navigation():
@@ -314,7 +314,7 @@ def main() -> int:
     """Take every registered screenshot, in order, in one browser session."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.support import TABLET, chromium_available, launch_chromium, serve
+    from testkit.browser import TABLET, chromium_available, launch_chromium, serve
 
     if not chromium_available():
         print("Chromium or Playwright is missing: run `make system-deps` first.", file=sys.stderr)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from intake import ehr
 from intake.extensions import db
 from intake.models import AuditEvent, ChartDocument, PdfStatus, StaffRole, StaffUser, Submission
-from tests.factories import DEFAULT_PASSWORD, make_staff, make_submission
+from testkit.factories import DEFAULT_PASSWORD, make_staff, make_submission
 from tests.support import csrf_token
 
 STAFF_EMAIL = "staff@example.org"

@@ -7,17 +7,17 @@ import pytest
 from intake import questionnaire
 from intake.answers import (
     MAX_RAW_LENGTH,
+    OVER_LIMIT_KEPT,
     AnswerError,
     IncompleteAnswers,
     all_answers,
     clean_text,
-    display,
     keep_raw,
     parse,
     section_answers,
 )
-from intake.questionnaire import BY_ID
-from tests.factories import BASE_ANSWERS, typed_input
+from intake.questionnaire import BY_ID, Audience, answer_text
+from testkit.factories import BASE_ANSWERS, typed_input
 
 TODAY = date(2026, 11, 25)
 
@@ -174,8 +174,9 @@ def test_clean_text_drops_invisible_characters_that_disguise_text():
 
 
 def test_keep_raw_keeps_each_field_to_its_question_s_own_limit():
-    assert keep_raw(BY_ID["first_name"], "x" * 50_000) == "x" * 99
-    assert keep_raw(BY_ID["address"], "y" * 10_000) == "y" * 300
+    # Over the limit an answer is kept over it (to be shown as typed and refused), within bounds.
+    assert keep_raw(BY_ID["first_name"], "x" * 50_000) == "x" * 99 * OVER_LIMIT_KEPT
+    assert keep_raw(BY_ID["address"], "y" * 10_000) == "y" * 300 * OVER_LIMIT_KEPT
     assert keep_raw(BY_ID["pain_areas"], ["hip", "nonsense", "hip", 3]) == ["hip"]
     assert keep_raw(BY_ID["first_name"], {"not": "text"}) == ""
 
@@ -229,9 +230,12 @@ def test_all_answers_drops_hidden_follow_ups_and_matches_base_answers():
     assert answers == questionnaire.shown_answers(BASE_ANSWERS)
 
 
-def test_display_uses_the_patients_words():
-    assert display(BY_ID["date_of_birth"], "1970-04-12") == "April 12, 1970"
-    assert display(BY_ID["pain_areas"], ["lower_back", "hip"]) == "Lower back, Hip"
-    assert display(BY_ID["heart_disease"], "no") == "No"
-    assert display(BY_ID["pain_now"], 0) == "0 out of 10"
-    assert display(BY_ID["email"], "") == "Not answered"
+def test_the_review_page_uses_the_patients_words():
+    def shown(question_id, value):
+        return answer_text(BY_ID[question_id], value, Audience.PATIENT)
+
+    assert shown("date_of_birth", "1970-04-12") == "April 12, 1970"
+    assert shown("pain_areas", ["lower_back", "hip"]) == "Lower back, Hip"
+    assert shown("heart_disease", "no") == "No"
+    assert shown("pain_now", 0) == "0 out of 10"
+    assert shown("email", "") is None  # the page says "Not answered"

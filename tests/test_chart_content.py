@@ -10,15 +10,15 @@ from hypothesis import strategies as st
 from intake import consents, questionnaire
 from intake.chart.content import (
     ChartDataError,
-    answer_text,
     chart_content,
     clinic_time,
     utc_time,
 )
 from intake.chart.document import chart_html
 from intake.chart.signature import InvalidSignature, drawn_signature
-from intake.questionnaire import BY_ID, Kind
-from tests.factories import make_submission
+from intake.questionnaire import BY_ID, Audience, Kind, answer_text
+from intake.questionnaire.flags import raised_by
+from testkit.factories import make_submission
 
 RENDERED_AT = datetime(2026, 11, 3, 16, 0, tzinfo=UTC)
 
@@ -51,9 +51,7 @@ ANY_ANSWERS = st.fixed_dictionaries(
 @given(ANY_ANSWERS)
 def test_flags_per_question_add_up_to_the_submission_flags(answers):
     per_question = {
-        flag.code
-        for question in questionnaire.QUESTIONS
-        for flag in questionnaire.flags_raised_by(question, answers)
+        code for question in questionnaire.QUESTIONS for code in raised_by(question, answers)
     }
     assert sorted(per_question) == sorted(questionnaire.flags_for(answers))
 
@@ -62,13 +60,13 @@ def test_flags_are_raised_by_the_question_that_asks():
     answers = {"allergies": ["latex", "nickel"], "diabetes": "yes", "diabetes_controlled": "no"}
 
     def codes(question_id):
-        return [f.code for f in questionnaire.flags_raised_by(BY_ID[question_id], answers)]
+        return raised_by(BY_ID[question_id], answers)
 
     assert codes("allergies") == ["metal_allergy", "latex_allergy"]
     assert codes("diabetes_controlled") == ["diabetes_uncontrolled"]
     assert codes("diabetes") == []
     hidden = {"diabetes": "no", "diabetes_controlled": "no"}
-    assert questionnaire.flags_raised_by(BY_ID["diabetes_controlled"], hidden) == []
+    assert raised_by(BY_ID["diabetes_controlled"], hidden) == []
 
 
 @pytest.mark.parametrize(
@@ -87,7 +85,7 @@ def test_flags_are_raised_by_the_question_that_asks():
     ],
 )
 def test_answers_read_in_words(question_id, value, expected):
-    assert answer_text(BY_ID[question_id], value) == expected
+    assert answer_text(BY_ID[question_id], value, Audience.CLINIC) == expected
 
 
 def test_drawn_signature_paths_are_built_from_numbers_only():
@@ -164,10 +162,12 @@ def test_every_section_and_every_answer_is_kept(app_context):
     titles = [content.details.title, *(section.title for section in content.history)]
     assert titles == [s.title for s in questionnaire.SECTIONS] + ["Other answers"]
     listed = [
-        row.question_id for section in (content.details, *content.history) for row in section.rows
+        row.question_id
+        for section in (content.details, *content.history)
+        for row in section.answers
     ]
     assert set(listed) == set(submission.answers)
-    assert content.history[-1].rows[0].answer == "kept anyway"
+    assert content.history[-1].answers[0].text == "kept anyway"
 
 
 @pytest.mark.backends("sqlite")

@@ -10,7 +10,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pikepdf
@@ -19,10 +19,12 @@ from sqlalchemy import select
 
 from intake import audit, consents, questionnaire
 from intake.chart import render_and_store
-from intake.chart.worker import RenderJob, renderer
+from intake.chart.job import RenderJob
+from intake.chart.worker import renderer
 from intake.extensions import db
 from intake.models import AuditEvent, ChartDocument, PdfStatus, Submission
 from intake.questionnaire import Kind
+from testkit.factories import drawn_signature, make_submission
 from tests.chart_support import (
     BACKEND_PARAMS,
     flat,
@@ -34,7 +36,6 @@ from tests.chart_support import (
     squeezed,
     to_unicode,
 )
-from tests.factories import drawn_signature, make_submission
 
 CHINESE = "我对针有点紧张"
 ARABIC = "ابنتي تتحدث العربية"
@@ -90,7 +91,7 @@ def _render(app, answers: dict, **columns) -> Rendered:
     with app.app_context():
         submission = make_submission(answers=answers, **columns)
         other = make_submission()
-        audit.record("draft.start", target_type="submission", target_id=submission.public_id)
+        audit.record("submission.view", target_type="submission", target_id=submission.public_id)
         audit.record(
             "submission.create",
             target_type="submission",
@@ -98,7 +99,7 @@ def _render(app, answers: dict, **columns) -> Rendered:
             actor_type="kiosk",
             actor_label="Front desk 1",
         )
-        audit.record("staff.view", target_type="submission", target_id=other.public_id)
+        audit.record("submission.review", target_type="submission", target_id=other.public_id)
         db.session.commit()
         events_before = [event.action for event in _events(submission)]
         document = render_and_store(submission)
@@ -182,6 +183,9 @@ def _expected_answer(question: questionnaire.Question, value: Any) -> str | None
         return choices[value]
     if question.kind == Kind.SCALE:
         return f"{value} out of 10"
+    if question.kind == Kind.DATE:  # the clinic's dates: "Apr 12, 1970"
+        day = date.fromisoformat(value)
+        return f"{day:%b} {day.day}, {day.year}"
     return str(value)
 
 
@@ -259,8 +263,9 @@ def test_every_page_has_the_footer_and_page_x_of_y(charts, name):
         # it (its bidi reordering of the line); the rendered page reads correctly.
         assert "Patient:" in page and f"{row['first_name']} {row['last_name']}" in page, number
         if name == "drawn":
-            assert "Patient: José Núñez-O'Brien · DOB: 1970-04-12 · Submission:" in page
-        assert f"DOB: {row['date_of_birth'].isoformat()}" in page
+            assert "Patient: José Núñez-O'Brien · DOB: Apr 12, 1970 · Submission:" in page
+        born = row["date_of_birth"]
+        assert f"DOB: {born:%b} {born.day}, {born.year}" in page
         assert f"Submission: {row['public_id']}" in page
         assert f"Consent: {row['consent_document']} v{row['consent_version']}" in page
         assert f"Page {number} of {total}" in page
@@ -331,8 +336,8 @@ def test_audit_page_lists_evidence_hashes_and_the_events_at_render_time(charts, 
         assert "IP address Not recorded" in page
         assert "Device label Not recorded" in page
     events = re.findall(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d (\S+)", page)
-    assert events == chart.events_before == ["draft.start", "submission.create"]
-    assert "staff.view" not in page  # another submission's event
+    assert events == chart.events_before == ["submission.view", "submission.create"]
+    assert "submission.review" not in page  # another submission's event
     assert chart.events_after == [*chart.events_before, "chart.render"]
 
 

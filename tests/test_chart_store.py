@@ -3,7 +3,6 @@
 import hashlib
 import io
 import json
-import threading
 
 import pikepdf
 import pytest
@@ -15,7 +14,8 @@ from intake.chart.document import render_job, render_pdf
 from intake.chart.store import events_at
 from intake.extensions import db
 from intake.models import AuditEvent, ChartDocument, PdfStatus, Submission
-from tests.factories import drawn_signature, make_submission
+from testkit.factories import drawn_signature, make_submission
+from testkit.races import at_once, failures
 
 # Far below the time any PDF takes: the render process is killed mid-render, for real.
 IMPOSSIBLE_TIMEOUT = 0.001
@@ -143,23 +143,12 @@ def test_unsaved_work_in_the_session_is_left_alone(app_context):
 def test_concurrent_renders_store_one_document(app):
     with app.app_context():
         submission_id = make_submission().id
-    results, errors = [], []
 
-    def render():
-        try:
-            with app.app_context():
-                document = render_and_store(db.session.get(Submission, submission_id))
-                results.append(document.id)
-                db.session.remove()
-        except BaseException as error:  # collected and asserted below
-            errors.append(error)
+    def render(_):
+        return render_and_store(db.session.get(Submission, submission_id)).id
 
-    threads = [threading.Thread(target=render) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = at_once(2, render, app)
+    assert failures(results) == []
     with app.app_context():
         (document,) = _documents(submission_id)
         stored = db.session.get(Submission, submission_id)
@@ -194,7 +183,7 @@ def test_the_stored_pdf_can_be_made_again_byte_for_byte_from_the_database(app_co
     audit.record("submission.create", target_type="submission", target_id=submission.public_id)
     db.session.commit()
     document = render_and_store(submission)
-    audit.record("staff.view", target_type="submission", target_id=submission.public_id)
+    audit.record("submission.view", target_type="submission", target_id=submission.public_id)
     db.session.commit()
 
     stored = db.session.get(Submission, submission.id)

@@ -12,7 +12,7 @@ from intake import audit
 from intake.chart import render_and_store
 from intake.extensions import db
 from intake.models import AuditEvent, ChartDocument, PdfStatus, Submission
-from tests.factories import make_submission
+from testkit.factories import make_submission
 from tests.test_chart_store import IMPOSSIBLE_TIMEOUT
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from intake.chart.worker import RenderJob, RenderTimeout, _child_environment, renderer
+from intake.chart.job import RenderJob
+from intake.chart.worker import RenderTimeout, _child_environment, renderer
 
 JOB = RenderJob(
     html="<p>Short document</p>",

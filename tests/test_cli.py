@@ -1,5 +1,6 @@
 """`flask intake create-staff`: argon2id, password rules, no silent changes."""
 
+import pytest
 from sqlalchemy import select
 
 from intake.extensions import db
@@ -68,3 +69,13 @@ def test_existing_email_changes_nothing(app, runner):
     assert "already exists" in result.output
     (after,) = _staff(app)
     assert (after.password_hash, after.role) == (before.password_hash, before.role)
+
+
+@pytest.mark.parametrize("email", ["a@b@example.org", "front desk@example.org", "desk@", "@x.org"])
+def test_create_staff_refuses_what_is_not_an_email_address(app, runner, email):
+    result = runner.invoke(
+        args=["intake", "create-staff", email, "--password-stdin"], input=f"{PASSWORD}\n"
+    )
+    assert result.exit_code != 0
+    assert "is not an email address" in result.output
+    assert _staff(app) == []

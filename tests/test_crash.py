@@ -8,7 +8,7 @@ few milliseconds into it (before, during or after the commit, whichever comes). 
 whose page broke taps "Sign and submit" again.
 
 Afterwards every intake a tablet finished is stored exactly once, every stored submission is
-sound (tests/record_checks.py: nothing half-written, answers match the questionnaire, flags
+sound (testkit/record_checks.py: nothing half-written, answers match the questionnaire, flags
 == flags_for, no draft left), `render-pending` completes the PDFs the kills interrupted,
 `verify` is clean, and no render process outlives its worker.
 """
@@ -27,10 +27,10 @@ from sqlalchemy import func, select
 
 from intake.extensions import db
 from intake.models import Draft, PdfStatus, Submission
+from testkit.gunicorn_server import children_of, serve
+from testkit.record_checks import all_problems
+from testkit.tablet_client import Tablet, fictional_patient
 from tests.conftest import TEST_SECRET_KEY
-from tests.gunicorn_server import children_of, serve
-from tests.record_checks import all_problems
-from tests.tablet_client import Tablet, fictional_patient
 
 pytestmark = pytest.mark.crash
 

@@ -1,13 +1,12 @@
 """SQLite is tuned for several workers: WAL, foreign keys, busy timeout, writers lock up front."""
 
-import threading
-
 import pytest
 from sqlalchemy import func, select, text
 
 from intake.database import begin_write
 from intake.extensions import db
 from intake.models import AuditEvent
+from testkit.races import at_once, failures
 
 
 @pytest.mark.backends("sqlite")
@@ -19,29 +18,16 @@ def test_sqlite_pragmas(app_context):
 
 def test_concurrent_writers_wait_instead_of_failing(app):
     """Read-then-write units of work in parallel all commit (no 'database is locked')."""
-    errors: list[BaseException] = []
     workers, rounds = 6, 15
 
-    def work():
-        try:
-            with app.app_context():
-                for _ in range(rounds):
-                    begin_write()
-                    count = db.session.scalar(select(func.count()).select_from(AuditEvent))
-                    db.session.add(
-                        AuditEvent(actor_type="cli", action="count", detail={"n": count})
-                    )
-                    db.session.commit()
-                db.session.remove()
-        except BaseException as error:  # collected and asserted below
-            errors.append(error)
+    def work(_):
+        for _ in range(rounds):
+            begin_write()
+            count = db.session.scalar(select(func.count()).select_from(AuditEvent))
+            db.session.add(AuditEvent(actor_type="cli", action="count", detail={"n": count}))
+            db.session.commit()
 
-    threads = [threading.Thread(target=work) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert failures(at_once(workers, work, app)) == []
     with app.app_context():
         total = db.session.scalar(select(func.count()).select_from(AuditEvent))
         seen = db.session.scalars(select(AuditEvent.detail)).all()

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from intake import demo, questionnaire, signatures
 from intake.extensions import db
 from intake.models import Submission
-from tests.record_checks import answer_problems
+from testkit.record_checks import answer_problems
 
 
 def test_seed_demo_adds_valid_submissions(app, runner):

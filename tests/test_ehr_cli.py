@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from intake.ehr.dictionary import data_dictionary
 from intake.extensions import db
 from intake.models import ExportBatch, Submission, SubmissionStatus
+from testkit.factories import make_submission
 from tests.csv_reading import HOSTILE, TRICKY_ANSWERS, expected_row, parse
-from tests.factories import make_submission
 
 
 def _submissions(app, count: int = 2, **columns) -> list[Submission]:

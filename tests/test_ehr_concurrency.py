@@ -1,14 +1,13 @@
 """Two new exports started at the same moment never place one submission in both batches."""
 
-import threading
-
 from sqlalchemy import func, select
 
 from intake import ehr
 from intake.extensions import db
 from intake.models import ExportBatch, Submission
+from testkit.factories import make_submission
+from testkit.races import at_once, failures
 from tests.csv_reading import TRICKY_ANSWERS, parse
-from tests.factories import make_submission
 
 WORKERS = 4
 ROUNDS = 3
@@ -17,24 +16,7 @@ PER_ROUND = 40
 
 def _export_at_once(app) -> list[BaseException]:
     """Start WORKERS exports together, each on its own thread, app context and connection."""
-    barrier = threading.Barrier(WORKERS)
-    errors: list[BaseException] = []
-
-    def work(number: int) -> None:
-        try:
-            with app.app_context():
-                barrier.wait()
-                ehr.export_new(f"worker {number}")
-                db.session.remove()
-        except BaseException as error:  # collected and asserted by the test
-            errors.append(error)
-
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(WORKERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
+    return failures(at_once(WORKERS, lambda n: ehr.export_new(f"worker {n}"), app))
 
 
 def test_simultaneous_new_exports_share_nothing_and_lose_nothing(app):

@@ -9,8 +9,8 @@ from intake import ehr
 from intake.ehr.downloads import csv_response
 from intake.extensions import csrf, db
 from intake.models import AuditEvent, ExportBatch, StaffUser
+from testkit.factories import make_staff, make_submission
 from tests.csv_reading import HOSTILE, TRICKY_ANSWERS, parse
-from tests.factories import make_staff, make_submission
 
 
 def _mount_export_views(app) -> None:

@@ -1,18 +1,21 @@
 """Exported files parsed with the csv module hold exactly what patients submitted."""
 
+import csv
 import hashlib
+import io
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
 
-from intake import consents, ehr, questionnaire
+from intake import consents, demo, ehr, questionnaire
 from intake.ehr import reading
 from intake.extensions import db
 from intake.models import AuditEvent, ChartDocument, ExportBatch, Submission, SubmissionStatus
-from intake.submissions import Evidence, Signing, submit_draft
+from intake.signing import Evidence, Signing, submit_draft
+from testkit.factories import make_draft, make_submission, signature_payload
 from tests.csv_reading import HOSTILE, TRICKY_ANSWERS, expected_row, parse, unneutralise
-from tests.factories import make_draft, make_submission, signature_payload
 
 
 def _export_new(**options) -> tuple[ExportBatch, bytes]:
@@ -322,3 +325,21 @@ def test_find_batch_takes_only_real_ids(app_context):
     assert ehr.recent_batches() == [batch]
     assert ehr.batch_filename(batch).startswith("intake-export-")
     assert not ehr.is_raw(batch)
+
+
+GOLDEN_CSV = Path(__file__).parent / "data" / "demo-export.csv"
+
+
+@pytest.mark.backends("sqlite")
+def test_the_csv_of_the_same_submissions_is_byte_for_byte_what_it_was(app, runner, tmp_path):
+    # tests/data/demo-export.csv was written by `seed-demo` data (this seed, this moment)
+    # and `export-csv` before the questionnaire became a package: the columns, their order
+    # and every cell are a contract with the EHR, unchanged by any rewrite of the code.
+    with app.app_context():
+        demo.seed_demo(60, days=30, seed=20261201, now=datetime(2026, 11, 30, 17, 0, tzinfo=UTC))
+    out = tmp_path / "again.csv"
+    args = ["intake", "export-csv", "--from", "2026-10-01", "--to", "2026-12-01", "-o", str(out)]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == GOLDEN_CSV.read_bytes()
+    assert len(list(csv.reader(io.StringIO(out.read_text("utf-8"))))) == 61

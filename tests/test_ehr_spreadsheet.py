@@ -17,8 +17,8 @@ from xml.etree import ElementTree
 import pytest
 
 from intake import ehr
+from testkit.factories import make_submission
 from tests.csv_reading import HOSTILE, TRICKY_ANSWERS, parse
-from tests.factories import make_submission
 
 SOFFICE = shutil.which("soffice")
 REQUIRED = os.environ.get("INTAKE_TEST_REQUIRE_SPREADSHEET") == "1"

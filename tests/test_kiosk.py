@@ -13,7 +13,7 @@ from intake import consents, drafts, questionnaire
 from intake.clock import clinic_today
 from intake.extensions import db
 from intake.models import AuditEvent, Draft, Submission
-from tests.factories import signature_payload, typed_input
+from testkit.factories import signature_payload, typed_input
 from tests.support import csrf_token, hidden_fields
 
 SECTION_IDS = [section.id for section in questionnaire.SECTIONS]
@@ -212,6 +212,18 @@ def test_validation_errors_sit_next_to_the_field_and_keep_what_was_typed(app, cl
     # The typed values are kept on the server too: a reload shows them again.
     assert stored_input(app)["email"] == "jane@@example"
     assert 'value="jane@@example"' in client.get("/intake/about").get_data(as_text=True)
+
+
+def test_an_answer_over_its_limit_is_refused_on_the_page_as_typed(app, client):
+    start(client)
+    too_long = "=HYPERLINK(x) " * 80  # 1,120 characters where 1,000 fit
+    response = post_section(client, "about", typed_input())
+    assert response.status_code == 303
+    response = post_section(client, "visit", {**typed_input(), "visit_reason": too_long})
+    assert response.status_code == 303 and "check=1" in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'id="error-summary"' in page and "1000" in page
+    assert escape(too_long.strip()) in page  # shown as typed, for the patient to shorten
 
 
 def test_date_of_birth_more_than_120_years_ago_is_caught(client):

@@ -1,7 +1,5 @@
 """Limits per client address: new intakes, login bursts, and what happens when Redis is away."""
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
@@ -9,6 +7,7 @@ from intake import create_app, drafts
 from intake.extensions import db
 from intake.models import Draft
 from intake.staff.auth import LOGIN_ATTEMPT_CEILING
+from testkit.races import at_once
 from tests.staff_support import add_staff, log_in
 from tests.support import csrf_token
 
@@ -43,28 +42,18 @@ def test_a_burst_of_simultaneous_logins_is_capped(app):
     add_staff(app)
     ceiling = int(LOGIN_ATTEMPT_CEILING.split()[0])
     attempts = ceiling + 10
-    ready = threading.Barrier(attempts)
-    statuses: list[int] = []
+    clients = [app.test_client() for _ in range(attempts)]
+    tokens = [csrf_token(client, "/staff/login") for client in clients]
 
-    def guess(number: int) -> None:
-        client = app.test_client()
-        token = csrf_token(client, "/staff/login")
-        ready.wait()
-        response = client.post(
-            "/staff/login",
-            data={
-                "email": f"nobody{number}@example.org",
-                "password": "x" * 12,
-                "csrf_token": token,
-            },
-        )
-        statuses.append(response.status_code)
+    def guess(number: int) -> int:
+        data = {
+            "email": f"nobody{number}@example.org",
+            "password": "x" * 12,
+            "csrf_token": tokens[number],
+        }
+        return clients[number].post("/staff/login", data=data).status_code
 
-    threads = [threading.Thread(target=guess, args=(n,)) for n in range(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_once(attempts, guess)
     assert statuses.count(200) <= ceiling  # a password checked and refused
     assert statuses.count(429) >= attempts - ceiling
     assert set(statuses) <= {200, 429}

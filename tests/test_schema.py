@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from intake.extensions import db
 from intake.models import AuditEvent, ChartDocument, ExportBatch, SignerRelationship, Submission
-from tests.factories import make_submission
+from testkit.factories import make_submission
 
 
 def _differences():
@@ -183,3 +183,37 @@ def test_audit_events_are_append_only(app_context):
     with pytest.raises(RecordImmutable, match="may not be deleted"):
         db.session.commit()
     db.session.rollback()
+
+
+def test_vocabulary_checks_keep_every_row_and_refuse_unknown_values(app_context):
+    downgrade(revision="0006_review_status")
+    submission = make_submission()
+    submission_id = submission.id
+    db.session.add(
+        ChartDocument(
+            submission_id=submission_id, kind="intake", content=b"%PDF", size=4, sha256=""
+        )
+    )
+    db.session.add(AuditEvent(actor_type="kiosk", action="submission.create"))
+    db.session.commit()
+
+    upgrade()  # copies submission on SQLite, which chart_document points at
+    assert _differences() == []
+    assert db.session.scalar(select(ChartDocument.submission_id)) == submission_id
+    assert db.session.get(Submission, submission_id).first_name == "Jane"
+    index_columns = {
+        index["name"]: index for index in db.inspect(db.engine).get_indexes("submission")
+    }
+    assert "ix_submission_exported_submitted_at" in index_columns
+    db.session.rollback()
+
+    for statement in (
+        update(Submission).values(status="exported"),
+        update(Submission).values(pdf_status="lost"),
+        update(Submission).values(signature_kind="stamped"),
+        update(Submission).values(signer_relationship="neighbour"),
+        insert(AuditEvent).values(actor_type="robot", action="x"),
+    ):
+        with pytest.raises(IntegrityError):
+            db.session.execute(statement)
+        db.session.rollback()

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from intake import signatures
 from intake.signatures import SignatureError, parse_drawn
-from tests.factories import signature_payload
+from testkit.factories import signature_payload
 
 
 def refused(payload) -> str:

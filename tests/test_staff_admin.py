@@ -4,9 +4,11 @@ import re
 
 import pytest
 
+from intake import audit
+from intake.audit import AuditAction
 from intake.models import StaffRole
 from intake.staff import audit_log
-from tests.factories import DEFAULT_PASSWORD
+from testkit.factories import DEFAULT_PASSWORD
 from tests.staff_support import (
     ADMIN_EMAIL,
     STAFF_EMAIL,
@@ -163,6 +165,21 @@ def test_audit_log_filters_by_person_action_and_date(app, admin_client):
     assert rows(actor="cli")[0] == []
     # Reading the audit log is itself on record.
     assert len(audit_events(app, "audit.view")) == 6
+
+
+def test_audit_log_offers_every_action_intake_records(admin_client):
+    page = admin_client.get("/staff/admin/audit").get_data(as_text=True)
+    datalist = re.search(r'<datalist id="known-actions">(.*?)</datalist>', page).group(1)
+    offered = re.findall(r'<option value="([^"]+)">', datalist)
+    assert offered == [action.value for action in AuditAction]
+    # The bulk reads an auditor looks for first.
+    assert {"export.new", "export.download", "export.range", "chart.render"} <= set(offered)
+    assert "submission.create" in offered
+
+
+def test_an_action_outside_the_list_is_never_recorded(app):
+    with app.app_context(), pytest.raises(ValueError, match="not a valid AuditAction"):
+        audit.record("submision.view")
 
 
 def test_audit_log_pages(app, admin_client):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from intake.extensions import db
 from intake.models import AuditEvent, StaffRole, StaffUser
 from intake.staff import sessions
-from tests.factories import DEFAULT_PASSWORD
+from testkit.factories import DEFAULT_PASSWORD
 from tests.staff_support import (
     ADMIN_EMAIL,
     STAFF_EMAIL,

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
+from intake import clock
 from intake.extensions import db
 from intake.models import SubmissionStatus
-from intake.staff import clinic_time
 from tests.staff_support import add_staff, add_submission, audit_events, export_new, log_in
 from tests.support import csrf_token
 
@@ -25,7 +25,7 @@ def staff_client(app, client):
 def today_start(app):
     """The UTC instant today began at the clinic (America/Chicago in tests)."""
     with app.app_context():
-        return clinic_time.start_of_day(clinic_time.today())
+        return clock.start_of_day(clock.clinic_today())
 
 
 def _shown(response) -> list[str]:
@@ -63,8 +63,8 @@ def test_a_date_range(app, staff_client, today_start):
     add_submission(app, _person("Long", "Ago"), submitted_at=today_start - timedelta(days=40))
     add_submission(app, _person("Early", "Today"), submitted_at=today_start + timedelta(minutes=1))
     with app.app_context():
-        yesterday = (clinic_time.today() - timedelta(days=1)).isoformat()
-        month_ago = (clinic_time.today() - timedelta(days=41)).isoformat()
+        yesterday = (clock.clinic_today() - timedelta(days=1)).isoformat()
+        month_ago = (clock.clinic_today() - timedelta(days=41)).isoformat()
     response = staff_client.get(f"/staff/?from_date={yesterday}&to_date={yesterday}")
     assert _shown(response) == ["Yesterday, Late"]
     response = staff_client.get(f"/staff/?from_date={month_ago}")
@@ -142,7 +142,7 @@ def test_an_exported_intake_stays_in_the_review_queue_until_reviewed(app, staff_
     row = _row(queue, "Flagged, Flo")
     assert re.search(r'badge-contraindication">.*Contraindication: .*Takes blood thinners', row)
     with app.app_context():
-        today = clinic_time.today()
+        today = clock.clinic_today()
     today = f"{today:%b} {today.day}"  # this year's dates without the year
     assert ">New</span>" in row and f">Exported {today}</span>" in row
     assert _shown(staff_client.get("/staff/?status=exported")) == ["Flagged, Flo"]

@@ -23,7 +23,7 @@ from intake.models import Submission
 from intake.staff import sessions
 from intake.staff.audit_log import events_query
 from intake.staff.search import Criteria, count_query, parse_search, submissions_query
-from tests.factories import make_submission
+from testkit.factories import make_submission
 
 START = datetime(2026, 11, 25, 6, tzinfo=UTC)
 END = START + timedelta(days=1)

@@ -10,12 +10,11 @@ import pytest
 from pypdf import PdfWriter
 from sqlalchemy import update
 
-from intake import consents, questionnaire
+from intake import clock, consents, questionnaire
 from intake.extensions import db
 from intake.models import ChartDocument, ExportBatch, PdfStatus, SubmissionStatus
-from intake.staff import clinic_time
-from intake.staff.health_history import health_history
-from tests.factories import BASE_ANSWERS
+from intake.questionnaire import Audience
+from testkit.factories import BASE_ANSWERS
 from tests.staff_support import (
     STAFF_EMAIL,
     add_pdf,
@@ -100,9 +99,11 @@ def test_the_page_shows_every_answer_from_the_questionnaire(app, staff_client):
 
 
 def test_answers_this_version_does_not_know_still_show():
-    sections = health_history({**BASE_ANSWERS, "old_question": "kept anyway"})
+    sections = questionnaire.history(
+        {**BASE_ANSWERS, "old_question": "kept anyway"}, Audience.CLINIC
+    )
     assert sections[-1].title == "Other answers"
-    assert sections[-1].lines[0].text == "kept anyway"
+    assert sections[-1].answers[0].text == "kept anyway"
 
 
 def test_a_drawn_signature_is_an_image_never_markup(app, staff_client):
@@ -138,7 +139,7 @@ def test_download_pdf_serves_the_stored_bytes(app, staff_client):
     assert response.headers["Content-Type"] == "application/pdf"
     submitted = submission_row(app, public_id)["submitted_at"]
     with app.app_context():
-        day = clinic_time.local(submitted).date().isoformat()
+        day = clock.local(submitted).date().isoformat()
     assert response.headers["Content-Disposition"] == (
         f"attachment; filename=OBrien-Nunez_Zoe_{day}_intake.pdf; "
         f"filename*=UTF-8''OBrien-N%C3%BA%C3%B1ez_Zo%C3%AB_{day}_intake.pdf"
@@ -182,7 +183,7 @@ def test_the_pdf_download_name_spells_letters_plainly_and_keeps_the_name_as_writ
     response = staff_client.get(f"/staff/submissions/{public_id}/pdf")
     assert response.status_code == 200
     with app.app_context():
-        day = clinic_time.local(submission_row(app, public_id)["submitted_at"]).date()
+        day = clock.local(submission_row(app, public_id)["submitted_at"]).date()
     header = response.headers["Content-Disposition"]
     assert header.startswith("attachment; ") and header.isascii()
     names = _download_names(header)
@@ -194,7 +195,6 @@ def test_download_is_the_first_intake_document(app, staff_client):
     public_id = add_submission(app)
     original = _pdf_bytes("original")
     add_pdf(app, public_id, original)
-    add_pdf(app, public_id, _pdf_bytes("addendum"), kind="addendum")
     add_pdf(app, public_id, _pdf_bytes("later copy"))
     assert staff_client.get(f"/staff/submissions/{public_id}/pdf").get_data() == original
 
@@ -258,7 +258,7 @@ def test_reviewing_an_exported_submission_keeps_it_exported(app, staff_client):
     assert ">Reviewed</span>" in after
     with app.app_context():
         made = db.session.get(ExportBatch, batch_id).created_at
-        assert f">Exported</span> {clinic_time.format_datetime(made)}" in after
+        assert f">Exported</span> {clock.format_datetime(made)}" in after
 
 
 def test_a_submission_not_exported_says_so(app, staff_client):

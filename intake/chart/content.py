@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from intake import consents, questionnaire
+from intake import clock, consents, questionnaire
 from intake.chart.signature import DrawnSignature, InvalidSignature, drawn_signature
 from intake.models import AuditEvent, SignerRelationship, Submission
-from intake.questionnaire import Flag, Kind, Question
+from intake.questionnaire import Audience, Flag, SectionView
+from intake.questionnaire.presentation import format_date
 
 # Bump when the embedded JSON changes shape, so a machine reading old PDFs can tell.
 RECORD_FORMAT = "intake.submission"
@@ -24,24 +25,6 @@ RECORD_FORMAT_VERSION = 1
 
 class ChartDataError(ValueError):
     """The stored row cannot be rendered faithfully; the message says why, without PHI."""
-
-
-@dataclass(frozen=True)
-class AnswerRow:
-    """One question of the health history as the patient answered it."""
-
-    question_id: str
-    label: str
-    answer: str | None  # None: the question was shown and left empty
-    flags: tuple[Flag, ...]
-
-
-@dataclass(frozen=True)
-class HistorySection:
-    """A titled group of answers."""
-
-    title: str
-    rows: tuple[AnswerRow, ...]
 
 
 @dataclass(frozen=True)
@@ -77,8 +60,8 @@ class ChartContent:
     created: str  # W3C date-time for the PDF metadata
     submitted: str
     flags: tuple[Flag, ...]
-    details: HistorySection
-    history: tuple[HistorySection, ...]
+    details: SectionView
+    history: tuple[SectionView, ...]
     consent_title: str
     consent_version: str
     consent_effective: str
@@ -140,19 +123,18 @@ def chart_content(
     zone = ZoneInfo(timezone)
     document = _signed_consent(submission)
     answers = submission.answers or {}
-    sections = _history_sections(answers)
+    # The flags stored at signing, never recomputed from today's questionnaire.
+    stored_flags = submission.flags or []
+    sections = questionnaire.history(answers, Audience.CLINIC, stored_flags)
     details, history = sections[0], tuple(sections[1:])
-    flags = tuple(
-        dict.fromkeys(flag for section in sections for row in section.rows for flag in row.flags)
-    )
     initials = submission.consent_initials or {}
     patient_name = submission.full_name
-    submitted_on = _local(submission.submitted_at, zone)
+    submitted_on = clock.local(submission.submitted_at, zone)
     return ChartContent(
         clinic_name=clinic_name,
         submission_id=str(submission.public_id),
         patient_name=patient_name,
-        date_of_birth=submission.date_of_birth.isoformat(),
+        date_of_birth=format_date(submission.date_of_birth, Audience.CLINIC),
         consent_label=f"{document.document_id} v{document.version}",
         title=f"Intake for {patient_name}, submitted {submitted_on:%Y-%m-%d}",
         subject=(
@@ -161,7 +143,7 @@ def chart_content(
         ),
         created=rendered_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         submitted=clinic_time(submission.submitted_at, zone),
-        flags=flags,
+        flags=tuple(questionnaire.flag_details(stored_flags)),
         details=details,
         history=history,
         consent_title=document.title,
@@ -254,24 +236,9 @@ def submission_record(
     }
 
 
-def answer_text(question: Question, value: Any) -> str | None:
-    """An answer in words, as the patient chose it; None when left empty."""
-    if value is None or value == "" or value == []:
-        return None
-    labels = dict(question.choices) if question.choices else {"yes": "Yes", "no": "No"}
-    if question.kind in (Kind.YES_NO, Kind.CHOICE):
-        return labels.get(value, str(value))
-    if question.kind == Kind.MULTI:
-        values = value if isinstance(value, list) else [value]
-        return ", ".join(labels.get(item, str(item)) for item in values)
-    if question.kind == Kind.SCALE:
-        return f"{value} out of 10"
-    return str(value)
-
-
 def clinic_time(moment: datetime, zone: ZoneInfo) -> str:
     """'November 3, 2026, 9:41:07 AM CST (UTC-06:00)': the clinic's wall clock and offset."""
-    local = _local(moment, zone)
+    local = clock.local(moment, zone)
     hour = local.hour % 12 or 12
     half = "AM" if local.hour < 12 else "PM"
     return (
@@ -283,42 +250,6 @@ def clinic_time(moment: datetime, zone: ZoneInfo) -> str:
 def utc_time(moment: datetime) -> str:
     """'2026-11-03 15:41:07 UTC'."""
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
-
-
-def _history_sections(answers: Mapping[str, Any]) -> list[HistorySection]:
-    """Every section of the questionnaire, then any answer it no longer defines."""
-    sections = [
-        HistorySection(
-            section.title,
-            tuple(
-                _row(question, answers)
-                for question in questionnaire.questions_in(section.id)
-                if questionnaire.is_shown(question, answers)
-            ),
-        )
-        for section in questionnaire.SECTIONS
-    ]
-    # Nothing a patient submitted is left out, even if a later questionnaire dropped it.
-    unknown = [key for key in answers if key not in questionnaire.BY_ID]
-    if unknown:
-        rows = tuple(AnswerRow(key, key, _plain(answers[key]), ()) for key in sorted(unknown))
-        sections.append(HistorySection("Other answers", rows))
-    return sections
-
-
-def _row(question: Question, answers: Mapping[str, Any]) -> AnswerRow:
-    flags = tuple(questionnaire.flags_raised_by(question, answers))
-    return AnswerRow(
-        question.id, question.label, answer_text(question, answers.get(question.id)), flags
-    )
-
-
-def _plain(value: Any) -> str | None:
-    if value is None or value == "" or value == []:
-        return None
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    return str(value)
 
 
 def _signed_consent(submission: Submission) -> consents.ConsentDocument:
@@ -352,17 +283,13 @@ def _typed_signature(submission: Submission) -> str | None:
 
 def _event_row(event: AuditEvent, zone: ZoneInfo) -> EventRow:
     actor = f"{event.actor_type}: {event.actor_label}" if event.actor_label else event.actor_type
-    local = _local(event.at, zone)
+    local = clock.local(event.at, zone)
     return EventRow(
         at=f"{local:%Y-%m-%d %H:%M:%S} {_offset(local)}",
         action=event.action,
         actor=actor,
         outcome=event.outcome,
     )
-
-
-def _local(moment: datetime, zone: ZoneInfo) -> datetime:
-    return moment.astimezone(zone)
 
 
 def _offset(local: datetime) -> str:

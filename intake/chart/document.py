@@ -12,7 +12,8 @@ from intake.chart.content import (
     chart_content,
     submission_record,
 )
-from intake.chart.worker import RenderJob, renderer
+from intake.chart.job import RenderJob
+from intake.chart.worker import renderer
 from intake.models import AuditEvent, Submission
 
 logger = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 
 from intake.chart.fetcher import ASSET_BASE_URL, BundledAssetFetcher, RefusedURL
-from intake.chart.worker import RenderJob, RenderResult
+from intake.chart.job import RenderJob, RenderResult
 
 # PDF/A-3: archival, and (unlike PDF/A-2) allows the embedded JSON record. Level U: every
 # glyph maps to Unicode, so text can be searched and extracted in any script.

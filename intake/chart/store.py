@@ -10,17 +10,16 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 
 from intake import audit
+from intake.audit import AuditAction
 from intake.chart.content import ChartDataError
 from intake.chart.document import render_job, render_pdf
 from intake.chart.worker import RenderError
 from intake.database import begin_write
 from intake.extensions import db
-from intake.models import AuditEvent, ChartDocument, PdfStatus, Submission, utcnow
+from intake.models import AuditEvent, ChartDocument, DocumentKind, PdfStatus, Submission, utcnow
 
 logger = logging.getLogger(__name__)
 
-INTAKE = "intake"  # ChartDocument.kind of the signed intake PDF
-RENDER = "chart.render"  # the audit action recording each stored intake PDF (and each failure)
 MAX_ERROR_LENGTH = 500  # Submission.pdf_error
 
 
@@ -70,7 +69,7 @@ def render_pending() -> Iterator[RenderOutcome]:
     rendered: a new PDF would not be the document the patient signed.
     """
     has_pdf = exists().where(
-        ChartDocument.submission_id == Submission.id, ChartDocument.kind == INTAKE
+        ChartDocument.submission_id == Submission.id, ChartDocument.kind == DocumentKind.INTAKE
     )
     ids = db.session.scalars(
         select(Submission.id)
@@ -107,7 +106,7 @@ def _recorded_render(public_id: uuid.UUID) -> AuditEvent | None:
 def successful_render() -> ColumnElement[bool]:
     """SQL: the audit event records an intake PDF stored for a submission."""
     return and_(
-        AuditEvent.action == RENDER,
+        AuditEvent.action == AuditAction.CHART_RENDER,
         AuditEvent.outcome == "success",
         AuditEvent.target_type == "submission",
     )
@@ -195,7 +194,7 @@ def _store(submission_id: int, pdf: bytes, rendered_at: datetime) -> ChartDocume
     digest = hashlib.sha256(pdf).hexdigest()
     document = ChartDocument(
         submission_id=submission_id,
-        kind=INTAKE,
+        kind=DocumentKind.INTAKE,
         content_type="application/pdf",
         content=pdf,
         size=len(pdf),
@@ -205,10 +204,10 @@ def _store(submission_id: int, pdf: bytes, rendered_at: datetime) -> ChartDocume
     db.session.add(document)
     _mark_rendered(submission)
     audit.record(
-        RENDER,
+        AuditAction.CHART_RENDER,
         target_type="submission",
         target_id=submission.public_id,
-        detail={"document": INTAKE, "sha256": digest, "size": len(pdf)},
+        detail={"document": DocumentKind.INTAKE, "sha256": digest, "size": len(pdf)},
     )
     db.session.commit()
     return document
@@ -234,11 +233,11 @@ def _record_failure(submission_id: int, message: str) -> None:
         submission.pdf_status = PdfStatus.FAILED
         submission.pdf_error = message[:MAX_ERROR_LENGTH]
         audit.record(
-            RENDER,
+            AuditAction.CHART_RENDER,
             target_type="submission",
             target_id=submission.public_id,
             outcome="failure",
-            detail={"document": INTAKE, "error": message[:MAX_ERROR_LENGTH]},
+            detail={"document": DocumentKind.INTAKE, "error": message[:MAX_ERROR_LENGTH]},
         )
     db.session.commit()
 
@@ -264,7 +263,9 @@ def _locked(submission_id: int) -> Submission:
 def _intake_document(submission_id: int) -> ChartDocument | None:
     return db.session.scalars(
         select(ChartDocument)
-        .where(ChartDocument.submission_id == submission_id, ChartDocument.kind == INTAKE)
+        .where(
+            ChartDocument.submission_id == submission_id, ChartDocument.kind == DocumentKind.INTAKE
+        )
         .order_by(ChartDocument.id)
         .limit(1)
     ).first()

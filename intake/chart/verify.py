@@ -15,10 +15,11 @@ from functools import reduce
 from sqlalchemy import ColumnElement, String, Uuid, case, cast, exists, func, select
 
 from intake import audit
-from intake.chart.store import INTAKE, RENDER, successful_render
+from intake.audit import AuditAction
+from intake.chart.store import successful_render
 from intake.database import begin_write
 from intake.extensions import db
-from intake.models import AuditEvent, ChartDocument, PdfStatus, Submission
+from intake.models import AuditEvent, ChartDocument, DocumentKind, PdfStatus, Submission
 
 CANONICAL_UUID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"  # str(uuid)
 
@@ -51,7 +52,7 @@ def verify_documents() -> tuple[int, list[Problem]]:
     problems += _missing_documents()
     begin_write()
     audit.record(
-        "chart.verify",
+        AuditAction.CHART_VERIFY,
         outcome="success" if not problems else "failure",
         detail={
             "checked": checked,
@@ -106,7 +107,7 @@ def _check_documents() -> tuple[int, list[Problem]]:
                     document_id,
                 )
             )
-        if kind != INTAKE:
+        if kind != DocumentKind.INTAKE:
             continue  # chart.render events record the intake PDF only
         if event_id is None:
             problems.append(
@@ -114,7 +115,7 @@ def _check_documents() -> tuple[int, list[Problem]]:
                     str(public_id),
                     Finding.UNRECORDED,
                     f"{name} (sha256 {sha256}) was not stored by Intake: "
-                    f"no {RENDER} event records it",
+                    f"no {AuditAction.CHART_RENDER} event records it",
                     document_id,
                 )
             )
@@ -123,8 +124,8 @@ def _check_documents() -> tuple[int, list[Problem]]:
                 Problem(
                     str(public_id),
                     Finding.REPLACED,
-                    f"{name} has sha256 {sha256}, but {RENDER} event {event_id} recorded "
-                    f"sha256 {recorded} when it was stored: it was replaced",
+                    f"{name} has sha256 {sha256}, but {AuditAction.CHART_RENDER} event "
+                    f"{event_id} recorded sha256 {recorded} when it was stored: it was replaced",
                     document_id,
                 )
             )
@@ -136,7 +137,7 @@ def _missing_documents() -> list[Problem]:
     stored = (
         select(ChartDocument.id)
         .join(Submission, ChartDocument.submission_id == Submission.id)
-        .where(ChartDocument.kind == INTAKE, _named_by(AuditEvent.target_id))
+        .where(ChartDocument.kind == DocumentKind.INTAKE, _named_by(AuditEvent.target_id))
     )
     events = db.session.execute(
         select(
@@ -158,7 +159,7 @@ def _missing_documents() -> list[Problem]:
             Problem(
                 target_id,
                 Finding.MISSING,
-                f"{gone} (sha256 {recorded}, stored {_when(at)}, {RENDER} event "
+                f"{gone} (sha256 {recorded}, stored {_when(at)}, {AuditAction.CHART_RENDER} event "
                 f"{event_id}) {'is' if submission_exists else 'are'} not in the database",
             ),
         )
@@ -167,7 +168,8 @@ def _missing_documents() -> list[Problem]:
         .where(
             Submission.pdf_status == PdfStatus.RENDERED,
             ~exists().where(
-                ChartDocument.submission_id == Submission.id, ChartDocument.kind == INTAKE
+                ChartDocument.submission_id == Submission.id,
+                ChartDocument.kind == DocumentKind.INTAKE,
             ),
         )
         .order_by(Submission.id)
@@ -180,7 +182,7 @@ def _missing_documents() -> list[Problem]:
                 str(public_id),
                 Finding.MISSING,
                 f"it is marked rendered, but its signed PDF is not in the database "
-                f"and no {RENDER} event records it",
+                f"and no {AuditAction.CHART_RENDER} event records it",
             ),
         )
     return list(found.values())

@@ -28,10 +28,11 @@ import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
+
+from intake.chart.job import RenderJob, RenderResult
 
 logger = logging.getLogger(__name__)
 
@@ -39,26 +40,6 @@ logger = logging.getLogger(__name__)
 # their cache; not the database URL or the secret key.
 _CHILD_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "LD_LIBRARY_PATH")
 _CHILD_ENVIRONMENT_PREFIXES = ("FONTCONFIG_", "XDG_")
-
-
-@dataclass(frozen=True)
-class RenderJob:
-    """Everything one render needs: the finished HTML and the record to embed."""
-
-    html: str
-    attachment: bytes
-    attachment_name: str
-    attachment_description: str
-    created: datetime  # aware; dates the PDF and the embedded file
-
-
-@dataclass(frozen=True)
-class RenderResult:
-    """The PDF, and what WeasyPrint asked for and said while making it."""
-
-    pdf: bytes
-    requested: tuple[str, ...] = ()  # URLs WeasyPrint asked the fetcher for
-    messages: tuple[str, ...] = ()  # its warnings and errors
 
 
 class RenderError(Exception):

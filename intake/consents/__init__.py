@@ -35,6 +35,9 @@ class ConsentDocument:
     effective_date: str  # ISO date
     clauses: tuple[Clause, ...]
 
+    # A document never changes and there are a handful of them (kept alive by the loader
+    # anyway), so caching on the instance leaks nothing; demo data asks once a row.
+    @cache  # noqa: B019
     def snapshot(self) -> str:
         """Canonical JSON of the whole document: what a submission stores and hashes."""
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from intake import questionnaire
 from intake.answers import PHONE_SHAPE
 from intake.models import SignerRelationship
-from intake.questionnaire import FLAGS, Kind, Question
+from intake.questionnaire import FLAGS, Audience, Kind, Question
 
 COLUMNS_VERSION = questionnaire.VERSION
 
@@ -128,14 +128,14 @@ def _fixed_columns() -> tuple[Column, ...]:
             "first_name",
             "Patient's first name, as typed (questionnaire item `first_name`).",
             "text",
-            "one line, up to 100 characters, any script",
+            _name_limit("first_name"),
             lambda r, z: r.first_name,
         ),
         Column(
             "last_name",
             "Patient's last name, as typed (questionnaire item `last_name`).",
             "text",
-            "one line, up to 100 characters, any script",
+            _name_limit("last_name"),
             lambda r, z: r.last_name,
         ),
         Column(
@@ -255,6 +255,11 @@ def _fixed_columns() -> tuple[Column, ...]:
     )
 
 
+def _name_limit(question_id: str) -> str:
+    """The allowed values of a name column: the questionnaire's own limit, not a copy of it."""
+    return f"one line, up to {questionnaire.BY_ID[question_id].max_length} characters, any script"
+
+
 def _answer_cell(question: Question) -> Callable[[Record, tzinfo], str]:
     """How one question's stored answer becomes a cell; empty when it was not asked.
 
@@ -262,17 +267,6 @@ def _answer_cell(question: Question) -> Callable[[Record, tzinfo], str]:
     the questionnaire's own `is_shown`.
     """
     question_id, conditional = question.id, question.show_if is not None
-    format_answer: Callable[[Any], str] = str
-    if question.kind == Kind.MULTI:
-        rank = {value: index for index, value in enumerate(question.choice_values)}
-
-        def format_answer(values: list[str]) -> str:
-            return ";".join(sorted(values, key=lambda value: rank.get(value, len(rank))))
-
-    elif question.kind == Kind.YES_NO:
-
-        def format_answer(value: Any) -> str:
-            return ("yes" if value else "no") if isinstance(value, bool) else str(value)
 
     def cell(record: Record, _zone: tzinfo) -> str:
         value = record.answers.get(question_id)
@@ -280,7 +274,7 @@ def _answer_cell(question: Question) -> Callable[[Record, tzinfo], str]:
             return ""
         if conditional and not questionnaire.is_shown(question, record.answers):
             return ""
-        return format_answer(value)
+        return questionnaire.answer_text(question, value, Audience.EHR) or ""
 
     return cell
 

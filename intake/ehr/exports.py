@@ -14,13 +14,14 @@ wanted, the command line: anywhere else it is refused rather than served or rewr
 import hashlib
 import uuid
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from intake import audit
+from intake import audit, clock
+from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.ehr.columns import COLUMNS, COLUMNS_VERSION, Record, columns_named
 from intake.ehr.reading import batch_records, range_records
@@ -97,7 +98,7 @@ def export_new(
         "without_pdf": tally.without_pdf,
     }
     audit.record(
-        "export.new",
+        AuditAction.EXPORT_NEW,
         target_type="export_batch",
         target_id=batch.public_id,
         actor_label=actor_label,
@@ -125,7 +126,7 @@ def stream_batch(
     if options["raw"] and not allow_raw:
         begin_write()
         audit.record(
-            "export.download",
+            AuditAction.EXPORT_DOWNLOAD,
             target_type="export_batch",
             target_id=public_id,
             outcome="refused",
@@ -149,7 +150,7 @@ def stream_batch(
         ) from None
     begin_write()
     audit.record(
-        "export.download",
+        AuditAction.EXPORT_DOWNLOAD,
         target_type="export_batch",
         target_id=public_id,
         actor_label=actor_label,
@@ -171,8 +172,8 @@ def stream_range(
     """
     if end < start:
         raise ExportError(f"The end date {end} is before the start date {start}.")
-    zone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
-    low, high = _utc_midnight(start, zone), _utc_midnight(end + timedelta(days=1), zone)
+    zone = clock.clinic_zone()
+    low, high = clock.start_of_day(start, zone), clock.start_of_day(end + timedelta(days=1), zone)
     begin_write()
     rows = db.session.scalar(
         select(func.count())
@@ -180,7 +181,7 @@ def stream_range(
         .where(Submission.submitted_at >= low, Submission.submitted_at < high)
     )
     audit.record(
-        "export.range",
+        AuditAction.EXPORT_RANGE,
         target_type="submission",
         actor_label=actor_label,
         detail={
@@ -218,8 +219,8 @@ def new_count() -> int:
 
 def batch_filename(batch: ExportBatch) -> str:
     """A download name that says what the file is: date, then the batch's short id."""
-    zone = ZoneInfo(batch.options.get("timezone") or current_app.config["CLINIC_TIMEZONE"])
-    day = batch.created_at.astimezone(zone).date().isoformat()
+    zone = ZoneInfo(batch.options["timezone"]) if batch.options.get("timezone") else None
+    day = clock.local(batch.created_at, zone).date().isoformat()
     return f"intake-export-{day}-{batch.public_id.hex[:8]}.csv"
 
 
@@ -237,11 +238,6 @@ def batch_command(batch: ExportBatch) -> str:
 def range_filename(start: date, end: date) -> str:
     """A download name for a date-range export."""
     return f"intake-{start.isoformat()}-to-{end.isoformat()}.csv"
-
-
-def _utc_midnight(day: date, zone: ZoneInfo) -> datetime:
-    """The start of `day` in the clinic, as a UTC time."""
-    return datetime.combine(day, time(), zone).astimezone(UTC)
 
 
 class _Tally:

@@ -12,10 +12,9 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import aliased
 
-from intake.chart.store import INTAKE as INTAKE_PDF
 from intake.ehr.columns import Record
 from intake.extensions import db
-from intake.models import ChartDocument, Submission
+from intake.models import ChartDocument, DocumentKind, Submission
 
 CHUNK_ROWS = 1000
 
@@ -23,7 +22,7 @@ _corrected = aliased(Submission)
 # The signed intake PDF is rendered once; should a second ever exist, the first is the one.
 _pdf_sha256 = (
     select(ChartDocument.sha256)
-    .where(ChartDocument.submission_id == Submission.id, ChartDocument.kind == INTAKE_PDF)
+    .where(ChartDocument.submission_id == Submission.id, ChartDocument.kind == DocumentKind.INTAKE)
     .order_by(ChartDocument.id)
     .limit(1)
     .scalar_subquery()

@@ -25,14 +25,13 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from intake import answers, drafts, questionnaire, signatures
 from intake.consents import ConsentDocument
+from intake.models import SignatureKind
 from intake.questionnaire import Kind, Question
-from intake.submissions import (
-    DRAWN,
+from intake.signing import (
     FOR_PATIENT,
     FOR_SELF,
     GUARDIAN_RELATIONSHIPS,
     REPRESENTATIVE_RELATIONSHIPS,
-    TYPED,
     Signing,
 )
 
@@ -135,7 +134,7 @@ class ConsentForm(FlaskForm):
     """The consent page: initials per clause, agreement, the signer and the signature.
 
     The signing rules (initials match the signer, a guardian for a minor, enough ink) are
-    `intake.submissions.check_signing`, applied when the form is submitted.
+    `intake.signing.check_signing`, applied when the form is submitted.
     """
 
     agree = BooleanField("I have read this consent, my questions were answered, and I agree.")
@@ -172,8 +171,10 @@ class ConsentForm(FlaskForm):
     )
     method = RadioField(
         "How would you like to sign?",
-        choices=_choices([(DRAWN, "Sign with my finger"), (TYPED, "Type my name")]),
-        default=DRAWN,
+        choices=_choices(
+            [(SignatureKind.DRAWN, "Sign with my finger"), (SignatureKind.TYPED, "Type my name")]
+        ),
+        default=SignatureKind.DRAWN,
         validate_choice=False,
     )
     signature = HiddenField("Signature")

@@ -18,18 +18,17 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
-from intake import answers, consents, drafts, errors, questionnaire, signatures, submissions
+from intake import answers, consents, drafts, errors, questionnaire, signatures, signing
 from intake.clock import clinic_today
 from intake.extensions import limiter
 from intake.kiosk import forms
+from intake.kiosk.steps import SECTION_IDS, STEPS, kiosk_settings
 from intake.models import Draft
 from intake.tablets import read_tablet_label
 
 bp = Blueprint("kiosk", __name__)
 
-SECTION_IDS = tuple(section.id for section in questionnaire.SECTIONS)
 SECTIONS = {section.id: section for section in questionnaire.SECTIONS}
-STEPS = (*SECTION_IDS, "review", "consent")
 # The consent page's fields around the initials, in page order (for the error summary):
 # who signs comes first, as the initials must match that person's name.
 SIGNER_FIELD_ORDER = (
@@ -60,15 +59,7 @@ EXPIRED = (
 CLOSED = "For your privacy the form was closed. Tap \u201cStart\u201d to begin."
 
 
-@bp.context_processor
-def kiosk_settings() -> dict:
-    """The steps for the progress bar, and timings the scripts read from data- attributes."""
-    config = current_app.config
-    return {
-        "idle_warning_seconds": config["KIOSK_IDLE_WARNING_SECONDS"],
-        "idle_reset_seconds": config["KIOSK_IDLE_RESET_SECONDS"],
-        "steps": STEPS,
-    }
+bp.context_processor(kiosk_settings)
 
 
 def _token() -> str | None:
@@ -283,17 +274,7 @@ def review():
         drafts.save(draft, step=following)
         return redirect(_step_url(following), code=303)
 
-    parts = [
-        (
-            section,
-            [
-                (question, answers.display(question, checked.get(question.id)))
-                for question in questionnaire.questions_in(section.id)
-                if question.id in checked
-            ],
-        )
-        for section in questionnaire.SECTIONS
-    ]
+    parts = questionnaire.history(checked, questionnaire.Audience.PATIENT)
     return render_template("kiosk/review.html", parts=parts, step="review")
 
 
@@ -305,7 +286,7 @@ def consent():
     if draft is None:
         if request.method == "POST" and token:
             # A second tap after the first one finished: the submission exists.
-            done = submissions.find_by_draft_key(drafts.hash_token(token))
+            done = signing.find_by_draft_key(drafts.hash_token(token))
             if done is not None:
                 return _thank_you_redirect()
         return _no_draft()
@@ -333,11 +314,9 @@ def consent():
             return Response(status=204)
         return redirect(_step_url("review"), code=303)
     try:
-        submissions.submit_draft(
-            token, form.signing(document), submissions.Evidence.from_request(request)
-        )
-    except submissions.SigningRefused as refused:
-        if submissions.CONSENT_UPDATED in refused.problems:
+        signing.submit_draft(token, form.signing(document), signing.Evidence.from_request(request))
+    except signing.SigningRefused as refused:
+        if signing.CONSENT_UPDATED in refused.problems:
             return _consent_updated(token, form)
         # Keep a drawing only when it is one: with a typed signature the pad's field is not
         # checked by the service, and whatever it holds must not reach the draft. A refused
@@ -345,9 +324,9 @@ def consent():
         signature_ok = "signature" not in refused.problems and _signature_readable(form)
         _keep_signing(token, form, signature_ok=signature_ok, refused=refused.problems)
         return redirect(url_for("kiosk.consent"), code=303)
-    except submissions.DraftIncomplete as incomplete:
+    except signing.DraftIncomplete as incomplete:
         return redirect(_step_url(incomplete.section_id, check=1), code=303)
-    except submissions.DraftGone:
+    except signing.DraftGone:
         return _no_draft()
     return _thank_you_redirect()
 
@@ -359,7 +338,7 @@ def _consent_updated(token, form) -> Response:
     draft: Draft | None = drafts.load_for_update(token)
     if draft is not None:
         drafts.save(draft, signing=_signer_only(form.kept_input(False)), step="consent")
-    flash(submissions.CONSENT_UPDATED_MESSAGE, "error")
+    flash(signing.CONSENT_UPDATED_MESSAGE, "error")
     return redirect(url_for("kiosk.consent"), code=303)
 
 
@@ -393,7 +372,7 @@ def _render_consent(form, document, checked: dict, status: int = 200):
         # Typed on a page of another version: initials, agreement and signature start afresh.
         form = type(form)(formdata=None, data=_signer_only(form.kept_input(signature_ok=False)))
     form.consent_sha256.data = document.sha256  # the version this page shows
-    minor = submissions.is_minor(checked, clinic_today())
+    minor = signing.is_minor(checked, clinic_today())
     initials = [f"initials_{clause.id}" for clause in document.clauses]
     order = [*SIGNER_FIELD_ORDER, *initials, *CONSENT_FIELD_ORDER]
     problems = [form[name] for name in order if name in form and form[name].errors]
@@ -403,7 +382,7 @@ def _render_consent(form, document, checked: dict, status: int = 200):
             form=form,
             document=document,
             minor=minor,
-            patient_name=submissions.patient_name(checked),
+            patient_name=signing.patient_name(checked),
             problems=problems,
             step="consent",
         ),

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from intake import accounts, audit
+from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
 from intake.models import StaffUser
@@ -34,7 +35,7 @@ def create_account():
         form.email.errors.append(str(error))
         return _render_accounts(form, 400)
     audit.record(
-        "staff.create",
+        AuditAction.STAFF_CREATE,
         target_type=TARGET_TYPE,
         target_id=user.id,
         detail={"email": user.email, "role": user.role},
@@ -52,7 +53,7 @@ def deactivate_account(user_id: int):
         return redirect(url_for("staff.admin.staff_accounts"))
     return _change(
         user_id,
-        "staff.deactivate",
+        AuditAction.STAFF_DEACTIVATE,
         "{email} is deactivated and logged out.",
         lambda user: accounts.set_active(user, False),
     )
@@ -63,7 +64,7 @@ def reactivate_account(user_id: int):
     """Let a deactivated account log in again."""
     return _change(
         user_id,
-        "staff.reactivate",
+        AuditAction.STAFF_REACTIVATE,
         "{email} can log in again.",
         lambda user: accounts.set_active(user, True),
     )
@@ -72,7 +73,7 @@ def reactivate_account(user_id: int):
 @admin_bp.post("/accounts/<int:user_id>/unlock")
 def unlock_account(user_id: int):
     """Lift a lockout before its 15 minutes are up."""
-    return _change(user_id, "staff.unlock", "{email} is unlocked.", accounts.unlock)
+    return _change(user_id, AuditAction.STAFF_UNLOCK, "{email} is unlocked.", accounts.unlock)
 
 
 @admin_bp.route("/accounts/<int:user_id>/password", methods=["GET", "POST"])
@@ -85,7 +86,7 @@ def reset_password(user_id: int):
         return render_template("staff/reset_password.html", form=form, user=user), status
     return _change(
         user_id,
-        "staff.password_reset",
+        AuditAction.STAFF_PASSWORD_RESET,
         "{email} has a new password and was logged out everywhere.",
         lambda account: accounts.set_password(account, form.new_password.data),
     )

@@ -8,36 +8,17 @@ from flask import render_template, request, url_for
 from sqlalchemy import Select, select, tuple_
 from wtforms import SelectChoice
 
-from intake import accounts, audit
+from intake import accounts, audit, clock
+from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
-from intake.models import AuditEvent
-from intake.staff import clinic_time
+from intake.models import ActorType, AuditEvent
 from intake.staff.blueprint import admin_bp
 from intake.staff.forms import AuditFilterForm
 
 PAGE_SIZE = 100
-ACTOR_TYPES = {"kiosk": "Kiosk (patients)", "cli": "Command line", "system": "System"}
-# Offered as suggestions; any action can be typed.
-KNOWN_ACTIONS = (
-    "auth.login",
-    "auth.logout",
-    "auth.logout_everywhere",
-    "auth.password_change",
-    "auth.session_idle",
-    "auth.session_lifetime",
-    "dashboard.view",
-    "submission.view",
-    "submission.review",
-    "pdf.download",
-    "tablet.name",
-    "staff.create",
-    "staff.deactivate",
-    "staff.reactivate",
-    "staff.unlock",
-    "staff.password_reset",
-    "audit.view",
-)
+# The audit log's own words for who acted when no staff member did (the kiosk, the CLI).
+ACTOR_TYPES = [actor for actor in ActorType if actor != ActorType.STAFF]
 
 
 @dataclass(frozen=True)
@@ -61,7 +42,7 @@ def audit_log():
     form.actor.choices = [
         SelectChoice("", "Anyone"),
         *(SelectChoice(str(user.id), user.email) for user in accounts.all_staff()),
-        *(SelectChoice(value, label) for value, label in ACTOR_TYPES.items()),
+        *(SelectChoice(actor.value, actor.label) for actor in ACTOR_TYPES),
     ]
     lines, older_url = [], None
     if form.validate():
@@ -72,7 +53,7 @@ def audit_log():
             older_url = url_for(
                 "staff.admin.audit_log", **_filters(), older=events[PAGE_SIZE - 1].id
             )
-        audit.record("audit.view", detail={"filters": _filters()})
+        audit.record(AuditAction.AUDIT_VIEW, detail={"filters": _filters()})
         db.session.commit()
     return render_template(
         "staff/audit_log.html",
@@ -81,7 +62,7 @@ def audit_log():
         older_url=older_url,
         newest_url=url_for("staff.admin.audit_log", **_filters()),
         paged="older" in request.args,
-        known_actions=KNOWN_ACTIONS,
+        known_actions=list(AuditAction),
     )
 
 
@@ -102,7 +83,7 @@ def _older_than() -> tuple[datetime, int] | None:
 def _events(form: AuditFilterForm, older_than: tuple[datetime, int] | None) -> list[AuditEvent]:
     """Up to one page and one event of the matching events, newest first."""
     actor = form.actor.data or ""
-    start, end = clinic_time.day_range(form.from_date.data, form.to_date.data)
+    start, end = clock.day_range(form.from_date.data, form.to_date.data)
     stmt = events_query(
         actor_id=int(actor) if actor.isdigit() else None,
         actor_type=actor if actor and not actor.isdigit() else None,
@@ -148,8 +129,8 @@ def _line(event: AuditEvent) -> AuditLine:
     if event.target_type == "submission" and event.target_id:
         target_url = url_for("staff.submission", public_id=event.target_id)
     return AuditLine(
-        at=clinic_time.format_datetime(event.at),
-        actor=event.actor_label or ACTOR_TYPES.get(event.actor_type, event.actor_type),
+        at=clock.format_datetime(event.at),
+        actor=event.actor_label or ActorType(event.actor_type).label,
         action=event.action,
         target=target,
         target_url=target_url,

@@ -7,8 +7,10 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from intake import accounts, audit
+from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db, limiter, login_manager
+from intake.models import ActorType
 from intake.staff import sessions
 from intake.staff.blueprint import bp
 from intake.staff.forms import LoginForm
@@ -63,8 +65,8 @@ def login():
     begin_write()
     attempt = accounts.authenticate(form.email.data, form.password.data)
     event = audit.record(
-        "auth.login",
-        actor_type="staff",
+        AuditAction.AUTH_LOGIN,
+        actor_type=ActorType.STAFF,
         actor_label=attempt.user.email if attempt.user else "(no such account)",
         target_type="staff_user" if attempt.user else None,
         target_id=attempt.user.id if attempt.user else None,
@@ -84,7 +86,7 @@ def logout():
     """End this session (a copy of its cookie stops working too)."""
     begin_write()
     audit.record(
-        sessions.LOGOUT_ACTION, target_type=sessions.TARGET_TYPE, target_id=sessions.current_id()
+        AuditAction.AUTH_LOGOUT, target_type=sessions.TARGET_TYPE, target_id=sessions.current_id()
     )
     db.session.commit()
     sessions.end()

@@ -8,10 +8,11 @@ holds app-wide, see intake.security.)
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
-from intake import audit
+from intake import audit, clock
+from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db, login_manager
-from intake.staff import clinic_time, sessions
+from intake.staff import sessions
 
 bp = Blueprint("staff", __name__)  # mounted at /staff in create_app
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -25,6 +26,11 @@ _ENDED_MESSAGES = {
     sessions.Ended.LIFETIME: "Your session reached its limit of {lifetime}. Please log in again.",
     sessions.Ended.LOGGED_OUT: "Please log in again.",
 }
+_ENDED_ACTIONS = {
+    sessions.Ended.IDLE: AuditAction.AUTH_SESSION_IDLE,
+    sessions.Ended.LIFETIME: AuditAction.AUTH_SESSION_LIFETIME,
+    sessions.Ended.LOGGED_OUT: AuditAction.AUTH_SESSION_LOGGED_OUT,
+}
 
 
 @bp.record_once
@@ -32,8 +38,8 @@ def _configure(state) -> None:
     login_manager.login_view = "staff.login"
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
-    state.app.add_template_filter(clinic_time.format_datetime, "clinic_datetime")
-    state.app.add_template_filter(clinic_time.format_date, "clinic_date")
+    state.app.add_template_filter(clock.format_datetime, "clinic_datetime")
+    state.app.add_template_filter(clock.format_date, "clinic_date")
 
 
 @bp.before_request
@@ -73,7 +79,7 @@ def end_session(reason: str):
     """Log out a session that is over, say why, and offer the login page again."""
     begin_write()
     audit.record(
-        f"auth.session_{reason}",
+        _ENDED_ACTIONS[reason],
         target_type=sessions.TARGET_TYPE,
         target_id=sessions.current_id(),
     )

@@ -6,18 +6,17 @@ from datetime import date, datetime, timedelta
 
 from flask import render_template, request, url_for
 
-from intake import audit
+from intake import audit, clock, questionnaire
+from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
+from intake.models import SubmissionStatus
 from intake.questionnaire import Flag
-from intake.staff import clinic_time
 from intake.staff.blueprint import bp
 from intake.staff.forms import DashboardFilterForm
-from intake.staff.health_history import flag_list
 from intake.staff.search import (
     COUNT_CAP,
     STATUS_FILTERS,
-    STATUS_LABELS,
     Criteria,
     SearchError,
     SubmissionRow,
@@ -47,7 +46,7 @@ class DashboardLine:
 def dashboard():
     """Submissions of the chosen clinic days (today by default), newest first."""
     form = DashboardFilterForm(formdata=request.args)
-    today = clinic_time.today()
+    today = clock.clinic_today()
     criteria, days = _criteria(form, today)
     lines, page, total = [], None, 0
     if criteria is not None:
@@ -58,7 +57,7 @@ def dashboard():
         else:
             total = count_submissions(criteria)
         audit.record(
-            "dashboard.view",
+            AuditAction.DASHBOARD_VIEW,
             detail={
                 "filters": {k: v for k, v in request.args.items() if k in form.data},
                 "submissions": [str(row.public_id) for row in page.rows],
@@ -95,7 +94,7 @@ def _criteria(
     first, last = form.from_date.data, form.to_date.data
     if not (first or last or words or birth_date):
         first = last = today  # the default view: today at the clinic
-    start, end = clinic_time.day_range(first, last)
+    start, end = clock.day_range(first, last)
     status = STATUS_FILTERS.get(form.status.data or "", {})
     criteria = Criteria(start, end, name_words=words, birth_date=birth_date, **status)
     return criteria, (first, last)
@@ -124,12 +123,12 @@ def _heading(days: tuple[date | None, date | None] | None, today: date) -> str:
         return "All dates"
     if first == last:
         prefix = "Today, " if first == today else ""
-        return prefix + clinic_time.format_date(first)
+        return prefix + clock.format_date(first)
     if last is None:
-        return f"Since {clinic_time.format_date(first)}"
+        return f"Since {clock.format_date(first)}"
     if first is None:
-        return f"Up to {clinic_time.format_date(last)}"
-    return f"{clinic_time.format_date(first)} to {clinic_time.format_date(last)}"
+        return f"Up to {clock.format_date(last)}"
+    return f"{clock.format_date(first)} to {clock.format_date(last)}"
 
 
 def _quick_ranges(today: date) -> list[tuple[str, str]]:
@@ -146,17 +145,17 @@ def _quick_ranges(today: date) -> list[tuple[str, str]]:
 def _line(row: SubmissionRow, exported_at: datetime | None, today: date) -> DashboardLine:
     exported = None
     if exported_at is not None:
-        day = clinic_time.local(exported_at).date()
+        day = clock.local(exported_at).date()
         # "Nov 25" this year: the marker stays one short line in a narrow column.
-        exported = f"{day:%b} {day.day}" if day.year == today.year else clinic_time.format_date(day)
+        exported = f"{day:%b} {day.day}" if day.year == today.year else clock.format_date(day)
     return DashboardLine(
         public_id=row.public_id,
-        submitted=clinic_time.format_datetime(row.submitted_at),
+        submitted=clock.format_datetime(row.submitted_at),
         name=f"{row.last_name}, {row.first_name}",
-        date_of_birth=clinic_time.format_date(row.date_of_birth),
-        flags=flag_list(row.flags or []),
+        date_of_birth=clock.format_date(row.date_of_birth),
+        flags=questionnaire.flag_details(row.flags or []),
         status=row.status,
-        status_label=STATUS_LABELS.get(row.status, row.status),
+        status_label=SubmissionStatus(row.status).label,
         exported=exported,
         pdf_status=row.pdf_status,
     )

@@ -4,6 +4,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from intake import accounts, audit
+from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db, limiter
 from intake.models import StaffUser
@@ -34,7 +35,9 @@ def change_password():
             form.current_password.errors.append("That is not your current password.")
         else:
             accounts.set_password(user, form.new_password.data)
-            audit.record("auth.password_change", target_type="staff_user", target_id=user.id)
+            audit.record(
+                AuditAction.AUTH_PASSWORD_CHANGE, target_type="staff_user", target_id=user.id
+            )
             db.session.commit()
             sessions.start(user)
             flash("Your password is changed. Other sessions of your account have ended.", "success")
@@ -48,7 +51,7 @@ def logout_everywhere():
     begin_write()
     user = db.session.get(StaffUser, current_user.id)
     accounts.end_all_sessions(user)
-    audit.record("auth.logout_everywhere", target_type="staff_user", target_id=user.id)
+    audit.record(AuditAction.AUTH_LOGOUT_EVERYWHERE, target_type="staff_user", target_id=user.id)
     db.session.commit()
     sessions.end()
     flash("You are logged out on every device.", "info")

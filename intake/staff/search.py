@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Select, and_, func, or_, select, tuple_
 
+from intake.dates import DateError, read_date
 from intake.extensions import db
 from intake.models import ExportBatch, Submission, SubmissionStatus
 from intake.patients import fold_name
@@ -27,11 +28,8 @@ STATUS_FILTERS = {
     "reviewed": {"status": SubmissionStatus.REVIEWED},
     "exported": {"exported": True},
 }
-STATUS_LABELS = {SubmissionStatus.SUBMITTED: "New", SubmissionStatus.REVIEWED: "Reviewed"}
 MAX_NAME_WORDS = 4
 
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_US_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 _WORD_SEPARATORS = re.compile(r"[\s,;]+")
 
 
@@ -128,19 +126,16 @@ def parse_search(text: str) -> tuple[tuple[str, ...], date | None]:
 
 
 def _parse_date(word: str) -> date:
-    """A date typed as YYYY-MM-DD or MM/DD/YYYY."""
-    if match := _ISO_DATE.fullmatch(word):
-        year, month, day = (int(part) for part in match.groups())
-    elif match := _US_DATE.fullmatch(word):
-        month, day, year = (int(part) for part in match.groups())
-    else:
-        year = month = day = 0
+    """A date of birth typed as patients type it (intake.dates): MM/DD/YYYY or YYYY-MM-DD."""
     try:
-        return date(year, month, day)
-    except ValueError:
+        day = read_date(word)
+    except DateError as error:
+        raise SearchError(str(error)) from None
+    if day is None:
         raise SearchError(
-            f"“{word}” is not a date. Type a date of birth as MM/DD/YYYY or YYYY-MM-DD."
-        ) from None
+            f"\u201c{word}\u201d is not a date. Type a date of birth as MM/DD/YYYY or YYYY-MM-DD."
+        )
+    return day
 
 
 def _starts_with(column, prefix: str):

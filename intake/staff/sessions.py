@@ -15,13 +15,13 @@ from flask import current_app, session
 from flask_login import login_user, logout_user
 from sqlalchemy import Select, exists, select
 
+from intake.audit import AuditAction
 from intake.extensions import db
 from intake.models import AuditEvent, StaffUser
 
 SESSION_ID = "staff_sid"
 STARTED_AT = "staff_started_at"
 LAST_SEEN_AT = "staff_seen_at"
-LOGOUT_ACTION = "auth.logout"
 TARGET_TYPE = "staff_session"
 
 
@@ -97,6 +97,6 @@ def logout_query(session_id: str) -> Select:
         exists().where(
             AuditEvent.target_type == TARGET_TYPE,
             AuditEvent.target_id == session_id,
-            AuditEvent.action == LOGOUT_ACTION,
+            AuditEvent.action == AuditAction.AUTH_LOGOUT,
         )
     )

@@ -8,19 +8,19 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
+from intake import clock
 from intake.extensions import db
-from intake.models import ChartDocument, Submission
+from intake.models import ChartDocument, DocumentKind, Submission
 from intake.patients import latin_name
-from intake.staff import clinic_time
-
-INTAKE_KIND = "intake"
 
 
 def find(submission: Submission, *, with_content: bool = False) -> ChartDocument | None:
     """The submission's signed intake PDF (the first one stored), bytes only when asked for."""
     stmt = (
         select(ChartDocument)
-        .where(ChartDocument.submission_id == submission.id, ChartDocument.kind == INTAKE_KIND)
+        .where(
+            ChartDocument.submission_id == submission.id, ChartDocument.kind == DocumentKind.INTAKE
+        )
         .order_by(ChartDocument.id)
         .limit(1)
     )
@@ -62,7 +62,7 @@ def content_disposition(submission: Submission) -> dict[str, str]:
 
 
 def _named(last: str, first: str, submission: Submission) -> str:
-    day = clinic_time.local(submission.submitted_at).date().isoformat()
+    day = clock.local(submission.submitted_at).date().isoformat()
     return "_".join(part for part in (last, first, day, "intake") if part) + ".pdf"
 
 

@@ -9,14 +9,14 @@ from flask import abort, current_app, flash, redirect, render_template, send_fil
 from flask_login import current_user
 from sqlalchemy import select
 
-from intake import audit, consents
+from intake import audit, consents, questionnaire
+from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
 from intake.models import PdfStatus, SignerRelationship, Submission, SubmissionStatus
+from intake.questionnaire import Audience
 from intake.staff import signed_pdf
 from intake.staff.blueprint import bp
-from intake.staff.health_history import flag_list, health_history
-from intake.staff.search import STATUS_LABELS
 
 TARGET_TYPE = "submission"
 
@@ -36,14 +36,14 @@ def submission(public_id: uuid.UUID):
     """Everything the patient submitted, as they submitted it."""
     begin_write()
     record = _submission_or_404(public_id)
-    audit.record("submission.view", target_type=TARGET_TYPE, target_id=record.public_id)
+    audit.record(AuditAction.SUBMISSION_VIEW, target_type=TARGET_TYPE, target_id=record.public_id)
     corrects = db.session.get(Submission, record.corrects_id) if record.corrects_id else None
     page = render_template(
         "staff/submission.html",
         submission=record,
-        status_label=STATUS_LABELS.get(record.status, record.status),
-        flags=flag_list(record.flags or []),
-        sections=health_history(record.answers or {}),
+        status_label=SubmissionStatus(record.status).label,
+        flags=questionnaire.flag_details(record.flags or []),
+        sections=questionnaire.history(record.answers or {}, Audience.CLINIC, record.flags or []),
         consent=consents.from_snapshot(record.consent_snapshot),
         relationship=SignerRelationship.label_of(record.signer_relationship),
         signature_image=_signature_data_uri(record.signature_svg),
@@ -73,7 +73,7 @@ def download_pdf(public_id: uuid.UUID):
     if not signed_pdf.is_intact(document):
         current_app.logger.error("Chart document %s fails its SHA-256 check", document.id)
         audit.record(
-            "pdf.download",
+            AuditAction.PDF_DOWNLOAD,
             target_type=TARGET_TYPE,
             target_id=record.public_id,
             outcome="checksum_mismatch",
@@ -83,7 +83,7 @@ def download_pdf(public_id: uuid.UUID):
         abort(500)
     content, name = document.content, signed_pdf.download_name(record)
     audit.record(
-        "pdf.download",
+        AuditAction.PDF_DOWNLOAD,
         target_type=TARGET_TYPE,
         target_id=record.public_id,
         detail={"document": document.id, "sha256": document.sha256},
@@ -112,7 +112,9 @@ def mark_reviewed(public_id: uuid.UUID):
         record.reviewed_at = datetime.now(UTC)
         record.reviewed_by_id = current_user.id
         record.status = SubmissionStatus.REVIEWED
-        audit.record("submission.review", target_type=TARGET_TYPE, target_id=record.public_id)
+        audit.record(
+            AuditAction.SUBMISSION_REVIEW, target_type=TARGET_TYPE, target_id=record.public_id
+        )
         db.session.commit()
         flash("Marked reviewed.", "success")
     return redirect(url_for("staff.submission", public_id=public_id))

@@ -3,6 +3,7 @@
 from flask import make_response, render_template, request
 
 from intake import audit
+from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
 from intake.staff import sessions
@@ -21,10 +22,12 @@ def tablet():
     label = " ".join(form.label.data.split())
     begin_write()
     audit.record(
-        "tablet.name", target_type="tablet", detail={"label": label, "previous": current_label}
+        AuditAction.TABLET_NAME,
+        target_type="tablet",
+        detail={"label": label, "previous": current_label},
     )
     audit.record(
-        sessions.LOGOUT_ACTION, target_type=sessions.TARGET_TYPE, target_id=sessions.current_id()
+        AuditAction.AUTH_LOGOUT, target_type=sessions.TARGET_TYPE, target_id=sessions.current_id()
     )
     db.session.commit()
     sessions.end()

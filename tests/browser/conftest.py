@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 
-from tests.browser.support import AXE_JS, TABLET, chromium_available, launch_chromium, serve
+from testkit.browser import AXE_JS, TABLET, chromium_available, launch_chromium, serve
 
 REQUIRE_BROWSER = os.environ.get("INTAKE_TEST_REQUIRE_BROWSER") == "1"
 CHROMIUM_FOUND = chromium_available()

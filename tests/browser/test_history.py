@@ -3,8 +3,8 @@ never a page that stays; every walk ends on the welcome screen by itself."""
 
 import pytest
 
-from tests.browser.flow import fill_history, initial_every_clause, next_page, start
-from tests.browser.support import draw_with_finger
+from testkit.browser import draw_with_finger
+from testkit.browser_flow import fill_history, initial_every_clause, next_page, start
 
 pytestmark = [pytest.mark.browser, pytest.mark.backends("sqlite")]
 

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from intake.extensions import db
 from intake.models import Draft
-from tests.browser.flow import fill_history, start
-from tests.browser.support import TABLET, self_signed_certificate, serve
-from tests.factories import DEFAULT_PASSWORD
+from testkit.browser import TABLET, self_signed_certificate, serve
+from testkit.browser_flow import fill_history, start
+from testkit.factories import DEFAULT_PASSWORD
 from tests.staff_support import STAFF_EMAIL, add_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.backends("sqlite")]

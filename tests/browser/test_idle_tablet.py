@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from intake import drafts
 from intake.extensions import db
 from intake.models import Draft
-from tests.browser.flow import next_page, start
-from tests.browser.support import AXE_JS, TABLET, axe_violations, layout_problems
+from testkit.browser import AXE_JS, TABLET, axe_violations, layout_problems
+from testkit.browser_flow import next_page, start
 
 pytestmark = [pytest.mark.browser, pytest.mark.backends("sqlite")]
 

@@ -7,8 +7,7 @@ from sqlalchemy import func, select
 from intake import drafts
 from intake.extensions import db
 from intake.models import Draft, Submission
-from tests.browser.flow import fill_history, initial_every_clause, next_page, start
-from tests.browser.support import (
+from testkit.browser import (
     LANDSCAPE,
     LARGE_LANDSCAPE,
     PORTRAIT,
@@ -19,7 +18,8 @@ from tests.browser.support import (
     signature_field,
     tap_with_finger,
 )
-from tests.factories import make_draft
+from testkit.browser_flow import fill_history, initial_every_clause, next_page, start
+from testkit.factories import make_draft
 
 pytestmark = [pytest.mark.browser, pytest.mark.backends("sqlite")]
 

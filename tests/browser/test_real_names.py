@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from intake.models import Submission
-from tests.browser.flow import initial_every_clause
-from tests.browser.support import draw_with_finger
+from testkit.browser import draw_with_finger
+from testkit.browser_flow import initial_every_clause
 from tests.browser.test_patient_flow import at_consent, sign_and_submit, stored
 
 pytestmark = [pytest.mark.browser, pytest.mark.backends("sqlite")]

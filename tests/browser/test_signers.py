@@ -12,14 +12,14 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import Submission
-from tests.browser.flow import fill_history, initial_every_clause, next_page, start
-from tests.browser.support import (
+from testkit.browser import (
     LANDSCAPE,
     PORTRAIT,
     axe_violations,
     draw_with_finger,
     layout_problems,
 )
+from testkit.browser_flow import fill_history, initial_every_clause, next_page, start
 from tests.chart_support import flat
 
 pytestmark = [pytest.mark.browser, pytest.mark.backends("sqlite")]

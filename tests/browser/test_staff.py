@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from intake.models import StaffRole
-from tests.factories import DEFAULT_PASSWORD
+from testkit.factories import DEFAULT_PASSWORD
 from tests.staff_support import (
     ADMIN_EMAIL,
     STAFF_EMAIL,

@@ -1,7 +1,6 @@
 """A complete draft becomes exactly one Submission, in one transaction, checked again."""
 
 import hashlib
-import threading
 from datetime import date
 
 import pytest
@@ -13,7 +12,7 @@ from intake.extensions import db
 from intake.models import AuditEvent, Draft, Submission
 from intake.patients import fold_name
 from intake.questionnaire import BY_ID
-from intake.submissions import (
+from intake.signing import (
     CONSENT_UPDATED,
     CONSENT_UPDATED_MESSAGE,
     DraftGone,
@@ -23,8 +22,9 @@ from intake.submissions import (
     SigningRefused,
     submit_draft,
 )
-from tests.factories import BASE_ANSWERS, make_draft, signature_payload
-from tests.record_checks import problems_with
+from testkit.factories import BASE_ANSWERS, make_draft, signature_payload
+from testkit.races import at_once
+from testkit.record_checks import problems_with
 
 EVIDENCE = Evidence(ip_address="192.0.2.7", user_agent="Tablet browser", device_label="Desk 2")
 
@@ -277,21 +277,7 @@ def test_an_unknown_draft_is_gone(app_context):
 def test_concurrent_submits_of_one_draft_store_one_submission(app):
     with app.app_context():
         _, token = make_draft()
-    results: list = []
-
-    def tap():
-        try:
-            with app.app_context():
-                results.append(submit_draft(token, signing(), EVIDENCE).public_id)
-                db.session.remove()
-        except BaseException as error:  # collected and asserted below
-            results.append(error)
-
-    threads = [threading.Thread(target=tap) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = at_once(4, lambda _: submit_draft(token, signing(), EVIDENCE).public_id, app)
     assert len(set(results)) == 1, results
     with app.app_context():
         assert count(Submission) == 1

@@ -9,7 +9,7 @@ tap, a retried request) returns the submission the first one stored.
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from flask import Request
@@ -18,11 +18,12 @@ from sqlalchemy.exc import IntegrityError
 
 from intake import answers as answer_rules
 from intake import audit, chart, consents, drafts, questionnaire, signatures
+from intake.audit import AuditAction
 from intake.clock import clinic_today
 from intake.consents import ConsentDocument
 from intake.database import begin_write
 from intake.extensions import db
-from intake.models import Draft, SignerRelationship, Submission, utcnow
+from intake.models import Draft, SignatureKind, SignerRelationship, Submission, utcnow
 from intake.patients import name_key
 from intake.tablets import read_tablet_label
 
@@ -41,7 +42,6 @@ GUARDIAN_MISSING = (
 REPRESENTATIVE_MISSING = "Please enter the representative\u2019s full name (your own name)."
 # An adult patient's page: signing for themselves, or their representative signing.
 FOR_SELF, FOR_PATIENT = "self", "representative"
-DRAWN, TYPED = "drawn", "typed"
 MAX_SIGNER_NAME = 200
 
 
@@ -82,7 +82,7 @@ class Signing:
     """What the consent page posted, as typed."""
 
     initials: Mapping[str, str]
-    method: str = DRAWN
+    method: str = SignatureKind.DRAWN
     drawn: str = ""  # signature_pad payload, JSON text
     typed_name: str = ""
     typed_intent: bool = False
@@ -196,13 +196,13 @@ def check_signing(
         )
 
     strokes = svg = typed = None
-    if signing.method == DRAWN:
+    if signing.method == SignatureKind.DRAWN:
         try:
             strokes = signatures.parse_drawn(signing.drawn)
             svg = signatures.to_svg(strokes)
         except signatures.SignatureError as error:
             problems["signature"] = str(error)
-    elif signing.method == TYPED:
+    elif signing.method == SignatureKind.TYPED:
         typed = answer_rules.clean_text(signing.typed_name)
         if not typed:
             problems["typed_name"] = "Please type your full name."
@@ -279,11 +279,21 @@ def submit_draft(token: str, signing: Signing, evidence: Evidence) -> Submission
         db.session.rollback()
         raise
 
-    submission = _build(draft, key, answers, document, checked, evidence, now)
+    submission = Submission(
+        **submission_columns(
+            answers,
+            document,
+            checked,
+            evidence,
+            draft_key=key,
+            started_at=draft.created_at,
+            signed_at=now,
+        )
+    )
     db.session.add(submission)
     db.session.delete(draft)
     audit.record(
-        "submission.create",
+        AuditAction.SUBMISSION_CREATE,
         target_type="submission",
         target_id=submission.public_id,
         detail={"consent_version": document.version, "signature_kind": checked.signature_kind},
@@ -301,45 +311,53 @@ def submit_draft(token: str, signing: Signing, evidence: Evidence) -> Submission
     return submission
 
 
-def _build(
-    draft: Draft,
-    key: str,
-    answers: dict[str, Any],
+def submission_columns(
+    answers: Mapping[str, Any],
     document: ConsentDocument,
     checked: CheckedSigning,
     evidence: Evidence,
-    now,
-) -> Submission:
+    *,
+    draft_key: str,
+    started_at: datetime,
+    signed_at: datetime,
+    public_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """Every column of a new Submission, from checked answers and a checked signing.
+
+    The one place a Submission's values are made: signing, demo data and the test factories
+    all call it, so the search keys, the flags and the consent snapshot are always made the
+    same way.
+    """
     first, last = answers["first_name"], answers["last_name"]
-    return Submission(
-        public_id=uuid.uuid4(),
-        draft_key=key,
-        started_at=draft.created_at,
-        submitted_at=now,
-        first_name=first,
-        last_name=last,
-        first_name_folded=name_key(first),
-        last_name_folded=name_key(last),
-        date_of_birth=date.fromisoformat(answers["date_of_birth"]),
-        phone=answers["phone"],
-        email=answers.get("email") or None,
-        answers=questionnaire.shown_answers(answers),
-        questionnaire_version=questionnaire.VERSION,
-        flags=questionnaire.flags_for(answers),
-        consent_document=document.document_id,
-        consent_version=document.version,
-        consent_snapshot=document.snapshot(),
-        consent_sha256=document.sha256,
-        consent_initials=checked.initials,
-        consent_agreed=True,
-        signer_name=checked.signer_name,
-        signer_relationship=checked.signer_relationship,
-        signed_at=now,
-        signature_kind=checked.signature_kind,
-        signature_strokes=checked.signature_strokes,
-        signature_svg=checked.signature_svg,
-        typed_signature=checked.typed_signature,
-        ip_address=evidence.ip_address,
-        user_agent=evidence.user_agent,
-        device_label=evidence.device_label,
-    )
+    return {
+        "public_id": public_id or uuid.uuid4(),
+        "draft_key": draft_key,
+        "started_at": started_at,
+        "submitted_at": signed_at,
+        "first_name": first,
+        "last_name": last,
+        "first_name_folded": name_key(first),
+        "last_name_folded": name_key(last),
+        "date_of_birth": date.fromisoformat(answers["date_of_birth"]),
+        "phone": answers["phone"],
+        "email": answers.get("email") or None,
+        "answers": questionnaire.shown_answers(answers),
+        "questionnaire_version": questionnaire.VERSION,
+        "flags": questionnaire.flags_for(answers),
+        "consent_document": document.document_id,
+        "consent_version": document.version,
+        "consent_snapshot": document.snapshot(),
+        "consent_sha256": document.sha256,
+        "consent_initials": checked.initials,
+        "consent_agreed": True,
+        "signer_name": checked.signer_name,
+        "signer_relationship": checked.signer_relationship,
+        "signed_at": signed_at,
+        "signature_kind": checked.signature_kind,
+        "signature_strokes": checked.signature_strokes,
+        "signature_svg": checked.signature_svg,
+        "typed_signature": checked.typed_signature,
+        "ip_address": evidence.ip_address,
+        "user_agent": evidence.user_agent,
+        "device_label": evidence.device_label,
+    }

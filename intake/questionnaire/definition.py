@@ -1,4 +1,4 @@
-"""The health-history questionnaire, declared once.
+"""The health-history questionnaire, declared once: sections, questions and the flags answers raise.
 
 Every other part of Intake reads this definition: the kiosk builds its pages and WTForms
 fields from it, the chart PDF lists it, the EHR export names its columns after the stable
@@ -6,9 +6,8 @@ ids, and the staff dashboard shows the flags it raises. Adding a question is one
 Renaming an id or changing an allowed value breaks the CSV contract: bump VERSION.
 """
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
 
 VERSION = "1"
 
@@ -27,13 +26,20 @@ class Kind:
     PHONE = "phone"
 
 
+class Severity(StrEnum):
+    """How much a flag weighs before dry needling; contraindications are listed first."""
+
+    CONTRAINDICATION = "contraindication"
+    PRECAUTION = "precaution"
+
+
 @dataclass(frozen=True)
 class Flag:
     """A dry-needling contraindication or precaution raised by an answer."""
 
     code: str
     label: str
-    severity: str  # "contraindication" or "precaution"
+    severity: str  # a Severity; "" for a stored code this version no longer declares
 
 
 @dataclass(frozen=True)
@@ -60,9 +66,9 @@ class Question:
     # Shown (and answerable) only when the answer to `show_if[0]` is, or includes, one of
     # the values in `show_if[1]`.
     show_if: tuple[str, tuple[str, ...]] | None = None
-    # The answer values that raise `flag`.
-    flag: Flag | None = None
-    flag_when: tuple[str, ...] = ("yes",)
+    # (answer value, flag code): the answer, or a choice among a multi-choice answer, that
+    # raises the flag. Checked against FLAGS and the allowed values when the module loads.
+    flags: tuple[tuple[str, str], ...] = ()
 
     @property
     def choice_values(self) -> tuple[str, ...]:
@@ -72,34 +78,31 @@ class Question:
         return tuple(value for value, _ in self.choices)
 
 
-SEVERITY_CONTRAINDICATION = "contraindication"
-SEVERITY_PRECAUTION = "precaution"
-
 FLAGS = {
     flag.code: flag
     for flag in (
-        Flag("anticoagulants", "Takes blood thinners", SEVERITY_CONTRAINDICATION),
-        Flag("bleeding_disorder", "Bleeding disorder", SEVERITY_CONTRAINDICATION),
-        Flag("pregnancy", "Pregnant or may be pregnant", SEVERITY_CONTRAINDICATION),
-        Flag("needle_phobia", "Fear of needles", SEVERITY_CONTRAINDICATION),
-        Flag("fainting", "Faints with needles or blood draws", SEVERITY_PRECAUTION),
-        Flag("lymphedema", "Lymphedema", SEVERITY_CONTRAINDICATION),
-        Flag("immunocompromised", "Weakened immune system", SEVERITY_PRECAUTION),
+        Flag("anticoagulants", "Takes blood thinners", Severity.CONTRAINDICATION),
+        Flag("bleeding_disorder", "Bleeding disorder", Severity.CONTRAINDICATION),
+        Flag("pregnancy", "Pregnant or may be pregnant", Severity.CONTRAINDICATION),
+        Flag("needle_phobia", "Fear of needles", Severity.CONTRAINDICATION),
+        Flag("fainting", "Faints with needles or blood draws", Severity.PRECAUTION),
+        Flag("lymphedema", "Lymphedema", Severity.CONTRAINDICATION),
+        Flag("immunocompromised", "Weakened immune system", Severity.PRECAUTION),
         Flag(
             "bloodborne_infection",
             "Hepatitis, HIV or other blood-borne infection",
-            SEVERITY_PRECAUTION,
+            Severity.PRECAUTION,
         ),
-        Flag("skin_lesion", "Skin infection or lesion where it hurts", SEVERITY_CONTRAINDICATION),
-        Flag("metal_allergy", "Allergy to metals (e.g. nickel)", SEVERITY_CONTRAINDICATION),
-        Flag("implanted_device", "Pacemaker or implanted electrical device", SEVERITY_PRECAUTION),
-        Flag("active_cancer", "Cancer now or in treatment", SEVERITY_PRECAUTION),
-        Flag("epilepsy", "Epilepsy or seizures", SEVERITY_PRECAUTION),
-        Flag("diabetes_uncontrolled", "Diabetes not well controlled", SEVERITY_PRECAUTION),
-        Flag("peripheral_neuropathy", "Peripheral neuropathy", SEVERITY_PRECAUTION),
-        Flag("vascular_disease", "Vascular disease or varicose veins", SEVERITY_PRECAUTION),
-        Flag("recent_surgery", "Recent surgery", SEVERITY_PRECAUTION),
-        Flag("latex_allergy", "Latex allergy", SEVERITY_PRECAUTION),
+        Flag("skin_lesion", "Skin infection or lesion where it hurts", Severity.CONTRAINDICATION),
+        Flag("metal_allergy", "Allergy to metals (e.g. nickel)", Severity.CONTRAINDICATION),
+        Flag("implanted_device", "Pacemaker or implanted electrical device", Severity.PRECAUTION),
+        Flag("active_cancer", "Cancer now or in treatment", Severity.PRECAUTION),
+        Flag("epilepsy", "Epilepsy or seizures", Severity.PRECAUTION),
+        Flag("diabetes_uncontrolled", "Diabetes not well controlled", Severity.PRECAUTION),
+        Flag("peripheral_neuropathy", "Peripheral neuropathy", Severity.PRECAUTION),
+        Flag("vascular_disease", "Vascular disease or varicose veins", Severity.PRECAUTION),
+        Flag("recent_surgery", "Recent surgery", Severity.PRECAUTION),
+        Flag("latex_allergy", "Latex allergy", Severity.PRECAUTION),
     )
 }
 
@@ -176,7 +179,7 @@ def _yes_no(qid, label, section, *, flag=None, help="", required=True, show_if=N
         Kind.YES_NO,
         section,
         required=required,
-        flag=FLAGS.get(flag),
+        flags=(("yes", flag),) if flag else (),
         help=help,
         show_if=show_if,
     )
@@ -295,8 +298,7 @@ QUESTIONS: tuple[Question, ...] = (
         "medical",
         required=True,
         show_if=("diabetes", _YES),
-        flag=FLAGS["diabetes_uncontrolled"],
-        flag_when=("no",),
+        flags=(("no", "diabetes_uncontrolled"),),
     ),
     _yes_no(
         "peripheral_neuropathy",
@@ -373,6 +375,7 @@ QUESTIONS: tuple[Question, ...] = (
         required=True,
         choices=_ALLERGIES,
         help="Choose all that apply.",
+        flags=(("latex", "latex_allergy"), ("nickel", "metal_allergy")),
     ),
     Question(
         "allergies_details",
@@ -432,70 +435,20 @@ QUESTIONS: tuple[Question, ...] = (
 
 BY_ID: dict[str, Question] = {question.id: question for question in QUESTIONS}
 
-# The allergy choices raise flags through a multi-choice answer, not a yes/no.
-_ANSWER_FLAGS: tuple[tuple[str, str, str], ...] = (
-    ("allergies", "latex", "latex_allergy"),
-    ("allergies", "nickel", "metal_allergy"),
-)
-
 
 def questions_in(section_id: str) -> list[Question]:
     """The questions of one section, in order."""
     return [question for question in QUESTIONS if question.section == section_id]
 
 
-def _matches(answer: Any, values: Iterable[str]) -> bool:
-    """Whether a stored answer is, or (for a list) includes, one of `values`."""
-    values = set(values)
-    if isinstance(answer, list):
-        return bool(values.intersection(answer))
-    return answer in values
-
-
-def is_shown(question: Question, answers: Mapping[str, Any]) -> bool:
-    """Whether the question applies, given the answers so far (conditions may chain)."""
-    if question.show_if is None:
-        return True
-    parent_id, values = question.show_if
-    parent = BY_ID[parent_id]
-    return is_shown(parent, answers) and _matches(answers.get(parent_id), values)
-
-
-def shown_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
-    """Only the answers to questions that apply; answers to hidden follow-ups are dropped."""
-    return {
-        question.id: answers[question.id]
-        for question in QUESTIONS
-        if question.id in answers and is_shown(question, answers)
-    }
-
-
-def flags_for(answers: Mapping[str, Any]) -> list[str]:
-    """The flag codes raised by a set of answers, in FLAGS order, without duplicates."""
-    raised = set()
+def _check_flags() -> None:
+    """Every declared flag exists and hangs on an answer the question allows."""
     for question in QUESTIONS:
-        if question.flag and is_shown(question, answers):
-            if _matches(answers.get(question.id), question.flag_when):
-                raised.add(question.flag.code)
-    for question_id, value, code in _ANSWER_FLAGS:
-        if _matches(answers.get(question_id), (value,)):
-            raised.add(code)
-    return [code for code in FLAGS if code in raised]
+        for value, code in question.flags:
+            if code not in FLAGS:
+                raise LookupError(f"{question.id}: no flag {code!r} in FLAGS")
+            if value not in question.choice_values:
+                raise LookupError(f"{question.id}: {value!r} is not an answer it allows")
 
 
-def flags_raised_by(question: Question, answers: Mapping[str, Any]) -> list[Flag]:
-    """The flags one question's answer raises (none when the question is not shown).
-
-    Together, over every question, these are exactly `flags_for(answers)`; the chart PDF uses
-    them to mark each answer that needs review before dry needling.
-    """
-    if not is_shown(question, answers):
-        return []
-    answer = answers.get(question.id)
-    raised = set()
-    if question.flag and _matches(answer, question.flag_when):
-        raised.add(question.flag.code)
-    for question_id, value, code in _ANSWER_FLAGS:
-        if question_id == question.id and _matches(answer, (value,)):
-            raised.add(code)
-    return [flag for code, flag in FLAGS.items() if code in raised]
+_check_flags()

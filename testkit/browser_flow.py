@@ -5,7 +5,7 @@ from typing import Any
 
 from intake import questionnaire
 from intake.questionnaire import Kind, Question
-from tests.factories import typed_input
+from testkit.factories import typed_input
 
 SECTION_IDS = [section.id for section in questionnaire.SECTIONS]
 _TYPED_KINDS = (Kind.TEXT, Kind.LONG_TEXT, Kind.EMAIL, Kind.PHONE, Kind.DATE)

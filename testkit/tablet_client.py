@@ -21,7 +21,7 @@ from urllib.parse import urlencode, urlsplit
 
 from intake import demo, questionnaire, signatures
 from intake.questionnaire import Kind
-from tests.factories import signature_payload
+from testkit.factories import signature_payload
 
 SECTION_IDS = tuple(section.id for section in questionnaire.SECTIONS)
 Value = str | list[str]

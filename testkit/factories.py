@@ -4,13 +4,19 @@ import hashlib
 import json
 import math
 import secrets
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from intake import accounts, consents, drafts, questionnaire, signatures
+from intake import accounts, consents, drafts, questionnaire, signatures, signing
 from intake.extensions import db
-from intake.models import Draft, StaffRole, StaffUser, Submission
-from intake.patients import fold_name
+from intake.models import (
+    Draft,
+    SignatureKind,
+    SignerRelationship,
+    StaffRole,
+    StaffUser,
+    Submission,
+)
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
@@ -119,53 +125,38 @@ def make_submission(
     answers: dict[str, Any] | None = None, *, drawn: bool = False, **columns: Any
 ) -> Submission:
     """A committed, signed submission (typed signature, or drawn with `drawn=True`),
-    shaped as intake.submissions stores it; override answers or columns."""
-    merged = {**BASE_ANSWERS, **(answers or {})}
-    merged = questionnaire.shown_answers(merged)
-    document = consents.current()
+    shaped as intake.signing stores it; override answers or columns."""
+    merged = questionnaire.shown_answers({**BASE_ANSWERS, **(answers or {})})
     submitted_at = columns.pop("submitted_at", datetime.now(UTC))
-    first, last = merged["first_name"], merged["last_name"]
-    values: dict[str, Any] = {
-        "draft_key": hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
-        "started_at": submitted_at - timedelta(minutes=9),
-        "submitted_at": submitted_at,
-        "first_name": first,
-        "last_name": last,
-        "first_name_folded": fold_name(first),
-        "last_name_folded": fold_name(last),
-        "date_of_birth": date.fromisoformat(merged["date_of_birth"]),
-        "phone": merged["phone"],
-        "email": merged.get("email") or None,
-        "answers": merged,
-        "questionnaire_version": questionnaire.VERSION,
-        "flags": questionnaire.flags_for(merged),
-        "consent_document": document.document_id,
-        "consent_version": document.version,
-        "consent_snapshot": document.snapshot(),
-        "consent_sha256": document.sha256,
-        "consent_initials": {
-            clause.id: (first[0] + last[0]).upper() for clause in document.clauses
-        },
-        "consent_agreed": True,
-        "signer_name": f"{first} {last}",
-        "signer_relationship": "self",
-        "signed_at": submitted_at,
-        "signature_kind": "typed",
-        "typed_signature": f"{first} {last}",
-        "signature_strokes": None,
-        "signature_svg": None,
-        "ip_address": "192.0.2.10",
-        "user_agent": "Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)",
-        "device_label": "Front desk 1",
-    }
+    name = signing.patient_name(merged)
     if drawn:
         strokes = signatures.parse_drawn(signature_payload())
-        values.update(
-            signature_kind="drawn",
-            typed_signature=None,
-            signature_strokes=strokes,
-            signature_svg=signatures.to_svg(strokes),
-        )
+        way = {"signature_strokes": strokes, "signature_svg": signatures.to_svg(strokes)}
+    else:
+        way = {"typed_signature": name}
+    document = consents.current()
+    checked = signing.CheckedSigning(
+        initials={
+            clause.id: signatures.example_initials(name) or "X" for clause in document.clauses
+        },
+        signer_name=name,
+        signer_relationship=SignerRelationship.SELF,
+        signature_kind=SignatureKind.DRAWN if drawn else SignatureKind.TYPED,
+        **way,
+    )
+    values = signing.submission_columns(
+        merged,
+        document,
+        checked,
+        signing.Evidence(
+            ip_address="192.0.2.10",
+            user_agent="Mozilla/5.0 (iPad; CPU OS 17_0 like Mac OS X)",
+            device_label="Front desk 1",
+        ),
+        draft_key=hashlib.sha256(secrets.token_bytes(16)).hexdigest(),
+        started_at=submitted_at - timedelta(minutes=9),
+        signed_at=submitted_at,
+    )
     values.update(columns)
     submission = Submission(**values)
     db.session.add(submission)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import String, func, select
 
 from intake import answers as answer_rules
-from intake import consents, questionnaire, signatures, submissions
+from intake import consents, questionnaire, signatures, signing
 from intake.clock import clinic_today
 from intake.extensions import db
 from intake.models import (
@@ -18,6 +18,7 @@ from intake.models import (
     ChartDocument,
     Draft,
     PdfStatus,
+    SignatureKind,
     SignerRelationship,
     Submission,
 )
@@ -124,10 +125,10 @@ def _consent_problems(submission: Submission, answers: dict[str, Any]) -> list[s
     for clause_id, written in initials.items():
         if not signatures.initials_match(written, submission.signer_name):
             problems.append(f"initials {written!r} ({clause_id}) are not the signer's")
-    minor = submissions.is_minor(answers, clinic_today(submission.signed_at))
-    if minor and submission.signer_relationship not in submissions.GUARDIAN_RELATIONSHIPS:
+    minor = signing.is_minor(answers, clinic_today(submission.signed_at))
+    if minor and submission.signer_relationship not in signing.GUARDIAN_RELATIONSHIPS:
         problems.append(f"a minor signed with relationship {submission.signer_relationship!r}")
-    representative = submission.signer_relationship in submissions.REPRESENTATIVE_RELATIONSHIPS
+    representative = submission.signer_relationship in signing.REPRESENTATIVE_RELATIONSHIPS
     if not minor and representative and not submission.signer_name:
         problems.append("an adult patient's representative signed without a name")
     if (
@@ -135,7 +136,7 @@ def _consent_problems(submission: Submission, answers: dict[str, Any]) -> list[s
         and not representative
         and (
             submission.signer_relationship != SignerRelationship.SELF
-            or submission.signer_name != submissions.patient_name(answers)
+            or submission.signer_name != signing.patient_name(answers)
         )
     ):
         problems.append("an adult patient is neither the signer nor represented")
@@ -143,7 +144,7 @@ def _consent_problems(submission: Submission, answers: dict[str, Any]) -> list[s
 
 
 def _signature_problems(submission: Submission) -> list[str]:
-    if submission.signature_kind == submissions.DRAWN:
+    if submission.signature_kind == SignatureKind.DRAWN:
         strokes = submission.signature_strokes
         if not strokes or submission.typed_signature is not None:
             return ["a drawn signature without strokes, or with a typed name"]
@@ -152,7 +153,7 @@ def _signature_problems(submission: Submission) -> list[str]:
         if signatures.to_svg(strokes) != submission.signature_svg:
             return ["the signature SVG was not built from the stored strokes"]
         return []
-    if submission.signature_kind == submissions.TYPED:
+    if submission.signature_kind == SignatureKind.TYPED:
         typed = submission.typed_signature or ""
         if submission.signature_strokes or submission.signature_svg:
             return ["a typed signature with strokes"]
@@ -177,7 +178,7 @@ def _column_length_problems(submission: Submission) -> list[str]:
 
 def _bookkeeping_problems(submission: Submission) -> list[str]:
     problems = []
-    if submission.pdf_status not in PdfStatus.ALL:
+    if submission.pdf_status not in set(PdfStatus):
         problems.append(f"pdf_status {submission.pdf_status!r}")
     documents = db.session.scalar(
         select(func.count()).where(

@@ -1,0 +1,48 @@
+"""The health-history questionnaire: its definition, which questions apply, the flags answers
+raise, and how answers read. See each module; the names most callers need are here."""
+
+from intake.questionnaire.definition import (
+    BY_ID,
+    FLAGS,
+    QUESTIONS,
+    SECTIONS,
+    VERSION,
+    Flag,
+    Kind,
+    Question,
+    Section,
+    Severity,
+    questions_in,
+)
+from intake.questionnaire.flags import flag_details, flags_for
+from intake.questionnaire.presentation import (
+    AnswerView,
+    Audience,
+    SectionView,
+    answer_text,
+    history,
+)
+from intake.questionnaire.rules import is_shown, shown_answers
+
+__all__ = [
+    "BY_ID",
+    "FLAGS",
+    "QUESTIONS",
+    "SECTIONS",
+    "VERSION",
+    "AnswerView",
+    "Audience",
+    "Flag",
+    "Kind",
+    "Question",
+    "Section",
+    "SectionView",
+    "Severity",
+    "answer_text",
+    "flag_details",
+    "flags_for",
+    "history",
+    "is_shown",
+    "questions_in",
+    "shown_answers",
+]
