@@ -184,14 +184,20 @@ def draft_too_large(error: drafts.DraftTooLarge):
         "Your answers are longer than this form can keep, so this page was not saved. "
         "Please shorten your longest answers and tap the button again."
     )
-    draft = drafts.load(_token())
+    page = _section_as_posted(drafts.load(_token()), message, status=413)
+    return page or (errors.render_error_page(413, "That page was not saved", message), 413)
+
+
+def _section_as_posted(draft: Draft | None, message: str, status: int):
+    """A page of the history whose post could not be saved, drawn again as it was typed with
+    the message, for one more tap; None when the request was not such a page."""
     section_id = (request.view_args or {}).get("section_id")
-    if draft is not None and request.endpoint == "kiosk.section" and section_id in SECTIONS:
-        flash(message, "error")
-        form = forms.section_form(section_id)()
-        typed = {**draft.data.get("input", {}), **form.typed_input()}
-        return _render_section(section_id, form, typed, status=413)
-    return errors.render_error_page(413, "That page was not saved", message), 413
+    if draft is None or request.endpoint != "kiosk.section" or section_id not in SECTIONS:
+        return None
+    flash(message, "error")
+    form = forms.section_form(section_id)()
+    typed = {**draft.data.get("input", {}), **form.typed_input()}
+    return _render_section(section_id, form, typed, status=status)
 
 
 @bp.route("/intake/<section_id>", methods=["GET", "POST"])
@@ -413,12 +419,8 @@ def page_expired(error: CSRFError):
     if request.form.get("action") == "autosave":
         return Response(status=400)  # the page's next tap saves, with a new token
     draft = drafts.load(_token())
-    section_id = (request.view_args or {}).get("section_id")
-    if draft is not None and request.endpoint == "kiosk.section" and section_id in SECTIONS:
-        flash(EXPIRED, "error")
-        form = forms.section_form(section_id)()
-        typed = {**draft.data.get("input", {}), **form.typed_input()}
-        return _render_section(section_id, form, typed, status=400)
+    if page := _section_as_posted(draft, EXPIRED, status=400):
+        return page
     if draft is not None and request.endpoint == "kiosk.consent":
         today = clinic_today()
         try:
