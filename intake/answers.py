@@ -44,8 +44,6 @@ _SCALE_VALUES = tuple(str(n) for n in range(11))
 _CHOSEN = (Kind.YES_NO, Kind.CHOICE, Kind.SCALE)
 
 Raw = str | list[str]
-# How much of an over-long answer a draft keeps, in multiples of the question's limit.
-OVER_LIMIT_KEPT = 2
 
 
 class AnswerError(ValueError):
@@ -95,12 +93,10 @@ def keep_raw(question: Question, value: Any, limit: int | None = None) -> Raw:
         return value if value in _chosen_values(question) else ""
     if limit is not None:
         return keep_text(value, limit)
-    # Cleaned as the answer will be, so that cutting never shortens an answer that fits (a
-    # textarea posts each line break as two characters). An answer over the limit is kept
-    # over it (up to twice the limit), so the page that refuses it shows it as typed and the
-    # patient chooses what to cut, rather than finding it already cut without a word.
+    # Cleaned as the answer will be, so that cutting at the question's limit never shortens
+    # an answer that fits it (a textarea posts each line break as two characters).
     text = clean_text(value, multiline=question.kind == Kind.LONG_TEXT)
-    return text[: OVER_LIMIT_KEPT * question.max_length]
+    return text[: question.max_length]
 
 
 def _chosen_values(question: Question) -> tuple[str, ...]:

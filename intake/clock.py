@@ -37,16 +37,33 @@ def day_range(first: date | None, last: date | None) -> tuple[datetime | None, d
     return start, end
 
 
+# Month names in English, whatever the server's locale (strftime's %b and %B follow it).
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
 def format_date(day: date) -> str:
     """A date as the clinic's staff read it: "Nov 5, 2026"."""
-    return f"{day:%b} {day.day}, {day.year}"
+    return f"{MONTHS[day.month - 1][:3]} {day.day}, {day.year}"
 
 
 def format_time(moment: datetime) -> str:
     """A time of day at the clinic: "2:05 PM"."""
     moment = local(moment)
     hour = moment.hour % 12 or 12
-    return f"{hour}:{moment:%M} {moment:%p}"
+    return f"{hour}:{moment:%M} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 def format_datetime(moment: datetime) -> str:

@@ -30,6 +30,8 @@ from intake.models import Draft, utcnow
 COOKIE_NAME = "intake_draft"
 _TOKEN_BYTES = 32
 _TOKEN_LENGTH = 43  # token_urlsafe(32)
+# The longest wait between two keep-alives from a page at work.
+KEEP_ALIVE_MAX_SECONDS = 45
 # Wrong dates of birth before a held draft is closed.
 RESUME_TRIES = 3
 # What proves a held draft is yours: the answer to this question.
@@ -61,12 +63,20 @@ def token_from(request: Request) -> str | None:
     return token
 
 
-def idle_limit() -> timedelta:
-    """How long a draft lives without a save or keep-alive: the page's warning + reset time."""
-    config = current_app.config
-    return timedelta(
-        seconds=config["KIOSK_IDLE_WARNING_SECONDS"] + config["KIOSK_IDLE_RESET_SECONDS"]
+def keep_alive_seconds() -> int:
+    """How often at most a page at work tells the server so (kiosk.js reads it)."""
+    return max(
+        1, min(KEEP_ALIVE_MAX_SECONDS, current_app.config["KIOSK_IDLE_WARNING_SECONDS"] // 2)
     )
+
+
+def idle_limit() -> timedelta:
+    """How long a draft lives without a save or keep-alive: the page's warning + reset time,
+    and one keep-alive interval more, so a patient who answers "I'm still here" at the last
+    second is never closed out by a keep-alive still on its way."""
+    config = current_app.config
+    page = config["KIOSK_IDLE_WARNING_SECONDS"] + config["KIOSK_IDLE_RESET_SECONDS"]
+    return timedelta(seconds=page + keep_alive_seconds())
 
 
 def _max_age() -> timedelta:

@@ -264,7 +264,11 @@ def initials_match(initials: str, name: str) -> bool:
     if not letters:
         return True
     scripts = {_script(letter) for letter in letters}
-    if all(letter.written.isalpha() and _script(letter) not in scripts for letter in written):
+    # A name in Latin letters is checked in Latin letters; only a name in another script may
+    # be initialled in a transliteration this check cannot read.
+    if scripts != {"LATIN"} and all(
+        letter.written.isalpha() and _script(letter) not in scripts for letter in written
+    ):
         return True
     caseless = any(_is_caseless(letter) for letter in letters)
     if parts >= 2 and len(written) < 2 and not caseless:

@@ -65,14 +65,15 @@ def run_migrations_online() -> None:
         with sqlite_foreign_keys_off(connection):
             with context.begin_transaction():
                 context.run_migrations()
+                check_sqlite_foreign_keys(connection)  # before the commit: all or nothing
 
 
 @contextmanager
 def sqlite_foreign_keys_off(connection):
     """SQLite alters a table by copying it, dropping the old one and renaming the copy; with
     foreign keys enforced, dropping a table that other rows point at fails (the submission
-    table, say). SQLite's own procedure: turn enforcement off outside the transaction, then
-    check every foreign key before turning it on again."""
+    table, say). SQLite's own procedure: turn enforcement off outside the transaction, check
+    every foreign key before committing (check_sqlite_foreign_keys), then turn it on again."""
     if connection.dialect.name != "sqlite":
         yield
         return
@@ -82,11 +83,17 @@ def sqlite_foreign_keys_off(connection):
     raw.execute("PRAGMA foreign_keys=OFF")
     try:
         yield
-        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
-        if broken:
-            raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
     finally:
         raw.execute("PRAGMA foreign_keys=ON")
+
+
+def check_sqlite_foreign_keys(connection) -> None:
+    """Refuse to commit a migration that left a row pointing at nothing (SQLite only)."""
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
 
 
 class SqliteIndexOrder:

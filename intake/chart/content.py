@@ -143,7 +143,7 @@ def chart_content(
         ),
         created=rendered_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         submitted=clinic_time(submission.submitted_at, zone),
-        flags=tuple(questionnaire.flag_details(stored_flags)),
+        flags=_flags_in_question_order(sections, stored_flags),
         details=details,
         history=history,
         consent_title=document.title,
@@ -242,7 +242,7 @@ def clinic_time(moment: datetime, zone: ZoneInfo) -> str:
     hour = local.hour % 12 or 12
     half = "AM" if local.hour < 12 else "PM"
     return (
-        f"{local:%B} {local.day}, {local.year}, {hour}:{local:%M:%S} {half} "
+        f"{clock.MONTHS[local.month - 1]} {local.day}, {local.year}, {hour}:{local:%M:%S} {half} "
         f"{local.tzname()} (UTC{_offset(local)})"
     )
 
@@ -250,6 +250,18 @@ def clinic_time(moment: datetime, zone: ZoneInfo) -> str:
 def utc_time(moment: datetime) -> str:
     """'2026-11-03 15:41:07 UTC'."""
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _flags_in_question_order(
+    sections: Sequence[SectionView], stored: Sequence[str]
+) -> tuple[Flag, ...]:
+    """The stored flags in the order the history raises them (as the PDF has always listed
+    them), then any stored flag no answer marks (one a later questionnaire no longer asks)."""
+    marked = dict.fromkeys(
+        flag for section in sections for view in section.answers for flag in view.flags
+    )
+    rest = [flag for flag in questionnaire.flag_details(stored) if flag not in marked]
+    return (*marked, *rest)
 
 
 def _signed_consent(submission: Submission) -> consents.ConsentDocument:

@@ -84,10 +84,11 @@ class SectionForm(FlaskForm):
 
     section_id: str = ""
 
-    def typed_input(self) -> dict[str, answers.Raw]:
-        """What was typed on this page, as the draft keeps it."""
+    def typed_input(self, limit: int | None = None) -> dict[str, answers.Raw]:
+        """What was typed on this page, as the draft keeps it: each text to its question's
+        limit, or to `limit` (a refused page keeps what it refuses as typed)."""
         return {
-            question.id: answers.keep_raw(question, self[question.id].data or "")
+            question.id: answers.keep_raw(question, self[question.id].data or "", limit)
             for question in questionnaire.questions_in(self.section_id)
         }
 

@@ -3,7 +3,7 @@ the tablet's timings (error pages included, so a tablet showing one still forget
 
 from flask import current_app
 
-from intake import questionnaire
+from intake import drafts, questionnaire
 
 SECTION_IDS = tuple(section.id for section in questionnaire.SECTIONS)
 STEPS = (*SECTION_IDS, "review", "consent")
@@ -15,5 +15,6 @@ def kiosk_settings() -> dict:
     return {
         "idle_warning_seconds": config["KIOSK_IDLE_WARNING_SECONDS"],
         "idle_reset_seconds": config["KIOSK_IDLE_RESET_SECONDS"],
+        "keep_alive_seconds": drafts.keep_alive_seconds(),
         "steps": STEPS,
     }

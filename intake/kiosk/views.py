@@ -233,8 +233,11 @@ def section(section_id: str):
     returning = request.form.get("return_to") == "review"
     if checked is None:
         # The page shows its problems after a redirect: a page drawn by a POST is one that
-        # Back or reload would offer to post again, on a screen where no script runs.
-        drafts.save(draft, typed=typed, step=section_id)
+        # Back or reload would offer to post again, on a screen where no script runs. It is
+        # drawn from the draft, so the draft keeps the page as typed, an answer too long for
+        # its question included, to be shortened by the patient and not cut unseen.
+        as_typed = form.typed_input(limit=answers.MAX_RAW_LENGTH)
+        drafts.save(draft, typed=as_typed, step=section_id)
         again = {"check": 1, "return_to": "review"} if returning else {"check": 1}
         return redirect(_step_url(section_id, **again), code=303)
     following = "review" if returning else None

@@ -18,20 +18,6 @@ from intake.questionnaire.flags import stored_flags_raised_by
 from intake.questionnaire.rules import is_shown
 
 OTHER_ANSWERS = "Other answers"
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 class Audience(StrEnum):
@@ -71,7 +57,7 @@ class SectionView:
 def format_date(day: date, audience: Audience) -> str:
     """A date as this audience reads it."""
     if audience == Audience.PATIENT:
-        return f"{_MONTHS[day.month - 1]} {day.day}, {day.year}"
+        return f"{clock.MONTHS[day.month - 1]} {day.day}, {day.year}"
     if audience == Audience.CLINIC:
         return clock.format_date(day)
     return day.isoformat()

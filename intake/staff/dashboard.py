@@ -147,7 +147,9 @@ def _line(row: SubmissionRow, exported_at: datetime | None, today: date) -> Dash
     if exported_at is not None:
         day = clock.local(exported_at).date()
         # "Nov 25" this year: the marker stays one short line in a narrow column.
-        exported = f"{day:%b} {day.day}" if day.year == today.year else clock.format_date(day)
+        exported = clock.format_date(day)
+        if day.year == today.year:
+            exported = exported.rpartition(",")[0]
     return DashboardLine(
         public_id=row.public_id,
         submitted=clock.format_datetime(row.submitted_at),

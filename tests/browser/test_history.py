@@ -116,3 +116,28 @@ def test_a_page_drawn_by_its_own_post_is_never_posted_again(live_server, page):
     for how in ("forward",) * 3 + ("reload",):
         move(page, how)
         assert page.url.startswith(live_server.url + "/"), (how, page.url)
+
+
+def test_a_refused_date_of_birth_is_never_posted_again(live_server, page):
+    """The page that reopens a form held at the welcome screen, after a wrong date of birth:
+    reload, Back and Forward fetch it afresh, and no guess is counted twice."""
+    start(page, live_server.url)
+    page.get_by_label("First name").fill("Jane")
+    page.get_by_label("Last name").fill("Doe")
+    page.get_by_label("Date of birth").fill("04/12/1970")
+    next_page(page)
+    page.goto(live_server.url + "/")  # the form is held for its date of birth
+    page.get_by_role("link", name="Continue where I left off").click()
+    page.wait_for_url("**/intake/resume")
+    page.get_by_label("Date of birth").fill("01/01/1980")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+    assert "2 more tries" in page.content()
+    for how in ("reload", "back", "forward", "reload"):
+        move(page, how)
+        assert "Jane" not in page.content() and "Doe" not in page.content(), how
+    page.goto(live_server.url + "/intake/resume")
+    page.get_by_label("Date of birth").fill("01/02/1980")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue").click()
+    assert "1 more try" in page.content()  # the reloads counted nothing

@@ -69,7 +69,7 @@ def test_a_draft_left_idle_is_refused_after_a_browser_restart(live_server, brows
     page.close()
     draft_cookie = next(c for c in state["cookies"] if c["name"] == drafts.COOKIE_NAME)
     assert draft_cookie["expires"] == -1  # a session cookie
-    time.sleep(WARNING + RESET + 1)  # ...and left alone past the warning and reset time
+    time.sleep(WARNING + RESET + 3)  # ...left alone past the warning, reset and keep-alive time
 
     # A real restart drops session cookies: the tablet has no draft at all.
     context = restarted(browser, state, keep_session_cookies=False)
@@ -166,3 +166,21 @@ def test_only_a_patient_at_work_keeps_the_draft_open(live_server, page):
     page.wait_for_url(live_server.url + "/", timeout=(WARNING + RESET + 4) * 1000)
     assert beats == []  # left alone: no keep-alive, and the page discarded the draft
     assert count_drafts(live_server) == 0
+
+
+def test_i_am_still_here_tells_the_server_at_once(live_server, page):
+    """However late in the countdown the patient answers, the server hears it then, not at
+    the next keep-alive (up to 45 seconds later, possibly after its own limit)."""
+    page.clock.install()
+    start(page, live_server.url)
+    page.get_by_label("First name").fill("Jane")
+    warning = live_server.app.config["KIOSK_IDLE_WARNING_SECONDS"]
+    reset = live_server.app.config["KIOSK_IDLE_RESET_SECONDS"]
+    page.clock.run_for((warning + reset - 2) * 1000)  # two seconds before the form clears
+    dialog = page.get_by_role("dialog", name="Are you still there?")
+    assert dialog.is_visible()
+    with page.expect_request(lambda request: request.url.endswith("/intake/keep-alive")) as beat:
+        page.get_by_role("button", name="I\u2019m still here").click()
+    assert beat.value.method == "POST"
+    assert beat.value.response().status == 204
+    assert not dialog.is_visible() and page.get_by_label("First name").input_value() == "Jane"

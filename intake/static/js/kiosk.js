@@ -198,22 +198,32 @@
     });
     window.addEventListener("scroll", activity, { passive: true, capture: true });
 
+    var beat = setUpKeepAlive(
+      dialog,
+      discard,
+      function () {
+        if (!activeSinceBeat || discarding) {
+          return false;
+        }
+        activeSinceBeat = false;
+        return true;
+      },
+      function () {
+        activeSinceBeat = true; // a beat that did not arrive: the next one carries it
+      }
+    );
+    // "I'm still here" tells the server at once: the page's clock starts over now, and so
+    // must the server's, however close to its limit the answer came.
+    function stillHere() {
+      lastActivity = Date.now();
+      activeSinceBeat = false;
+      beat();
+    }
     document.getElementById("idle-continue").addEventListener("click", function () {
       dialog.close();
-      lastActivity = Date.now();
-      activeSinceBeat = true;
+      stillHere();
     });
-    dialog.addEventListener("cancel", function () {
-      lastActivity = Date.now();
-      activeSinceBeat = true;
-    });
-    setUpKeepAlive(dialog, discard, function () {
-      if (!activeSinceBeat || discarding) {
-        return false;
-      }
-      activeSinceBeat = false;
-      return true;
-    });
+    dialog.addEventListener("cancel", stillHere);
 
     window.setInterval(function () {
       var idle = Date.now() - lastActivity;
@@ -236,18 +246,14 @@
   /* At most every beat, and only after a touch, a key or a scroll since the last one: an
      untouched tablet never keeps its draft open. A draft the server has closed (or held)
      reloads the page, which then shows nothing of it. */
-  function setUpKeepAlive(dialog, discard, wasActive) {
+  function setUpKeepAlive(dialog, discard, wasActive, notSent) {
     var url = dialog.dataset.keepAliveUrl;
     if (!url || !window.fetch || !window.FormData) {
-      return;
+      return function () {};
     }
-    var warningMs = Number(dialog.dataset.warningSeconds) * 1000;
-    var beatMs = Math.max(500, Math.min(45000, warningMs / 2));
+    var beatMs = Math.max(500, Number(dialog.dataset.keepAliveSeconds) * 1000);
     var token = discard.querySelector('input[name="csrf_token"]').value;
-    window.setInterval(function () {
-      if (!wasActive()) {
-        return;
-      }
+    function beat() {
       var data = new FormData();
       data.set("csrf_token", token);
       fetch(url, { method: "POST", body: data, credentials: "same-origin" })
@@ -256,10 +262,14 @@
             window.location.reload();
           }
         })
-        .catch(function () {
-          // No connection: the next beat tries again; the page's own timer still runs.
-        });
+        .catch(notSent); // no connection: the next beat tries again
+    }
+    window.setInterval(function () {
+      if (wasActive()) {
+        beat();
+      }
     }, beatMs);
+    return beat;
   }
 
   /* The thank-you page goes back to the welcome screen by itself. */
