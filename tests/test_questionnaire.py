@@ -1,5 +1,7 @@
 """The questionnaire decides flags in one place, and every flag it declares can be raised."""
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
@@ -132,3 +134,15 @@ def test_a_flag_stored_at_signing_stays_what_it_was(app_context):
     answers = {**BASE_ANSWERS, "anticoagulants": "yes", "anticoagulants_which": "warfarin"}
     sections = questionnaire.history(answers, questionnaire.Audience.CLINIC, stored_flags=[])
     assert not any(view.flags for section in sections for view in section.answers)
+
+
+def test_the_clinical_content_page_names_every_red_flag_as_the_code_does():
+    page = (Path(__file__).parent.parent / "docs" / "clinical-content.md").read_text("utf-8")
+    for code in questionnaire.RED_FLAG_CODES:
+        flag = FLAGS[code]
+        assert f"{flag.label} (`{code}`)" in page, code
+        assert flag.reason in page, code
+        for question in QUESTIONS:
+            if any(raised == code for _, raised in question.flags):
+                assert question.label in page and f"`{question.id}`" in page, question.id
+                assert question.help in page, question.id

@@ -126,7 +126,7 @@ _RED_FLAGS = (
         "night_pain",
         "Night pain not eased by rest or position",
         Severity.RED_FLAG,
-        "Constant pain that no position changes suggests a non-mechanical cause: refer.",
+        "Pain no position changes suggests a non-mechanical cause (tumour, infection): refer.",
     ),
     Flag(
         "significant_trauma",
@@ -150,13 +150,13 @@ _RED_FLAGS = (
         "cancer_history",
         "Cancer, now or in the past",
         Severity.RED_FLAG,
-        "The strongest single sign of spinal malignancy: rule out metastasis before treating.",
+        "Strongest red flag for spinal malignancy: ask type and when; refer if the symptoms fit.",
     ),
     Flag(
         "possible_dvt",
         "Calf swelling, warmth or redness",
         Severity.RED_FLAG,
-        "Possible deep vein thrombosis: same-day medical review; no treatment of that leg.",
+        "Possible deep vein thrombosis: same-day medical review; do not treat that leg meanwhile.",
     ),
     Flag(
         "chest_pain_breathless",
