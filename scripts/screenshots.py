@@ -83,6 +83,16 @@ def _visit(run):
     answer_page(page, "visit", typed_input())
 
 
+@shot("kiosk-17-general-health", "Your general health: screening questions, one yes/no each")
+def _general(run):
+    page = run.page
+    from testkit.browser_flow import answer_page, next_page
+    from testkit.factories import typed_input
+
+    next_page(page)
+    answer_page(page, "general", typed_input({"night_pain": "yes"}))
+
+
 @shot("kiosk-04-medical-history", "Medical history, a follow-up question opened by \u201cYes\u201d")
 def _medical(run):
     page = run.page
@@ -254,7 +264,7 @@ STAFF_PASSWORD = "demo passphrase for screenshots"
 DESKTOP = {"width": 1280, "height": 860}
 
 
-@shot("staff-dashboard", "Today's intakes, dry-needling flags as badges", DESKTOP, False)
+@shot("staff-dashboard", "Today's intakes, red flags then dry-needling flags", DESKTOP, False)
 def _dashboard(run):
     from intake import accounts, chart, demo
     from intake.extensions import db
@@ -273,7 +283,7 @@ def _dashboard(run):
     page.get_by_role("link", name="Export CSV").wait_for()
 
 
-@shot("staff-submission", "One intake: flags, every answer, the signature, the PDF", DESKTOP)
+@shot("staff-submission", "One intake: red flags, flags, answers, signature, PDF", DESKTOP)
 def _submission(run):
     page = run.page
     page.locator("table.intakes tbody a").first.click()

@@ -47,6 +47,7 @@ BASE_ANSWERS: dict[str, Any] = {
         for q in questionnaire.QUESTIONS
         if q.kind == questionnaire.Kind.YES_NO and q.show_if is None
     },
+    "cancer_past": "no",  # asked because "cancer" (now) is "no"
     "medications": "Ibuprofen 200 mg as needed",
     "allergies": ["none"],
     "anything_else": "",

@@ -53,6 +53,7 @@ def unneutralise(cell: str) -> str:
 def expected_row(submission: Submission, pdf_sha256: str = "") -> dict[str, str]:
     """What the data dictionary says a raw row holds for this submission, worked out here."""
     answers = submission.answers
+    red = {code for code, flag in questionnaire.FLAGS.items() if flag.severity == "red_flag"}
     utc = submission.submitted_at.astimezone(UTC)
     local = submission.submitted_at.astimezone(CLINIC_ZONE)
     signed_utc = submission.signed_at.astimezone(UTC)
@@ -73,10 +74,11 @@ def expected_row(submission: Submission, pdf_sha256: str = "") -> dict[str, str]
         "signed_at_local": _with_offset(signed_local),
         "signer_name": submission.signer_name,
         "signer_relationship": submission.signer_relationship,
-        "flags": ";".join(submission.flags),
+        "flags": ";".join(code for code in submission.flags if code not in red),
         "pdf_sha256": pdf_sha256,
         "questionnaire_version": submission.questionnaire_version,
         "corrects_submission_id": "",
+        "red_flags": ";".join(code for code in submission.flags if code in red),
     }
     for question in questionnaire.QUESTIONS:
         if question.id in IDENTITY_QUESTIONS:

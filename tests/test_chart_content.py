@@ -197,24 +197,3 @@ def test_answers_to_an_older_questionnaire_say_so(app_context):
         f"as worded in version {questionnaire.VERSION}." in html
     )
     assert "These answers were given" not in chart_html(make_submission(), [], RENDERED_AT)
-
-
-def test_the_flag_summary_lists_stored_flags_in_the_order_the_history_raises_them(app_context):
-    answers = {
-        "diabetes": "yes",
-        "diabetes_controlled": "no",
-        "lymphedema": "yes",
-        "anticoagulants": "yes",
-        "anticoagulants_which": "warfarin",
-        "needle_fear": "yes",
-    }
-    submission = make_submission(answers)
-    submission.flags = [*submission.flags, "retired_flag"]  # from an older questionnaire
-    codes = [flag.code for flag in _content(submission).flags]
-    assert codes == [
-        "diabetes_uncontrolled",
-        "lymphedema",
-        "anticoagulants",
-        "needle_phobia",
-        "retired_flag",
-    ]

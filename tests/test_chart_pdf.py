@@ -15,6 +15,7 @@ from typing import Any
 
 import pikepdf
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from intake import audit, consents, questionnaire
@@ -54,6 +55,9 @@ DRAWN_ANSWERS = {
     "diabetes_controlled": "no",
     "cancer": "yes",
     "cancer_details": "Breast cancer, finished chemotherapy in 2024",
+    "weight_loss": "yes",
+    "night_pain": "yes",
+    "calf_swelling": "yes",
     "anticoagulants": "yes",
     "anticoagulants_which": "Warfarin 5 mg",
     "allergies": ["latex", "nickel"],
@@ -218,9 +222,29 @@ def test_flagged_answers_are_marked_for_review(charts):
         "Cancer now or in treatment",
     ):
         assert f"Review before dry needling: {label}" in text
+    for label in ("Weight loss without trying", "Calf swelling, warmth or redness"):
+        assert f"Red flag, review before treatment: {label}" in text
     typed = flat(" ".join(charts["typed"].pages))
     assert "Review before dry needling:" not in typed
     assert "Nothing to review before dry needling" in typed
+    assert "No red flags" in typed and "Red flag," not in typed
+
+
+def test_red_flags_lead_the_first_page_then_dry_needling_flags_by_family(charts):
+    # Read as pypdf reads it, without spaces: long reasons wrap, a hyphen may end a line.
+    page = squeezed(PdfReader(io.BytesIO(charts["drawn"].pdf)).pages[0].extract_text())
+
+    def at(text: str, start: int = 0) -> int:
+        return page.index(squeezed(text), start)
+
+    red, needling = at("Red flags: review before treatment"), at("Review before dry needling")
+    contraindications, precautions = at("Contraindications", needling), at("Precautions", needling)
+    assert red < needling < contraindications < precautions < at("About you")
+    for code in ("cancer_history", "unexplained_weight_loss", "night_pain", "possible_dvt"):
+        flag = questionnaire.FLAGS[code]
+        assert red < at(f"{flag.label}: {flag.reason}") < needling, code
+    assert contraindications < at("Takes blood thinners (contraindication)") < precautions
+    assert precautions < at("Latex allergy (precaution)")
 
 
 @BOTH

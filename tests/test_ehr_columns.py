@@ -15,7 +15,11 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "csv-columns.md"
 
 # The header of each columns version, pinned: changing the columns without bumping
 # questionnaire.VERSION (and updating this) breaks the EHR's import unannounced.
-HEADER_SHA256 = {"1": "3b2382f58569a33555aea9fe59ed15d25dedef363cbb64675bbf7e09ee0acee2"}
+HEADER_SHA256 = {
+    "1": "3b2382f58569a33555aea9fe59ed15d25dedef363cbb64675bbf7e09ee0acee2",
+    # The general-health (red flag) questions, past cancer, and the `red_flags` column.
+    "2": "1e365cf8acc0784b3497d1f04af08924acbd43fb61569042087f10f90f8d3361",
+}
 
 
 def test_fixed_columns_then_every_question_in_order():
@@ -40,6 +44,7 @@ def test_fixed_columns_then_every_question_in_order():
         "pdf_sha256",
         "questionnaire_version",
         "corrects_submission_id",
+        "red_flags",
     ]
     asked = [q.id for q in questionnaire.QUESTIONS if q.id not in IDENTITY_QUESTIONS]
     assert names[len(FIXED_COLUMNS) :] == asked

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from intake import consents, demo, ehr, questionnaire
 from intake.ehr import reading
+from intake.ehr.columns import FIXED_COLUMNS
 from intake.extensions import db
 from intake.models import AuditEvent, ChartDocument, ExportBatch, Submission, SubmissionStatus
 from intake.signing import Evidence, Signing, submit_draft
@@ -114,6 +115,32 @@ def test_what_a_patient_signs_on_the_tablet_is_what_the_ehr_receives(app_context
     assert (row["first_name"], row["last_name"]) == ("Zoë", "Nguyễn")
     assert row["phone"] == "(312) 555-0142 ext. 7"
     assert row["emergency_contact_phone"] == "+44 20 7946 0958"
+
+
+def test_red_flags_have_their_own_column_and_never_join_the_dry_needling_flags(app_context):
+    red = make_submission(
+        answers={
+            "night_pain": "yes",
+            "cancer": "yes",
+            "cancer_details": "Prostate, in treatment",
+            "needle_fainting": "yes",
+        }
+    )
+    quiet = make_submission()
+    _, data = _export_new()
+
+    header, rows = parse(data)
+    fixed = [column.name for column in FIXED_COLUMNS]
+    # Appended after the fixed columns that were there before, which keep their places.
+    assert fixed[-2:] == ["corrects_submission_id", "red_flags"]
+    assert header.index("flags") == 15 and header.index("red_flags") == len(fixed) - 1
+    by_id = {row["submission_id"]: row for row in rows}
+    cells = by_id[str(red.public_id)]
+    assert cells["red_flags"] == "night_pain;cancer_history"
+    assert cells["flags"] == "fainting;active_cancer"
+    assert (cells["night_pain"], cells["cancer"], cells["cancer_past"]) == ("yes", "yes", "")
+    assert by_id[str(quiet.public_id)]["red_flags"] == ""
+    assert by_id[str(quiet.public_id)]["cancer_past"] == "no"
 
 
 def test_raw_export_keeps_every_value_exactly(app_context):

@@ -1,19 +1,29 @@
 """The questionnaire decides flags in one place, and every flag it declares can be raised."""
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
 from intake import questionnaire
 from intake.extensions import db
 from intake.models import Submission
-from intake.questionnaire import BY_ID, FLAGS, QUESTIONS, Kind, Question, is_shown
+from intake.questionnaire import BY_ID, FLAGS, QUESTIONS, Kind, Question, Severity, is_shown
 from testkit.factories import BASE_ANSWERS
 from tests.test_kiosk import consent_data, fill_history, start
 
+
+def _raised(question: Question, value: str) -> list[str]:
+    """The codes one answer raises, as pages show them: red flags first."""
+    codes = [code for raising, code in question.flags if raising == value]
+    return [flag.code for flag in questionnaire.flag_details(codes)]
+
+
+# Each answer that raises flags, once; "Cancer now" raises a red flag and a precaution.
 DECLARED = [
-    pytest.param(question, value, code, id=code)
+    pytest.param(question, value, _raised(question, value), id="+".join(_raised(question, value)))
     for question in QUESTIONS
-    for value, code in question.flags
+    for value in dict.fromkeys(value for value, _ in question.flags)
 ]
 
 
@@ -51,18 +61,59 @@ def _answers_raising(question: Question, value: str) -> dict:
 def test_every_declared_flag_exists_and_every_flag_is_declared():
     declared = {code for question in QUESTIONS for _, code in question.flags}
     assert declared == set(FLAGS)
+    raised_through_the_tablet = {code for param in DECLARED for code in param.values[2]}
+    assert raised_through_the_tablet == set(FLAGS)
+
+
+def test_every_red_flag_has_a_reason_staff_can_read():
+    red = [flag for flag in FLAGS.values() if flag.severity == Severity.RED_FLAG]
+    assert {flag.code for flag in red} == set(questionnaire.RED_FLAG_CODES)
+    assert len(red) >= 10
+    for flag in red:
+        assert flag.reason.endswith(".") and len(flag.reason) <= 100, flag.code
+
+
+def test_red_flags_come_before_dry_needling_flags_and_split_apart():
+    codes = ["anticoagulants", "night_pain", "latex_allergy", "possible_dvt", "retired_flag"]
+    shown = [flag.code for flag in questionnaire.flag_details(codes)]
+    assert shown == [
+        "night_pain",
+        "possible_dvt",
+        "anticoagulants",
+        "latex_allergy",
+        "retired_flag",
+    ]
+    assert questionnaire.red_flag_codes(codes) == ["night_pain", "possible_dvt"]
+    assert questionnaire.needling_flag_codes(codes) == [
+        "anticoagulants",
+        "latex_allergy",
+        "retired_flag",
+    ]
 
 
 @pytest.mark.backends("sqlite")
-@pytest.mark.parametrize(("question", "value", "code"), DECLARED)
-def test_each_flag_is_raised_through_the_tablet_and_stored(app, client, question, value, code):
+def test_past_cancer_is_asked_only_of_a_patient_without_cancer_now(app, client):
+    start(client)
+    answers = {**BASE_ANSWERS, "cancer": "yes", "cancer_details": "Lymphoma, in chemotherapy"}
+    answers.pop("cancer_past", None)
+    fill_history(client, answers)
+    assert client.post("/intake/consent", data=consent_data(client)).status_code == 303
+    with app.app_context():
+        stored = db.session.scalars(select(Submission)).one()
+        assert "cancer_past" not in stored.answers
+        assert stored.flags == ["cancer_history", "active_cancer"]
+
+
+@pytest.mark.backends("sqlite")
+@pytest.mark.parametrize(("question", "value", "codes"), DECLARED)
+def test_each_flag_is_raised_through_the_tablet_and_stored(app, client, question, value, codes):
     start(client)
     fill_history(client, _answers_raising(question, value))
     response = client.post("/intake/consent", data=consent_data(client))
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     with app.app_context():
         stored = db.session.scalars(select(Submission)).one()
-        assert stored.flags == [code]
+        assert stored.flags == [code for code in FLAGS if code in codes]
         # Beside its own answer only, on every page that shows the stored flags.
         marked = [
             (view.question_id, [flag.code for flag in view.flags])
@@ -72,7 +123,7 @@ def test_each_flag_is_raised_through_the_tablet_and_stored(app, client, question
             for view in section.answers
             if view.flags
         ]
-        assert marked == [(question.id, [code])]
+        assert marked == [(question.id, codes)]
 
 
 def test_a_flag_stored_at_signing_stays_what_it_was(app_context):
@@ -83,3 +134,15 @@ def test_a_flag_stored_at_signing_stays_what_it_was(app_context):
     answers = {**BASE_ANSWERS, "anticoagulants": "yes", "anticoagulants_which": "warfarin"}
     sections = questionnaire.history(answers, questionnaire.Audience.CLINIC, stored_flags=[])
     assert not any(view.flags for section in sections for view in section.answers)
+
+
+def test_the_clinical_content_page_names_every_red_flag_as_the_code_does():
+    page = (Path(__file__).parent.parent / "docs" / "clinical-content.md").read_text("utf-8")
+    for code in questionnaire.RED_FLAG_CODES:
+        flag = FLAGS[code]
+        assert f"{flag.label} (`{code}`)" in page, code
+        assert flag.reason in page, code
+        for question in QUESTIONS:
+            if any(raised == code for _, raised in question.flags):
+                assert question.label in page and f"`{question.id}`" in page, question.id
+                assert question.help in page, question.id

@@ -237,3 +237,48 @@ def test_export_csv_control(app, staff_client):
     page = staff_client.get("/staff/").get_data(as_text=True)
     assert '<a class="button" href="/staff/exports">Export CSV</a>' in page
     assert "Export CSV for the EHR" in staff_client.get("/staff/exports").get_data(as_text=True)
+
+
+def test_red_flags_filter(app, staff_client, today_start):
+    add_submission(app, {**_person("Nora", "Nightpain"), "night_pain": "yes"})
+    add_submission(
+        app,
+        {**_person("Cal", "Calf"), "calf_swelling": "yes", "needle_fainting": "yes"},
+    )
+    # Past cancer; a dry-needling flag alone; answers that merely mention a red flag's code.
+    add_submission(
+        app,
+        {**_person("Pat", "Past"), "cancer_past": "yes", "cancer_past_details": "2019"},
+    )
+    add_submission(
+        app, {**_person("Dee", "Needling"), "lymphedema": "yes", "lymphedema_where": "x"}
+    )
+    add_submission(app, {**_person("Night", "Pain"), "anything_else": '"night_pain"'})
+    shown = _shown(staff_client.get("/staff/?flags=red_flag"))
+    assert sorted(shown) == ["Calf, Cal", "Nightpain, Nora", "Past, Pat"]
+    assert len(_shown(staff_client.get("/staff/?flags="))) == 5
+    # With the other filters, not instead of them.
+    assert _shown(staff_client.get("/staff/?flags=red_flag&q=calf")) == ["Calf, Cal"]
+    assert _shown(staff_client.get("/staff/?flags=red_flag&status=reviewed")) == []
+    page = staff_client.get("/staff/?flags=nonsense")
+    assert "Not a valid choice" in page.get_data(as_text=True)
+
+
+def test_red_flags_show_first_in_their_own_colour(app, staff_client):
+    add_submission(
+        app,
+        {
+            **_person("Flo", "Flagged"),
+            "anticoagulants": "yes",
+            "anticoagulants_which": "warfarin",
+            "weight_loss": "yes",
+            "fever_sweats": "yes",
+        },
+    )
+    page = staff_client.get("/staff/").get_data(as_text=True)
+    row = _row(staff_client.get("/staff/"), "Flagged, Flo")
+    assert re.search(r'badge-red_flag">.*Red flag: .*Weight loss without trying', row)
+    assert re.search(r'badge-red_flag">.*Red flag: .*Fever, chills or night sweats', row)
+    assert row.index("Fever, chills") < row.index("Takes blood thinners")
+    assert '<option value="red_flag">Red flags</option>' in page
+    assert 'class="badge badge-red_flag">Red flag</span>' in page  # the legend

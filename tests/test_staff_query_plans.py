@@ -54,6 +54,15 @@ SUBMISSION_QUERIES = {
         submissions_query(_criteria(exported=True), older_than=POSITION),
         "ix_submission_exported_submitted_at",
     ),
+    # No index finds a flag inside the JSON list: the clinic day's bound keeps it to that day.
+    "today, red flags only": (
+        submissions_query(_criteria(start=START, end=END, red_flags=True)),
+        "ix_submission_submitted_at",
+    ),
+    "count today, red flags only": (
+        count_query(_criteria(start=START, end=END, red_flags=True)),
+        "ix_submission_submitted_at",
+    ),
     "older page": (
         submissions_query(_criteria(start=START, end=END), older_than=POSITION),
         "ix_submission_submitted_at",

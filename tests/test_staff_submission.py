@@ -98,6 +98,29 @@ def test_the_page_shows_every_answer_from_the_questionnaire(app, staff_client):
     assert "Front desk 1" in page
 
 
+def test_red_flags_are_listed_with_their_reasons_above_the_dry_needling_flags(app, staff_client):
+    answers = {
+        "anticoagulants": "yes",
+        "anticoagulants_which": "Warfarin",
+        "bladder_bowel": "yes",
+        "chest_breathing": "yes",
+    }
+    public_id = add_submission(app, answers)
+    page = html.unescape(staff_client.get(f"/staff/submissions/{public_id}").get_data(as_text=True))
+    red = page.index('<h2 id="red-flags-title">Red flags: review before treatment</h2>')
+    needling = page.index('<h2 id="flags-title">Dry-needling flags</h2>')
+    assert red < needling
+    for code in ("cauda_equina_signs", "chest_pain_breathless"):
+        flag = questionnaire.FLAGS[code]
+        assert red < page.index(flag.label) < page.index(flag.reason) < needling, code
+        assert page.count(flag.label) == 2, code  # and beside the answer that raised it
+    assert needling < page.index("Takes blood thinners")
+    assert page.count("Takes blood thinners") == 2  # not among the red flags
+    quiet = add_submission(app, {"first_name": "Quinn"})
+    page = staff_client.get(f"/staff/submissions/{quiet}").get_data(as_text=True)
+    assert "No red flags were raised." in page
+
+
 def test_answers_this_version_does_not_know_still_show():
     sections = questionnaire.history(
         {**BASE_ANSWERS, "old_question": "kept anyway"}, Audience.CLINIC

@@ -9,13 +9,14 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from intake import clock, consents, questionnaire
 from intake.chart.signature import DrawnSignature, InvalidSignature, drawn_signature
 from intake.models import AuditEvent, SignerRelationship, Submission
-from intake.questionnaire import Audience, Flag, SectionView
+from intake.questionnaire import Audience, Flag, SectionView, Severity
 from intake.questionnaire.presentation import format_date
 
 # Bump when the embedded JSON changes shape, so a machine reading old PDFs can tell.
@@ -59,7 +60,9 @@ class ChartContent:
     subject: str
     created: str  # W3C date-time for the PDF metadata
     submitted: str
-    flags: tuple[Flag, ...]
+    red_flags: tuple[Flag, ...]
+    # Dry needling's flags grouped under a heading each: contraindications, then precautions.
+    needling_flags: tuple[tuple[str, tuple[Flag, ...]], ...]
     details: SectionView
     history: tuple[SectionView, ...]
     consent_title: str
@@ -143,7 +146,8 @@ def chart_content(
         ),
         created=rendered_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         submitted=clinic_time(submission.submitted_at, zone),
-        flags=_flags_in_question_order(sections, stored_flags),
+        red_flags=tuple(questionnaire.flag_details(questionnaire.red_flag_codes(stored_flags))),
+        needling_flags=_needling_groups(questionnaire.needling_flag_codes(stored_flags)),
         details=details,
         history=history,
         consent_title=document.title,
@@ -177,6 +181,21 @@ def chart_content(
         events=tuple(_event_row(event, zone) for event in events),
         attachment_name=attachment_name(submission),
     )
+
+
+def _needling_groups(codes: Sequence[str]) -> tuple[tuple[str, tuple[Flag, ...]], ...]:
+    """Dry needling's stored flags under their family's heading, in the order flags are shown."""
+    flags = questionnaire.flag_details(codes)
+    return tuple(
+        (_GROUP_HEADINGS.get(severity, "Other flags"), tuple(group))
+        for severity, group in groupby(flags, key=lambda flag: flag.severity)
+    )
+
+
+_GROUP_HEADINGS = {
+    Severity.CONTRAINDICATION: "Contraindications",
+    Severity.PRECAUTION: "Precautions",
+}
 
 
 def submission_record(
@@ -250,18 +269,6 @@ def clinic_time(moment: datetime, zone: ZoneInfo) -> str:
 def utc_time(moment: datetime) -> str:
     """'2026-11-03 15:41:07 UTC'."""
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
-
-
-def _flags_in_question_order(
-    sections: Sequence[SectionView], stored: Sequence[str]
-) -> tuple[Flag, ...]:
-    """The stored flags in the order the history raises them (as the PDF has always listed
-    them), then any stored flag no answer marks (one a later questionnaire no longer asks)."""
-    marked = dict.fromkeys(
-        flag for section in sections for view in section.answers for flag in view.flags
-    )
-    rest = [flag for flag in questionnaire.flag_details(stored) if flag not in marked]
-    return (*marked, *rest)
 
 
 def _signed_consent(submission: Submission) -> consents.ConsentDocument:

@@ -97,7 +97,14 @@ def _fixed_columns() -> tuple[Column, ...]:
     """The columns every row has, whatever the questionnaire asks."""
     when = "ISO 8601 to the second with the UTC offset, e.g. `2026-11-25T18:04:05+00:00`"
     local = "ISO 8601 to the second with the clinic's offset, e.g. `2026-11-25T12:04:05-06:00`"
-    flags = ", ".join(f"`{code}` ({flag.label}, {flag.severity})" for code, flag in FLAGS.items())
+    flags = ", ".join(
+        f"`{code}` ({flag.label}, {flag.severity})"
+        for code, flag in FLAGS.items()
+        if code not in questionnaire.RED_FLAG_CODES
+    )
+    red_flags = ", ".join(
+        f"`{code}` ({FLAGS[code].label})" for code in questionnaire.RED_FLAG_CODES
+    )
     relationships = ", ".join(f"`{value}` ({value.label})" for value in SignerRelationship)
     return (
         Column(
@@ -224,7 +231,8 @@ def _fixed_columns() -> tuple[Column, ...]:
             "Dry-needling contraindications and precautions raised by the answers.",
             "codes, `;`-separated",
             f"empty (none), or any of, in this order: {flags}",
-            lambda r, z: ";".join(r.flags),  # stored in FLAGS order
+            # Stored in FLAGS order; red flags have their own column.
+            lambda r, z: ";".join(questionnaire.needling_flag_codes(r.flags)),
             CODES,
         ),
         Column(
@@ -251,6 +259,17 @@ def _fixed_columns() -> tuple[Column, ...]:
             "lower-case UUID, or empty",
             lambda r, z: _optional(r.corrects_public_id),
             UUID,
+        ),
+        # New fixed columns go here, after the last one, so every earlier column keeps its
+        # position for a reader that counts columns.
+        Column(
+            "red_flags",
+            "Red flags raised by the answers: symptoms to review before any treatment, and "
+            "perhaps refer to a doctor (see docs/clinical-content.md). Never in `flags`.",
+            "codes, `;`-separated",
+            f"empty (none), or any of, in this order: {red_flags}",
+            lambda r, z: ";".join(questionnaire.red_flag_codes(r.flags)),
+            CODES,
         ),
     )
 

@@ -21,7 +21,9 @@ def data_dictionary() -> str:
         f"Columns version **{COLUMNS_VERSION}** (the questionnaire's version; each export batch "
         "records it). A new question adds its column in the questionnaire's order, so read "
         "columns by name, not position; a renamed column or a changed allowed value is a new "
-        "version.",
+        "version. The fixed columns come first and keep their positions: a new fixed column "
+        "is added after the last one (version 2 added `red_flags`, and the questions of "
+        '"Your general health" and `cancer_past`).',
         "",
         "## The file",
         "",

@@ -14,7 +14,13 @@ from intake.questionnaire.definition import (
     Severity,
     questions_in,
 )
-from intake.questionnaire.flags import flag_details, flags_for
+from intake.questionnaire.flags import (
+    RED_FLAG_CODES,
+    flag_details,
+    flags_for,
+    needling_flag_codes,
+    red_flag_codes,
+)
 from intake.questionnaire.presentation import (
     AnswerView,
     Audience,
@@ -28,6 +34,7 @@ __all__ = [
     "BY_ID",
     "FLAGS",
     "QUESTIONS",
+    "RED_FLAG_CODES",
     "SECTIONS",
     "VERSION",
     "AnswerView",
@@ -42,6 +49,8 @@ __all__ = [
     "flag_details",
     "flags_for",
     "history",
+    "needling_flag_codes",
+    "red_flag_codes",
     "is_shown",
     "questions_in",
     "shown_answers",

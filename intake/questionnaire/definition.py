@@ -9,7 +9,7 @@ Renaming an id or changing an allowed value breaks the CSV contract: bump VERSIO
 from dataclasses import dataclass
 from enum import StrEnum
 
-VERSION = "1"
+VERSION = "2"
 
 
 class Kind:
@@ -27,19 +27,41 @@ class Kind:
 
 
 class Severity(StrEnum):
-    """How much a flag weighs before dry needling; contraindications are listed first."""
+    """How much a flag weighs; red flags are listed first, then dry needling's contraindications
+    and precautions."""
 
+    RED_FLAG = "red_flag"  # review before any treatment; consider referral to a doctor
     CONTRAINDICATION = "contraindication"
     PRECAUTION = "precaution"
+
+    @property
+    def label(self) -> str:
+        """How staff pages and the chart name it."""
+        return {
+            Severity.RED_FLAG: "Red flag",
+            Severity.CONTRAINDICATION: "Contraindication",
+            Severity.PRECAUTION: "Precaution",
+        }[self]
 
 
 @dataclass(frozen=True)
 class Flag:
-    """A dry-needling contraindication or precaution raised by an answer."""
+    """A red flag, or a dry-needling contraindication or precaution, raised by an answer."""
 
     code: str
     label: str
     severity: str  # a Severity; "" for a stored code this version no longer declares
+    reason: str = ""  # why it matters, in a line staff can read (every red flag has one)
+
+    @property
+    def is_red_flag(self) -> bool:
+        """Whether it asks for review before any treatment, not only before needling."""
+        return self.severity == Severity.RED_FLAG
+
+    @property
+    def severity_label(self) -> str:
+        """Its family as staff read it; empty for a code this version no longer declares."""
+        return Severity(self.severity).label if self.severity else ""
 
 
 @dataclass(frozen=True)
@@ -78,9 +100,76 @@ class Question:
         return tuple(value for value, _ in self.choices)
 
 
+# Red flags: symptoms that may mean a condition a doctor should see before therapy (Goodman &
+# Snyder's screening for referral; the international framework for red flags in spinal
+# pathology). Sources for each: docs/clinical-content.md.
+_RED_FLAGS = (
+    Flag(
+        "generally_unwell",
+        "Feels generally unwell",
+        Severity.RED_FLAG,
+        "Constitutional symptom: ask what has changed; screen for systemic illness.",
+    ),
+    Flag(
+        "unexplained_weight_loss",
+        "Weight loss without trying",
+        Severity.RED_FLAG,
+        "Possible cancer or systemic disease: ask how much and how fast; refer if unexplained.",
+    ),
+    Flag(
+        "fever_night_sweats",
+        "Fever, chills or night sweats",
+        Severity.RED_FLAG,
+        "Possible infection (e.g. spinal or joint) or cancer: check temperature; refer.",
+    ),
+    Flag(
+        "night_pain",
+        "Night pain not eased by rest or position",
+        Severity.RED_FLAG,
+        "Pain no position changes suggests a non-mechanical cause (tumour, infection): refer.",
+    ),
+    Flag(
+        "significant_trauma",
+        "Recent bad fall, accident or blow",
+        Severity.RED_FLAG,
+        "Possible fracture, more likely with age, osteoporosis or steroids: consider imaging.",
+    ),
+    Flag(
+        "new_neurological_signs",
+        "New weakness, clumsiness or numbness",
+        Severity.RED_FLAG,
+        "Possible nerve root, spinal cord or brain cause: neurological exam; refer if progressing.",
+    ),
+    Flag(
+        "cauda_equina_signs",
+        "New bladder or bowel change, or saddle numbness",
+        Severity.RED_FLAG,
+        "Possible cauda equina syndrome: emergency referral the same day.",
+    ),
+    Flag(
+        "cancer_history",
+        "Cancer, now or in the past",
+        Severity.RED_FLAG,
+        "Strongest red flag for spinal malignancy: ask type and when; refer if the symptoms fit.",
+    ),
+    Flag(
+        "possible_dvt",
+        "Calf swelling, warmth or redness",
+        Severity.RED_FLAG,
+        "Possible deep vein thrombosis: same-day medical review; do not treat that leg meanwhile.",
+    ),
+    Flag(
+        "chest_pain_breathless",
+        "Chest pain or shortness of breath",
+        Severity.RED_FLAG,
+        "Possible heart or lung cause (including a clot in the lung): medical review first.",
+    ),
+)
+
 FLAGS = {
     flag.code: flag
     for flag in (
+        *_RED_FLAGS,
         Flag("anticoagulants", "Takes blood thinners", Severity.CONTRAINDICATION),
         Flag("bleeding_disorder", "Bleeding disorder", Severity.CONTRAINDICATION),
         Flag("pregnancy", "Pregnant or may be pregnant", Severity.CONTRAINDICATION),
@@ -109,6 +198,11 @@ FLAGS = {
 SECTIONS = (
     Section("about", "About you", "We use this to contact you and to know who you are."),
     Section("visit", "This visit", "Tell us about the problem that brings you in."),
+    Section(
+        "general",
+        "Your general health",
+        "A few questions about how you have felt lately. Most people answer No.",
+    ),
     Section("medical", "Medical history", "Do you have, or have you had, any of these?"),
     Section(
         "medications",
@@ -287,6 +381,66 @@ QUESTIONS: tuple[Question, ...] = (
         choices=_TREATMENTS,
         help="Choose all that apply.",
     ),
+    # Your general health: the screening for symptoms a doctor should see (red flags).
+    _yes_no(
+        "feeling_unwell",
+        "Do you feel unwell in general, not just where it hurts?",
+        "general",
+        flag="generally_unwell",
+        help="For example very tired, weak all over, or not yourself.",
+    ),
+    _yes_no(
+        "weight_loss",
+        "Have you lost weight in the last few months without trying?",
+        "general",
+        flag="unexplained_weight_loss",
+    ),
+    _yes_no(
+        "fever_sweats",
+        "Have you had a fever, chills or night sweats lately?",
+        "general",
+        flag="fever_night_sweats",
+        help="Night sweats: waking up with your sheets or clothes wet.",
+    ),
+    _yes_no(
+        "night_pain",
+        "Do you have pain at night that does not get better when you rest or change position?",
+        "general",
+        flag="night_pain",
+    ),
+    _yes_no(
+        "recent_trauma",
+        "In the last few weeks, have you had a bad fall, a car accident or a hard blow?",
+        "general",
+        flag="significant_trauma",
+    ),
+    _yes_no(
+        "new_weakness",
+        "Have you noticed new weakness, clumsiness or numbness in your arms or legs?",
+        "general",
+        flag="new_neurological_signs",
+        help="Something new, not something you have had for years.",
+    ),
+    _yes_no(
+        "bladder_bowel",
+        "Any new trouble holding or passing urine or stool, or new numbness between the legs?",
+        "general",
+        flag="cauda_equina_signs",
+        help="Numbness between the legs: around the private parts or the bottom, "
+        "where you sit on a bicycle seat.",
+    ),
+    _yes_no(
+        "calf_swelling",
+        "Is one of your calves (lower legs) swollen, warm or red?",
+        "general",
+        flag="possible_dvt",
+    ),
+    _yes_no(
+        "chest_breathing",
+        "Do you have chest pain, or get out of breath more easily than usual?",
+        "general",
+        flag="chest_pain_breathless",
+    ),
     # Medical history
     _yes_no("heart_disease", "Heart disease", "medical"),
     _yes_no("high_blood_pressure", "High blood pressure", "medical"),
@@ -306,8 +460,32 @@ QUESTIONS: tuple[Question, ...] = (
         "medical",
         flag="peripheral_neuropathy",
     ),
-    _yes_no("cancer", "Cancer now, or in treatment for cancer", "medical", flag="active_cancer"),
+    Question(
+        "cancer",
+        "Cancer now, or in treatment for cancer",
+        Kind.YES_NO,
+        "medical",
+        required=True,
+        flags=(("yes", "active_cancer"), ("yes", "cancer_history")),
+    ),
     _details("cancer_details", "What kind, and what treatment?", "cancer", "medical"),
+    # Asked only of those without cancer now: a cancer in the past matters as much to screening.
+    Question(
+        "cancer_past",
+        "Have you had cancer in the past?",
+        Kind.YES_NO,
+        "medical",
+        required=True,
+        show_if=("cancer", ("no",)),
+        flags=(("yes", "cancer_history"),),
+    ),
+    _details(
+        "cancer_past_details",
+        "What kind, and when?",
+        "cancer_past",
+        "medical",
+        required=False,
+    ),
     _yes_no("epilepsy", "Epilepsy or seizures", "medical", flag="epilepsy"),
     _yes_no(
         "bleeding_disorder",

@@ -11,7 +11,9 @@ from typing import Any
 from intake.questionnaire.definition import FLAGS, QUESTIONS, Flag, Question, Severity
 from intake.questionnaire.rules import is_shown, matches
 
-_SEVERITY_ORDER = {Severity.CONTRAINDICATION: 0, Severity.PRECAUTION: 1}
+_SEVERITY_ORDER = {Severity.RED_FLAG: 0, Severity.CONTRAINDICATION: 1, Severity.PRECAUTION: 2}
+# The codes of the red-flag family, which the CSV and the dashboard keep apart from dry needling's.
+RED_FLAG_CODES = tuple(code for code, flag in FLAGS.items() if flag.severity == Severity.RED_FLAG)
 
 
 def raised_by(question: Question, answers: Mapping[str, Any]) -> list[str]:
@@ -31,12 +33,22 @@ def flags_for(answers: Mapping[str, Any]) -> list[str]:
 
 
 def flag_details(codes: Iterable[str]) -> list[Flag]:
-    """Stored flag codes as flags to show, contraindications first. A code this version no
-    longer declares is still shown, under its code, rather than dropped."""
+    """Stored flag codes as flags to show: red flags, then contraindications, then precautions.
+    A code this version no longer declares is still shown, under its code, rather than dropped."""
     flags = [
         FLAGS.get(code) or Flag(code, code.replace("_", " ").capitalize(), "") for code in codes
     ]
-    return sorted(flags, key=lambda flag: _SEVERITY_ORDER.get(flag.severity, 2))
+    return sorted(flags, key=lambda flag: _SEVERITY_ORDER.get(flag.severity, 3))
+
+
+def red_flag_codes(codes: Iterable[str]) -> list[str]:
+    """Of stored flag codes, the red flags, in stored order."""
+    return [code for code in codes if code in RED_FLAG_CODES]
+
+
+def needling_flag_codes(codes: Iterable[str]) -> list[str]:
+    """Of stored flag codes, all but the red flags: dry needling's, and any no longer declared."""
+    return [code for code in codes if code not in RED_FLAG_CODES]
 
 
 def stored_flags_raised_by(

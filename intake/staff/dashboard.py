@@ -11,7 +11,7 @@ from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
 from intake.models import SubmissionStatus
-from intake.questionnaire import Flag
+from intake.questionnaire import Flag, Severity
 from intake.staff.blueprint import bp
 from intake.staff.forms import DashboardFilterForm
 from intake.staff.search import (
@@ -96,7 +96,10 @@ def _criteria(
         first = last = today  # the default view: today at the clinic
     start, end = clock.day_range(first, last)
     status = STATUS_FILTERS.get(form.status.data or "", {})
-    criteria = Criteria(start, end, name_words=words, birth_date=birth_date, **status)
+    red_flags = form.flags.data == Severity.RED_FLAG
+    criteria = Criteria(
+        start, end, name_words=words, birth_date=birth_date, red_flags=red_flags, **status
+    )
     return criteria, (first, last)
 
 

@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Validati
 
 from intake.accounts import MIN_PASSWORD_LENGTH
 from intake.models import StaffRole
+from intake.questionnaire import Severity
 from intake.tablets import MAX_LABEL_LENGTH
 
 STATUS_CHOICES = [
@@ -21,6 +22,10 @@ STATUS_CHOICES = [
     SelectChoice("new", "New"),
     SelectChoice("reviewed", "Reviewed"),
     SelectChoice("exported", "Exported"),
+]
+FLAG_CHOICES = [
+    SelectChoice("", "Any or none"),
+    SelectChoice(Severity.RED_FLAG, "Red flags"),
 ]
 _DATE_MESSAGE = "Enter a date, for example 2026-11-25."
 
@@ -53,6 +58,7 @@ class DashboardFilterForm(DateRangeMixin, FlaskForm):
 
     q = StringField("Name or date of birth", validators=[Optional(), Length(max=100)])
     status = SelectField("Status", choices=STATUS_CHOICES, validators=[Optional()])
+    flags = SelectField("Flags", choices=FLAG_CHOICES, validators=[Optional()])
 
 
 class AuditFilterForm(DateRangeMixin, FlaskForm):

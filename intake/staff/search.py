@@ -12,12 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import Select, and_, func, or_, select, tuple_
+from sqlalchemy import Select, Text, and_, cast, func, or_, select, tuple_
 
 from intake.dates import DateError, read_date
 from intake.extensions import db
 from intake.models import ExportBatch, Submission, SubmissionStatus
 from intake.patients import fold_name
+from intake.questionnaire import RED_FLAG_CODES
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000  # "1,000+": an exact count past this would cost a scan
@@ -47,6 +48,7 @@ class Criteria:
     exported: bool = False
     name_words: tuple[str, ...] = ()
     birth_date: date | None = None
+    red_flags: bool = False
 
     def conditions(self) -> list:
         """The WHERE clause, one condition per criterion given."""
@@ -64,6 +66,8 @@ class Criteria:
             where.append(Submission.date_of_birth == self.birth_date)
         if self.name_words:
             where.append(_name_matches(self.name_words))
+        if self.red_flags:
+            where.append(_raised_any(RED_FLAG_CODES))
         return where
 
 
@@ -160,6 +164,17 @@ def _name_matches(words: tuple[str, ...]):
             options.append(and_(_starts_with(first, head), _starts_with(last, tail)))
             options.append(and_(_starts_with(last, head), _starts_with(first, tail)))
     return or_(*options)
+
+
+def _raised_any(codes: Iterable[str]):
+    """The stored flags include any of these codes.
+
+    The JSON list reads as text the same way on both databases (`["a", "b"]`, each code in
+    double quotes), so a quoted code is found as a substring; no index serves it, and the
+    clinic-day bound beside it keeps the rows read to those days.
+    """
+    as_text = cast(Submission.flags, Text)
+    return or_(*(as_text.contains(f'"{code}"', autoescape=True) for code in codes))
 
 
 def find_submissions(
