@@ -125,7 +125,8 @@ def chart_content(
     answers = submission.answers or {}
     # The flags stored at signing, never recomputed from today's questionnaire.
     stored_flags = submission.flags or []
-    sections = questionnaire.history(answers, Audience.CLINIC, stored_flags)
+    flag_notes = submission.flag_notes or {}
+    sections = questionnaire.history(answers, Audience.CLINIC, stored_flags, flag_notes)
     details, history = sections[0], tuple(sections[1:])
     initials = submission.consent_initials or {}
     patient_name = submission.full_name
@@ -143,7 +144,7 @@ def chart_content(
         ),
         created=rendered_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         submitted=clinic_time(submission.submitted_at, zone),
-        flags=tuple(questionnaire.flag_details(stored_flags)),
+        flags=tuple(questionnaire.flag_details(stored_flags, flag_notes)),
         details=details,
         history=history,
         consent_title=document.title,
@@ -202,6 +203,7 @@ def submission_record(
         "answers": answers,
         "answers_sha256": answers_sha256(answers),
         "flags": list(submission.flags or []),
+        "flag_notes": dict(submission.flag_notes or {}),
         "consent": {
             "document": submission.consent_document,
             "version": submission.consent_version,

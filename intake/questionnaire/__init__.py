@@ -14,7 +14,7 @@ from intake.questionnaire.definition import (
     Severity,
     questions_in,
 )
-from intake.questionnaire.flags import flag_details, flags_for
+from intake.questionnaire.flags import flag_details, flag_notes_for, flags_for
 from intake.questionnaire.presentation import (
     AnswerView,
     Audience,
@@ -40,6 +40,7 @@ __all__ = [
     "Severity",
     "answer_text",
     "flag_details",
+    "flag_notes_for",
     "flags_for",
     "history",
     "is_shown",
