@@ -15,9 +15,12 @@ from functools import cache, cached_property
 from pathlib import Path
 
 _HERE = Path(__file__).parent
-# Letters only: "Eliquis5mg" splits into "Eliquis" and "mg"; "warfarin-free" into two words.
-_WORD = re.compile(r"[^\W\d_]+")
-_NOT_A_MENTION = re.compile(r"-\s?free\b", re.IGNORECASE)
+# Letters, and the accents a letter may carry as a mark of its own ("Coumadi\u0301n"), only:
+# "Eliquis5mg" splits into "Eliquis" and "mg"; "warfarin-free" into two words.
+_WORD = re.compile(
+    r"(?:[^\W\d_]|[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f])+"
+)
+_NOT_A_MENTION = re.compile(r"\s*-\s*free\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
