@@ -469,11 +469,9 @@ def _check_flags() -> None:
                 raise LookupError(f"{question.id}: no flag {code!r} in FLAGS")
             if value not in question.choice_values:
                 raise LookupError(f"{question.id}: {value!r} is not an answer it allows")
+    free_text = (Kind.TEXT, Kind.LONG_TEXT)
     for screen in TEXT_SCREENS:
-        if screen.flag not in FLAGS or BY_ID[screen.question].kind not in (
-            Kind.TEXT,
-            Kind.LONG_TEXT,
-        ):
+        if screen.flag not in FLAGS or BY_ID[screen.question].kind not in free_text:
             raise LookupError(f"{screen.flag}: no such flag, or {screen.question} is not text")
     for code, stricter in GRADED_BY_CLINIC.items():
         if FLAGS[code].severity != Severity.PRECAUTION or stricter not in FLAGS:
