@@ -77,6 +77,10 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         ),
         "TRUSTED_PROXIES": _int(env, "INTAKE_TRUSTED_PROXIES", 0, minimum=0),
         "CHART_RENDER_TIMEOUT_SECONDS": _int(env, "INTAKE_CHART_RENDER_TIMEOUT_SECONDS", 20),
+        # Precautions this clinic grades as contraindications, for submissions signed from now.
+        "CONTRAINDICATED_PRECAUTIONS": (
+            ("blood_thinner",) if _yes(env, "INTAKE_BLOOD_THINNER_IS_CONTRAINDICATION") else ()
+        ),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -97,6 +101,14 @@ def _int(env, name: str, default: int, minimum: int = 1) -> int:
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}")
     return value
+
+
+def _yes(env, name: str) -> bool:
+    """Read an on/off setting: 1 is on, 0 or unset is off."""
+    raw = env.get(name) or "0"
+    if raw not in ("0", "1"):
+        raise ConfigError(f"{name} must be 1 (on) or 0 (off), not {raw!r}")
+    return raw == "1"
 
 
 def _rate_limit(env, name: str, default: str) -> str:

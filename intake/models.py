@@ -188,6 +188,9 @@ class Submission(db.Model):
     answers: Mapped[dict[str, Any]] = mapped_column(JSONType)
     questionnaire_version: Mapped[str] = mapped_column(String(20))
     flags: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # Beside a stored flag code, what it matched when it was raised (a medicine named in the
+    # medicine list), so the reason reads the same from this row alone. None before 0010.
+    flag_notes: Mapped[dict[str, str] | None] = mapped_column(JSONType, default=dict)
 
     consent_document: Mapped[str] = mapped_column(String(50))
     consent_version: Mapped[str] = mapped_column(String(20))

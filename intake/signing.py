@@ -7,12 +7,12 @@ tap, a retried request) returns the submission the first one stored.
 """
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask import Request
+from flask import Request, current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -288,6 +288,7 @@ def submit_draft(token: str, signing: Signing, evidence: Evidence) -> Submission
             draft_key=key,
             started_at=draft.created_at,
             signed_at=now,
+            contraindicated=current_app.config["CONTRAINDICATED_PRECAUTIONS"],
         )
     )
     db.session.add(submission)
@@ -321,6 +322,7 @@ def submission_columns(
     started_at: datetime,
     signed_at: datetime,
     public_id: uuid.UUID | None = None,
+    contraindicated: Collection[str] = (),
 ) -> dict[str, Any]:
     """Every column of a new Submission, from checked answers and a checked signing.
 
@@ -343,7 +345,8 @@ def submission_columns(
         "email": answers.get("email") or None,
         "answers": questionnaire.shown_answers(answers),
         "questionnaire_version": questionnaire.VERSION,
-        "flags": questionnaire.flags_for(answers),
+        "flags": questionnaire.flags_for(answers, contraindicated=contraindicated),
+        "flag_notes": questionnaire.flag_notes_for(answers),
         "consent_document": document.document_id,
         "consent_version": document.version,
         "consent_snapshot": document.snapshot(),

@@ -127,6 +127,16 @@ def make_submission(
 ) -> Submission:
     """A committed, signed submission (typed signature, or drawn with `drawn=True`),
     shaped as intake.signing stores it; override answers or columns."""
+    submission = Submission(**submission_values(answers, drawn=drawn, **columns))
+    db.session.add(submission)
+    db.session.commit()
+    return submission
+
+
+def submission_values(
+    answers: dict[str, Any] | None = None, *, drawn: bool = False, **columns: Any
+) -> dict[str, Any]:
+    """The columns `make_submission` stores, for a test that inserts them itself."""
     merged = questionnaire.shown_answers({**BASE_ANSWERS, **(answers or {})})
     submitted_at = columns.pop("submitted_at", datetime.now(UTC))
     name = signing.patient_name(merged)
@@ -159,7 +169,4 @@ def make_submission(
         signed_at=submitted_at,
     )
     values.update(columns)
-    submission = Submission(**values)
-    db.session.add(submission)
-    db.session.commit()
-    return submission
+    return values

@@ -33,8 +33,17 @@ def problems_with(submission: Submission) -> list[str]:
     if not isinstance(answers, dict):
         return [f"answers are {type(answers).__name__}, not an object"]
     problems += answer_problems(answers, clinic_today(submission.submitted_at))
-    if submission.flags != questionnaire.flags_for(answers):
-        problems.append(f"flags {submission.flags} != flags_for {questionnaire.flags_for(answers)}")
+    # Either grade a clinic may choose (INTAKE_BLOOD_THINNER_IS_CONTRAINDICATION).
+    graded = [
+        questionnaire.flags_for(answers, contraindicated=stricter)
+        for stricter in ((), tuple(questionnaire.definition.GRADED_BY_CLINIC))
+    ]
+    if submission.flags not in graded:
+        problems.append(f"flags {submission.flags} != flags_for {graded[0]}")
+    if (submission.flag_notes or {}) != questionnaire.flag_notes_for(answers):
+        problems.append(
+            f"flag notes {submission.flag_notes} != {questionnaire.flag_notes_for(answers)}"
+        )
     if submission.questionnaire_version != questionnaire.VERSION:
         problems.append(f"questionnaire version {submission.questionnaire_version!r}")
     problems += _identity_problems(submission, answers)

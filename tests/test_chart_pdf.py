@@ -216,7 +216,7 @@ def test_flagged_answers_are_marked_for_review(charts):
     text = flat(" ".join(charts["drawn"].pages))
     for label in (
         "Diabetes not well controlled",
-        "Takes blood thinners",
+        "Takes a blood thinner",
         "Latex allergy",
         "Allergy to metals (e.g. nickel)",
         "Cancer now or in treatment",

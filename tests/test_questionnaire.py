@@ -60,6 +60,8 @@ def _answers_raising(question: Question, value: str) -> dict:
 
 def test_every_declared_flag_exists_and_every_flag_is_declared():
     declared = {code for question in QUESTIONS for _, code in question.flags}
+    declared |= {screen.flag for screen in questionnaire.definition.TEXT_SCREENS}
+    declared |= set(questionnaire.definition.GRADED_BY_CLINIC.values())
     assert declared == set(FLAGS)
     raised_through_the_tablet = {code for param in DECLARED for code in param.values[2]}
     assert raised_through_the_tablet == set(FLAGS)

@@ -121,10 +121,10 @@ def test_flags_are_computed_from_the_answers(app_context):
     )
     stored = submit_draft(token, signing(), EVIDENCE)
     assert stored.flags == [
-        "anticoagulants",
         "metal_allergy",
         "diabetes_uncontrolled",
         "latex_allergy",
+        "blood_thinner",
     ]
     assert stored.answers["anticoagulants_which"] == "Eliquis"
 

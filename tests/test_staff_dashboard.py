@@ -133,14 +133,14 @@ def test_status_filter(app, staff_client, today_start):
 def test_an_exported_intake_stays_in_the_review_queue_until_reviewed(app, staff_client):
     flagged = add_submission(
         app,
-        {**_person("Flo", "Flagged"), "anticoagulants": "yes", "anticoagulants_which": "warfarin"},
+        {**_person("Flo", "Flagged"), "bleeding_disorder": "yes"},
     )
     export_new(app)  # the front desk exports before anyone has reviewed it
 
     queue = staff_client.get("/staff/?status=new")
     assert _shown(queue) == ["Flagged, Flo"]
     row = _row(queue, "Flagged, Flo")
-    assert re.search(r'badge-contraindication">.*Contraindication: .*Takes blood thinners', row)
+    assert re.search(r'badge-contraindication">.*Contraindication: .*Bleeding disorder', row)
     with app.app_context():
         today = clock.clinic_today()
     today = f"{today:%b} {today.day}"  # this year's dates without the year
@@ -156,7 +156,7 @@ def test_an_exported_intake_stays_in_the_review_queue_until_reviewed(app, staff_
     assert _shown(staff_client.get("/staff/?status=exported")) == ["Flagged, Flo"]
     row = _row(reviewed, "Flagged, Flo")
     assert ">Reviewed</span>" in row and f">Exported {today}</span>" in row
-    assert "Takes blood thinners" in row
+    assert "Bleeding disorder" in row
 
 
 def test_flags_show_as_badges(app, staff_client):
@@ -164,16 +164,15 @@ def test_flags_show_as_badges(app, staff_client):
         app,
         {
             **_person("Flo", "Flagged"),
-            "anticoagulants": "yes",
-            "anticoagulants_which": "warfarin",
+            "bleeding_disorder": "yes",
             "needle_fainting": "yes",
         },
     )
     page = staff_client.get("/staff/").get_data(as_text=True)
-    assert re.search(r'badge-contraindication">.*Contraindication: .*Takes blood thinners', page)
+    assert re.search(r'badge-contraindication">.*Contraindication: .*Bleeding disorder', page)
     assert re.search(r'badge-precaution">.*Precaution: .*Faints with needles', page)
     # Contraindications come first.
-    assert page.index("Takes blood thinners") < page.index("Faints with needles")
+    assert page.index("Bleeding disorder") < page.index("Faints with needles")
 
 
 def test_newest_first_in_pages(app, staff_client, today_start):

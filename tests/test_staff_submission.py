@@ -83,7 +83,7 @@ def test_the_page_shows_every_answer_from_the_questionnaire(app, staff_client):
     assert "5 out of 10" in page
     assert "Which trimester?" not in page  # not pregnant: the follow-up never applied
     # Flags of the record, and next to the answers that raised them.
-    for label in ("Takes blood thinners", "Diabetes not well controlled", "Latex allergy"):
+    for label in ("Takes a blood thinner", "Diabetes not well controlled", "Latex allergy"):
         assert page.count(label) >= 2, label
     # Consent and signature.
     consent = consents.current()

@@ -128,7 +128,8 @@ def chart_content(
     answers = submission.answers or {}
     # The flags stored at signing, never recomputed from today's questionnaire.
     stored_flags = submission.flags or []
-    sections = questionnaire.history(answers, Audience.CLINIC, stored_flags)
+    flag_notes = submission.flag_notes or {}
+    sections = questionnaire.history(answers, Audience.CLINIC, stored_flags, flag_notes)
     details, history = sections[0], tuple(sections[1:])
     initials = submission.consent_initials or {}
     patient_name = submission.full_name
@@ -146,8 +147,12 @@ def chart_content(
         ),
         created=rendered_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         submitted=clinic_time(submission.submitted_at, zone),
-        red_flags=tuple(questionnaire.flag_details(questionnaire.red_flag_codes(stored_flags))),
-        needling_flags=_needling_groups(questionnaire.needling_flag_codes(stored_flags)),
+        red_flags=tuple(
+            questionnaire.flag_details(questionnaire.red_flag_codes(stored_flags), flag_notes)
+        ),
+        needling_flags=_needling_groups(
+            questionnaire.needling_flag_codes(stored_flags), flag_notes
+        ),
         details=details,
         history=history,
         consent_title=document.title,
@@ -183,9 +188,11 @@ def chart_content(
     )
 
 
-def _needling_groups(codes: Sequence[str]) -> tuple[tuple[str, tuple[Flag, ...]], ...]:
+def _needling_groups(
+    codes: Sequence[str], notes: Mapping[str, str]
+) -> tuple[tuple[str, tuple[Flag, ...]], ...]:
     """Dry needling's stored flags under their family's heading, in the order flags are shown."""
-    flags = questionnaire.flag_details(codes)
+    flags = questionnaire.flag_details(codes, notes)
     return tuple(
         (_GROUP_HEADINGS.get(severity, "Other flags"), tuple(group))
         for severity, group in groupby(flags, key=lambda flag: flag.severity)
@@ -221,6 +228,7 @@ def submission_record(
         "answers": answers,
         "answers_sha256": answers_sha256(answers),
         "flags": list(submission.flags or []),
+        "flag_notes": dict(submission.flag_notes or {}),
         "consent": {
             "document": submission.consent_document,
             "version": submission.consent_version,

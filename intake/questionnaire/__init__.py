@@ -17,6 +17,7 @@ from intake.questionnaire.definition import (
 from intake.questionnaire.flags import (
     RED_FLAG_CODES,
     flag_details,
+    flag_notes_for,
     flags_for,
     needling_flag_codes,
     red_flag_codes,
@@ -47,6 +48,7 @@ __all__ = [
     "Severity",
     "answer_text",
     "flag_details",
+    "flag_notes_for",
     "flags_for",
     "history",
     "needling_flag_codes",

@@ -192,8 +192,28 @@ FLAGS = {
         Flag("vascular_disease", "Vascular disease or varicose veins", Severity.PRECAUTION),
         Flag("recent_surgery", "Recent surgery", Severity.PRECAUTION),
         Flag("latex_allergy", "Latex allergy", Severity.PRECAUTION),
+        Flag("blood_thinner", "Takes a blood thinner", Severity.PRECAUTION),
+        Flag("medicine_blood_thinner", "Medicine list names a blood thinner", Severity.PRECAUTION),
     )
 }
+
+# A precaution the clinic may grade as a contraindication, and the code it is then stored
+# under (INTAKE_BLOOD_THINNER_IS_CONTRAINDICATION). A code of its own rather than another
+# severity for the same code: a stored flag keeps the grade it was signed with.
+GRADED_BY_CLINIC = {"blood_thinner": "anticoagulants"}
+
+
+@dataclass(frozen=True)
+class NamedInText:
+    """A flag raised when a free-text answer names a medicine of a list (a data file beside
+    this module); the words that matched are stored with the flag."""
+
+    question: str
+    drug_list: str
+    flag: str
+
+
+TEXT_SCREENS = (NamedInText("medications", "blood_thinners", "medicine_blood_thinner"),)
 
 SECTIONS = (
     Section("about", "About you", "We use this to contact you and to know who you are."),
@@ -540,7 +560,7 @@ QUESTIONS: tuple[Question, ...] = (
         "anticoagulants",
         "Do you take a blood thinner?",
         "medications",
-        flag="anticoagulants",
+        flag="blood_thinner",
         help="For example warfarin, apixaban (Eliquis), "
         "rivaroxaban (Xarelto), clopidogrel (Plavix) or daily aspirin.",
     ),
@@ -627,6 +647,13 @@ def _check_flags() -> None:
                 raise LookupError(f"{question.id}: no flag {code!r} in FLAGS")
             if value not in question.choice_values:
                 raise LookupError(f"{question.id}: {value!r} is not an answer it allows")
+    free_text = (Kind.TEXT, Kind.LONG_TEXT)
+    for screen in TEXT_SCREENS:
+        if screen.flag not in FLAGS or BY_ID[screen.question].kind not in free_text:
+            raise LookupError(f"{screen.flag}: no such flag, or {screen.question} is not text")
+    for code, stricter in GRADED_BY_CLINIC.items():
+        if FLAGS[code].severity != Severity.PRECAUTION or stricter not in FLAGS:
+            raise LookupError(f"{code}: only a precaution is graded, into a declared flag")
 
 
 _check_flags()

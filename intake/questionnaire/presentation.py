@@ -84,17 +84,20 @@ def answer_text(question: Question, value: Any, audience: Audience) -> str | Non
 
 
 def history(
-    answers: Mapping[str, Any], audience: Audience, stored_flags: Collection[str] = ()
+    answers: Mapping[str, Any],
+    audience: Audience,
+    stored_flags: Collection[str] = (),
+    flag_notes: Mapping[str, str] | None = None,
 ) -> list[SectionView]:
     """Every shown question with its answer, section by section, then any answer the
     questionnaire no longer defines: nothing a patient submitted is left out. Each answer
-    carries the stored flags it raised."""
+    carries the stored flags it raised, with the notes stored beside them."""
     sections = [
         SectionView(
             section.id,
             section.title,
             tuple(
-                _view(question, answers, audience, stored_flags)
+                _view(question, answers, audience, stored_flags, flag_notes)
                 for question in questions_in(section.id)
                 if is_shown(question, answers)
             ),
@@ -109,13 +112,17 @@ def history(
 
 
 def _view(
-    question: Question, answers: Mapping[str, Any], audience: Audience, stored: Collection[str]
+    question: Question,
+    answers: Mapping[str, Any],
+    audience: Audience,
+    stored: Collection[str],
+    notes: Mapping[str, str] | None,
 ) -> AnswerView:
     return AnswerView(
         question_id=question.id,
         label=question.label,
         text=answer_text(question, answers.get(question.id), audience),
-        flags=stored_flags_raised_by(question, answers, stored),
+        flags=stored_flags_raised_by(question, answers, stored, notes),
         multiline=question.kind == Kind.LONG_TEXT,
     )
 

@@ -42,9 +42,15 @@ def submission(public_id: uuid.UUID):
         "staff/submission.html",
         submission=record,
         status_label=SubmissionStatus(record.status).label,
-        red_flags=questionnaire.flag_details(questionnaire.red_flag_codes(record.flags or [])),
-        flags=questionnaire.flag_details(questionnaire.needling_flag_codes(record.flags or [])),
-        sections=questionnaire.history(record.answers or {}, Audience.CLINIC, record.flags or []),
+        red_flags=questionnaire.flag_details(
+            questionnaire.red_flag_codes(record.flags or []), record.flag_notes
+        ),
+        flags=questionnaire.flag_details(
+            questionnaire.needling_flag_codes(record.flags or []), record.flag_notes
+        ),
+        sections=questionnaire.history(
+            record.answers or {}, Audience.CLINIC, record.flags or [], record.flag_notes
+        ),
         consent=consents.from_snapshot(record.consent_snapshot),
         relationship=SignerRelationship.label_of(record.signer_relationship),
         signature_image=_signature_data_uri(record.signature_svg),

@@ -67,7 +67,7 @@ def test_login_dashboard_download_and_logout(app, live_server, page, tmp_path: P
     expect(page.get_by_role("heading", level=1)).to_contain_text("Today")
     expect(page.get_by_role("link", name="Export CSV")).to_be_visible()
     row = page.get_by_role("row").filter(has_text="Núñez, José")
-    expect(row.get_by_text("Takes blood thinners")).to_be_visible()
+    expect(row.get_by_text("Takes a blood thinner")).to_be_visible()
 
     page.get_by_label("Name or date of birth").fill("nunez")
     page.get_by_role("button", name="Search").click()
