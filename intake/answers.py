@@ -79,8 +79,9 @@ def keep_text(value: str, limit: int = MAX_RAW_LENGTH) -> str:
 
 
 def keep_raw(question: Question, value: Any, limit: int | None = None) -> Raw:
-    """What a draft keeps of a posted value: the text, no longer than the question allows (or,
-    as typed, than `limit`); of a choice, only one of its values."""
+    """What a draft keeps of a posted value: the text as the answer will read, no longer than
+    the question allows (or than `limit`, to keep a refused answer whole); of a choice, only
+    one of its values."""
     if question.kind == Kind.MULTI:
         items = value if isinstance(value, list) else [value]
         allowed = set(question.choice_values)
@@ -91,12 +92,10 @@ def keep_raw(question: Question, value: Any, limit: int | None = None) -> Raw:
         return ""
     if question.kind in _CHOSEN:
         return value if value in _chosen_values(question) else ""
-    if limit is not None:
-        return keep_text(value, limit)
     # Cleaned as the answer will be, so that cutting at the question's limit never shortens
     # an answer that fits it (a textarea posts each line break as two characters).
     text = clean_text(value, multiline=question.kind == Kind.LONG_TEXT)
-    return text[: question.max_length]
+    return text[: limit or question.max_length]
 
 
 def _chosen_values(question: Question) -> tuple[str, ...]:

@@ -243,7 +243,10 @@ def test_red_flags_lead_the_first_page_then_dry_needling_flags_by_family(charts)
     for code in ("cancer_history", "unexplained_weight_loss", "night_pain", "possible_dvt"):
         flag = questionnaire.FLAGS[code]
         assert red < at(f"{flag.label}: {flag.reason}") < needling, code
-    assert contraindications < at("Takes blood thinners (contraindication)") < precautions
+    assert (
+        contraindications < at("Allergy to metals (e.g. nickel) (contraindication)") < precautions
+    )
+    assert precautions < at("Takes a blood thinner (precaution)")
     assert precautions < at("Latex allergy (precaution)")
 
 

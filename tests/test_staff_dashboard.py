@@ -268,8 +268,7 @@ def test_red_flags_show_first_in_their_own_colour(app, staff_client):
         app,
         {
             **_person("Flo", "Flagged"),
-            "anticoagulants": "yes",
-            "anticoagulants_which": "warfarin",
+            "bleeding_disorder": "yes",
             "weight_loss": "yes",
             "fever_sweats": "yes",
         },
@@ -278,6 +277,6 @@ def test_red_flags_show_first_in_their_own_colour(app, staff_client):
     row = _row(staff_client.get("/staff/"), "Flagged, Flo")
     assert re.search(r'badge-red_flag">.*Red flag: .*Weight loss without trying', row)
     assert re.search(r'badge-red_flag">.*Red flag: .*Fever, chills or night sweats', row)
-    assert row.index("Fever, chills") < row.index("Takes blood thinners")
+    assert row.index("Fever, chills") < row.index("Bleeding disorder")
     assert '<option value="red_flag">Red flags</option>' in page
     assert 'class="badge badge-red_flag">Red flag</span>' in page  # the legend

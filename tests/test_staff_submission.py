@@ -100,8 +100,7 @@ def test_the_page_shows_every_answer_from_the_questionnaire(app, staff_client):
 
 def test_red_flags_are_listed_with_their_reasons_above_the_dry_needling_flags(app, staff_client):
     answers = {
-        "anticoagulants": "yes",
-        "anticoagulants_which": "Warfarin",
+        "bleeding_disorder": "yes",
         "bladder_bowel": "yes",
         "chest_breathing": "yes",
     }
@@ -114,8 +113,8 @@ def test_red_flags_are_listed_with_their_reasons_above_the_dry_needling_flags(ap
         flag = questionnaire.FLAGS[code]
         assert red < page.index(flag.label) < page.index(flag.reason) < needling, code
         assert page.count(flag.label) == 2, code  # and beside the answer that raised it
-    assert needling < page.index("Takes blood thinners")
-    assert page.count("Takes blood thinners") == 2  # not among the red flags
+    assert needling < page.index("Bleeding disorder")
+    assert page.count(">Bleeding disorder<") == 2  # not among the red flags
     quiet = add_submission(app, {"first_name": "Quinn"})
     page = staff_client.get(f"/staff/submissions/{quiet}").get_data(as_text=True)
     assert "No red flags were raised." in page

@@ -253,12 +253,31 @@
     }
     var beatMs = Math.max(500, Number(dialog.dataset.keepAliveSeconds) * 1000);
     var token = discard.querySelector('input[name="csrf_token"]').value;
+    // Once the page posts its form it is leaving: a keep-alive answered after "Sign and
+    // submit" stored the intake (and closed the draft) must not reload the page over the
+    // thank-you page it is going to.
+    var leaving = false;
+    document.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) {
+        return; // not sent (offline): the page stays, and so must its draft
+      }
+      leaving = true;
+      window.setTimeout(function () {
+        leaving = false; // the answer never came: the page is still here
+      }, 10000);
+    });
+    window.addEventListener("pageshow", function () {
+      leaving = false;
+    });
     function beat() {
+      if (leaving) {
+        return;
+      }
       var data = new FormData();
       data.set("csrf_token", token);
       fetch(url, { method: "POST", body: data, credentials: "same-origin" })
         .then(function (response) {
-          if (response.status === 410) {
+          if (response.status === 410 && !leaving) {
             window.location.reload();
           }
         })
