@@ -299,7 +299,11 @@ def test_any_value_in_any_health_history_field_is_kept_or_refused(app, data):
         assert response.status_code == 413
         return
     assert response.status_code == 303, response.status_code
-    kept = {q.id: answer_rules.keep_raw(q, typed.get(q.id, "")) for q in questions}
+    # A refused page keeps what it refuses whole (cleaned), for the patient to shorten; a
+    # page that went on keeps each answer to its question's limit.
+    refused = urlsplit(response.headers["Location"]).path == path
+    limit = answer_rules.MAX_RAW_LENGTH if refused else None
+    kept = {q.id: answer_rules.keep_raw(q, typed.get(q.id, ""), limit) for q in questions}
     with app.app_context():
         assert {k: v for k, v in draft_of(token).data["input"].items() if k in kept} == kept
         today = clinic_today()
