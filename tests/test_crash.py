@@ -72,8 +72,12 @@ class Scene:
 
     def server_kill(self, pid: int) -> None:
         """SIGKILL one process of this gunicorn (never anything else)."""
+        self.server_signal(pid, signal.SIGKILL)
+
+    def server_signal(self, pid: int, signal_number: int) -> None:
+        """Send a signal to one process of this gunicorn (never anything else)."""
         assert os.getpgid(pid) == self.server.pid, f"process {pid} is not ours"
-        os.kill(pid, signal.SIGKILL)
+        os.kill(pid, signal_number)
 
     def wait_until_stored(self, note: str, timeout: float = 30) -> None:
         """Return as soon as the submission with this note has committed."""
@@ -103,11 +107,14 @@ def kill_worker_after_commit(scene: Scene, tablet: str, note: str) -> None:
 
 def kill_render_process(scene: Scene, tablet: str, note: str) -> None:
     worker = scene.worker_serving(tablet)
-    scene.wait_until_stored(note)
     deadline = time.monotonic() + 30
     while not (render := children_of(worker)) and time.monotonic() < deadline:
         time.sleep(0.002)  # the worker's first render starts its render process now
     assert render, "the worker never started a render process"
+    # Freeze the render process before this submission's job can finish, however slow
+    # this thread is to be scheduled, so that the kill always lands mid-render.
+    scene.server_signal(render[0], signal.SIGSTOP)
+    scene.wait_until_stored(note)
     scene.server_kill(render[0])
 
 
