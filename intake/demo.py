@@ -43,6 +43,9 @@ REASONS = (
     "Tennis elbow — hurts to grip a cup.",
     "Plantar fasciitis, worst in the morning.",
 )
+RELATIONSHIPS = ("Wife", "Husband", "Daughter", "Son", "Mother", "Friend", "Neighbor")
+LANGUAGES = ("english", "spanish", "other")
+OTHER_LANGUAGES = ("Vietnamese", "Polish", "Tagalog", "Arabic")
 SHORT_TEXTS = ("Rest and ice", "Heat", "Stretching", "Walking", "Sitting at a desk", "Driving")
 
 
@@ -59,6 +62,11 @@ def fictional_answers(rng: random.Random, today: date) -> dict[str, Any]:
         "address": f"{rng.randint(1, 999)} {rng.choice(STREETS)}\nSpringfield, IL 62701",
         "emergency_contact_name": f"{rng.choice(FIRST_NAMES)} {last}",
         "emergency_contact_phone": f"+1 312 555 {rng.randint(0, 9999):04d}",
+        "sex": rng.choices(("female", "male", "other", "no_answer"), weights=(55, 40, 2, 3))[0],
+        "pregnant": "yes" if 18 * 365 <= age_days <= 42 * 365 and rng.random() < 0.1 else "no",
+        "emergency_contact_relationship": rng.choice(RELATIONSHIPS),
+        "preferred_language": rng.choices(LANGUAGES, weights=(85, 12, 3))[0],
+        "preferred_language_other": rng.choice(OTHER_LANGUAGES),
         "visit_reason": rng.choice(REASONS),
         "onset_date": (today - timedelta(days=rng.randint(3, 400))).isoformat(),
     }

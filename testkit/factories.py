@@ -31,9 +31,12 @@ BASE_ANSWERS: dict[str, Any] = {
     "address": "12 River Road\nSpringfield, IL 62701",
     "emergency_contact_name": "John Doe",
     "emergency_contact_phone": "+1 312 555 0199",
+    "emergency_contact_relationship": "Husband",
     "physician": "Dr. Amy Chen",
+    "preferred_language": "english",
     "visit_reason": "Lower back pain after lifting boxes.",
     "pain_areas": ["lower_back"],
+    "pain_side_lower_back": "middle",
     "pain_now": 5,
     "pain_best": 2,
     "pain_worst": 8,
@@ -42,12 +45,20 @@ BASE_ANSWERS: dict[str, Any] = {
     "better_with": "Heat, lying down",
     "worse_with": "Sitting for long",
     "treatment_so_far": ["medication"],
+    "imaging": ["none"],
+    "goals": "Lift my grandson again",
+    "occupation": "Teacher",
+    "activities": "",
     **{
         q.id: "no"
         for q in questionnaire.QUESTIONS
         if q.kind == questionnaire.Kind.YES_NO and q.show_if is None
     },
     "cancer_past": "no",  # asked because "cancer" (now) is "no"
+    "falls_last_year": "none",
+    "pregnant": "no",
+    "other_conditions": "",
+    "past_surgeries": "",
     "medications": "Ibuprofen 200 mg as needed",
     "allergies": ["none"],
     "anything_else": "",

@@ -19,6 +19,9 @@ HEADER_SHA256 = {
     "1": "3b2382f58569a33555aea9fe59ed15d25dedef363cbb64675bbf7e09ee0acee2",
     # The general-health (red flag) questions, past cancer, and the `red_flags` column.
     "2": "1e365cf8acc0784b3497d1f04af08924acbd43fb61569042087f10f90f8d3361",
+    # A fuller history (side, imaging, goals, language, falls, lung disease, CRPS, fainting,
+    # surgery timing); pregnancy and needle fear graded.
+    "3": "4120f9f2c67adb901f930ceaefe203dbd81c00c36b0f1acec1da69bc15b9dbd3",
 }
 
 

@@ -9,21 +9,33 @@ from intake import questionnaire
 from intake.extensions import db
 from intake.models import Submission
 from intake.questionnaire import BY_ID, FLAGS, QUESTIONS, Kind, Question, Severity, is_shown
+from intake.questionnaire.definition import Raises
 from testkit.factories import BASE_ANSWERS
 from tests.test_kiosk import consent_data, fill_history, start
 
 
-def _raised(question: Question, value: str) -> list[str]:
-    """The codes one answer raises, as pages show them: red flags first."""
-    codes = [code for raising, code in question.flags if raising == value]
+def _raised(question: Question, rule: Raises) -> list[str]:
+    """The codes one answer raises when the rule's condition holds, as pages show them: red
+    flags first. A rule of the same answer with another condition raises nothing then."""
+    codes = [
+        raises.flag
+        for raises in question.flags
+        if raises.value == rule.value and raises.only_if in (None, rule.only_if)
+    ]
     return [flag.code for flag in questionnaire.flag_details(codes)]
 
 
-# Each answer that raises flags, once; "Cancer now" raises a red flag and a precaution.
+def _rules(question: Question) -> list[Raises]:
+    """Each answer that raises flags once, and once more for each condition it depends on."""
+    return list({(rule.value, rule.only_if): rule for rule in question.flags}.values())
+
+
+# Each answer that raises flags, once per condition; "Cancer now" raises a red flag and a
+# precaution; a recent surgery near the pain raises a contraindication only if recent.
 DECLARED = [
-    pytest.param(question, value, _raised(question, value), id="+".join(_raised(question, value)))
+    pytest.param(question, rule, _raised(question, rule), id="+".join(_raised(question, rule)))
     for question in QUESTIONS
-    for value in dict.fromkeys(value for value, _ in question.flags)
+    for rule in _rules(question)
 ]
 
 
@@ -33,21 +45,29 @@ def _harmless(question: Question) -> object:
         return "As my doctor knows"
     if question.kind == Kind.SCALE:
         return "5"
-    raising = {value for value, _ in question.flags}
+    raising = {raises.value for raises in question.flags}
     value = next(value for value in question.choice_values if value not in raising)
     return [value] if question.kind == Kind.MULTI else value
 
 
-def _answers_raising(question: Question, value: str) -> dict:
-    """The usual answers, with this one given (and whatever it depends on), and every
-    follow-up question that then appears answered harmlessly."""
-    answers = dict(BASE_ANSWERS)
+def _give(answers: dict, question: Question, value: str) -> None:
+    """Answer `value` to a question, and whatever it depends on so that it is shown."""
     chain = question
     while chain.show_if is not None:
         parent_id, values = chain.show_if
         chain = BY_ID[parent_id]
         answers[parent_id] = [values[0]] if chain.kind == Kind.MULTI else values[0]
     answers[question.id] = [value] if question.kind == Kind.MULTI else value
+
+
+def _answers_raising(question: Question, rule: Raises) -> dict:
+    """The usual answers, with this one given (and whatever it and its condition depend on),
+    and every follow-up question that then appears answered harmlessly."""
+    answers = dict(BASE_ANSWERS)
+    if rule.only_if is not None:
+        condition_id, values = rule.only_if
+        _give(answers, BY_ID[condition_id], values[0])
+    _give(answers, question, rule.value)
     while missing := [
         q
         for q in QUESTIONS
@@ -59,7 +79,7 @@ def _answers_raising(question: Question, value: str) -> dict:
 
 
 def test_every_declared_flag_exists_and_every_flag_is_declared():
-    on_answers = {code for question in QUESTIONS for _, code in question.flags}
+    on_answers = {raises.flag for question in QUESTIONS for raises in question.flags}
     declared = on_answers | {screen.flag for screen in questionnaire.definition.TEXT_SCREENS}
     declared |= set(questionnaire.definition.GRADED_BY_CLINIC.values())
     assert declared == set(FLAGS)
@@ -109,10 +129,10 @@ def test_past_cancer_is_asked_only_of_a_patient_without_cancer_now(app, client):
 
 
 @pytest.mark.backends("sqlite")
-@pytest.mark.parametrize(("question", "value", "codes"), DECLARED)
-def test_each_flag_is_raised_through_the_tablet_and_stored(app, client, question, value, codes):
+@pytest.mark.parametrize(("question", "rule", "codes"), DECLARED)
+def test_each_flag_is_raised_through_the_tablet_and_stored(app, client, question, rule, codes):
     start(client)
-    fill_history(client, _answers_raising(question, value))
+    fill_history(client, _answers_raising(question, rule))
     response = client.post("/intake/consent", data=consent_data(client))
     assert response.status_code == 303, response.get_data(as_text=True)[:2000]
     with app.app_context():
@@ -147,6 +167,6 @@ def test_the_clinical_content_page_names_every_red_flag_as_the_code_does():
         assert f"{flag.label} (`{code}`)" in page, code
         assert flag.reason in page, code
         for question in QUESTIONS:
-            if any(raised == code for _, raised in question.flags):
+            if any(raises.flag == code for raises in question.flags):
                 assert question.label in page and f"`{question.id}`" in page, question.id
                 assert question.help in page, question.id

@@ -120,11 +120,12 @@ def test_flags_are_computed_from_the_answers(app_context):
         }
     )
     stored = submit_draft(token, signing(), EVIDENCE)
+    # Contraindications, then precautions, each in the questionnaire's order.
     assert stored.flags == [
         "metal_allergy",
+        "blood_thinner",
         "diabetes_uncontrolled",
         "latex_allergy",
-        "blood_thinner",
     ]
     assert stored.answers["anticoagulants_which"] == "Eliquis"
 

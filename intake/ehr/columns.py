@@ -102,6 +102,10 @@ def _fixed_columns() -> tuple[Column, ...]:
         for code, flag in FLAGS.items()
         if code not in questionnaire.RED_FLAG_CODES
     )
+    retired = ", ".join(
+        f"`{code}` ({flag.label}, {flag.severity})"
+        for code, flag in questionnaire.RETIRED_FLAGS.items()
+    )
     red_flags = ", ".join(
         f"`{code}` ({FLAGS[code].label})" for code in questionnaire.RED_FLAG_CODES
     )
@@ -230,7 +234,8 @@ def _fixed_columns() -> tuple[Column, ...]:
             "flags",
             "Dry-needling contraindications and precautions raised by the answers.",
             "codes, `;`-separated",
-            f"empty (none), or any of, in this order: {flags}",
+            f"empty (none), or any of, in this order: {flags}; in submissions of an earlier "
+            f"questionnaire version also {retired}",
             # Stored in FLAGS order; red flags have their own column.
             lambda r, z: ";".join(questionnaire.needling_flag_codes(r.flags)),
             CODES,

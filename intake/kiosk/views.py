@@ -247,7 +247,11 @@ def section(section_id: str):
 
 
 def _render_section(section_id: str, form, typed: dict, status: int):
-    questions = questionnaire.questions_in(section_id)
+    questions = [
+        question
+        for question in questionnaire.questions_in(section_id)
+        if questionnaire.asked_on_page(question, typed)
+    ]
     return (
         render_template(
             "kiosk/section.html",

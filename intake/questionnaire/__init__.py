@@ -5,6 +5,7 @@ from intake.questionnaire.definition import (
     BY_ID,
     FLAGS,
     QUESTIONS,
+    RETIRED_FLAGS,
     SECTIONS,
     VERSION,
     Flag,
@@ -29,13 +30,14 @@ from intake.questionnaire.presentation import (
     answer_text,
     history,
 )
-from intake.questionnaire.rules import is_shown, shown_answers
+from intake.questionnaire.rules import asked_on_page, is_shown, shown_answers
 
 __all__ = [
     "BY_ID",
     "FLAGS",
     "QUESTIONS",
     "RED_FLAG_CODES",
+    "RETIRED_FLAGS",
     "SECTIONS",
     "VERSION",
     "AnswerView",
@@ -47,6 +49,7 @@ __all__ = [
     "SectionView",
     "Severity",
     "answer_text",
+    "asked_on_page",
     "flag_details",
     "flag_notes_for",
     "flags_for",

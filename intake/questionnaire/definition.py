@@ -9,7 +9,7 @@ Renaming an id or changing an allowed value breaks the CSV contract: bump VERSIO
 from dataclasses import dataclass
 from enum import StrEnum
 
-VERSION = "2"
+VERSION = "3"
 
 
 class Kind:
@@ -65,6 +65,17 @@ class Flag:
 
 
 @dataclass(frozen=True)
+class Raises:
+    """An answer (or one choice of a multi-choice answer) that raises a flag; with `only_if`,
+    only when another answer also is, or includes, one of some values (lung disease matters
+    for needling only where the lungs lie under the painful area)."""
+
+    value: str
+    flag: str
+    only_if: tuple[str, tuple[str, ...]] | None = None
+
+
+@dataclass(frozen=True)
 class Section:
     """A group of questions shown together on one page of the tablet."""
 
@@ -86,11 +97,14 @@ class Question:
     help: str = ""
     max_length: int = 200
     # Shown (and answerable) only when the answer to `show_if[0]` is, or includes, one of
-    # the values in `show_if[1]`.
+    # the values in `show_if[1]` (a question of the same page: the tablet shows it at once).
     show_if: tuple[str, tuple[str, ...]] | None = None
-    # (answer value, flag code): the answer, or a choice among a multi-choice answer, that
-    # raises the flag. Checked against FLAGS and the allowed values when the module loads.
-    flags: tuple[tuple[str, str], ...] = ()
+    # Not asked when the answer to `hide_if[0]`, a question of an earlier page, is one of
+    # `hide_if[1]`: pregnancy is never asked of a patient who said male.
+    hide_if: tuple[str, tuple[str, ...]] | None = None
+    # The answers that raise flags. Checked against FLAGS and the allowed values when the
+    # module loads.
+    flags: tuple[Raises, ...] = ()
 
     @property
     def choice_values(self) -> tuple[str, ...]:
@@ -166,34 +180,206 @@ _RED_FLAGS = (
     ),
 )
 
-FLAGS = {
+# Dry needling's contraindications and precautions, graded as in practice (the APTA-derived
+# list, IJSPT 2014, Table 3; state practice rules). Sources for each: docs/clinical-content.md.
+_CONTRAINDICATIONS = (
+    Flag(
+        "bleeding_disorder",
+        "Bleeding disorder",
+        Severity.CONTRAINDICATION,
+        "Bleeding may be hard to stop: no needling without medical clearance.",
+    ),
+    Flag(
+        "anticoagulants",
+        "Takes blood thinners",
+        Severity.CONTRAINDICATION,
+        "This clinic does not needle a patient on a blood thinner without clearance.",
+    ),
+    Flag(
+        "pregnancy_early",
+        "Pregnant: first trimester, or not sure",
+        Severity.CONTRAINDICATION,
+        "Early or unconfirmed pregnancy: do not needle (miscarriage risk is highest now).",
+    ),
+    Flag(
+        "needle_phobia_severe",
+        "Needle phobia: faints or panics, or wants no needles",
+        Severity.CONTRAINDICATION,
+        "A patient unwilling or phobic is not needled: offer other treatment.",
+    ),
+    Flag(
+        "lymphedema",
+        "Lymphedema",
+        Severity.CONTRAINDICATION,
+        "Infection risk (cellulitis): do not needle a limb or area with lymphedema.",
+    ),
+    Flag(
+        "skin_lesion",
+        "Skin infection or lesion where it hurts",
+        Severity.CONTRAINDICATION,
+        "Never needle through infected, broken or diseased skin.",
+    ),
+    Flag(
+        "metal_allergy",
+        "Allergy to metals (e.g. nickel)",
+        Severity.CONTRAINDICATION,
+        "Needles are stainless steel, which holds nickel: possible reaction.",
+    ),
+    Flag(
+        "recent_surgery_near_pain",
+        "Surgery in the last 12 weeks, at or near where it hurts",
+        Severity.CONTRAINDICATION,
+        "Healing tissue and infection risk: no needling near the site until cleared.",
+    ),
+)
+_PRECAUTIONS = (
+    Flag(
+        "blood_thinner",
+        "Takes a blood thinner",
+        Severity.PRECAUTION,
+        "More bruising and bleeding: press after each needle; avoid deep vessels.",
+    ),
+    Flag(
+        "medicine_blood_thinner",
+        "Medicine list names a blood thinner",
+        Severity.PRECAUTION,
+        "The patient may not call it a blood thinner: ask, and grade as for one.",
+    ),
+    Flag(
+        "pregnancy_later",
+        "Pregnant: second or third trimester",
+        Severity.PRECAUTION,
+        "Avoid the belly, low back and points linked to labour; position for comfort.",
+    ),
+    Flag(
+        "needle_fear",
+        "Very afraid of needles",
+        Severity.PRECAUTION,
+        "Talk it through before any needling; the patient may decide against it.",
+    ),
+    Flag(
+        "fainting",
+        "Faints with needles or blood draws",
+        Severity.PRECAUTION,
+        "Needle lying down, start with few needles, and watch for a faint.",
+    ),
+    Flag(
+        "fainting_spells",
+        "Fainting spells or blackouts",
+        Severity.PRECAUTION,
+        "Needle lying down; ask what causes them and whether a doctor knows.",
+    ),
+    Flag(
+        "infection_now",
+        "Fever, chills or sweats lately",
+        Severity.PRECAUTION,
+        "Do not needle during a fever or an infection of the body: check first.",
+    ),
+    Flag(
+        "immunocompromised",
+        "Weakened immune system",
+        Severity.PRECAUTION,
+        "Higher infection risk: strict clean technique; ask about current treatment.",
+    ),
+    Flag(
+        "bloodborne_infection",
+        "Hepatitis, HIV or other blood-borne infection",
+        Severity.PRECAUTION,
+        "Needle-stick risk to staff: standard precautions and careful sharps disposal.",
+    ),
+    Flag(
+        "implanted_device",
+        "Pacemaker or implanted electrical device",
+        Severity.PRECAUTION,
+        "No electrical stimulation through needles; keep needles away from the device.",
+    ),
+    Flag(
+        "metal_implant_near_pain",
+        "Metal implant near where it hurts",
+        Severity.PRECAUTION,
+        "Never needle onto an implant (an infected joint replacement is grave): locate it.",
+    ),
+    Flag(
+        "lung_risk",
+        "Lung disease or a collapsed lung, with pain over the chest, back, shoulder or neck",
+        Severity.PRECAUTION,
+        "Needling there can collapse a lung, likelier and worse with lung disease.",
+    ),
+    Flag(
+        "hyperalgesia",
+        "CRPS, or skin that hurts at a light touch",
+        Severity.PRECAUTION,
+        "Needling may flare the pain: go gently, with few needles, or not there.",
+    ),
+    Flag(
+        "active_cancer",
+        "Cancer now or in treatment",
+        Severity.PRECAUTION,
+        "Avoid a tumour's area and limbs at risk of lymphedema; ask the oncology team.",
+    ),
+    Flag(
+        "epilepsy",
+        "Epilepsy or seizures",
+        Severity.PRECAUTION,
+        "Pain or fear can trigger a seizure: ask how well controlled; needle lying down.",
+    ),
+    Flag(
+        "diabetes_uncontrolled",
+        "Diabetes not well controlled",
+        Severity.PRECAUTION,
+        "Slower healing and infection risk; numb skin may hide a problem.",
+    ),
+    Flag(
+        "peripheral_neuropathy",
+        "Peripheral neuropathy",
+        Severity.PRECAUTION,
+        "Reduced feeling: the patient may not notice a problem, above all in the feet.",
+    ),
+    Flag(
+        "vascular_disease",
+        "Vascular disease or varicose veins",
+        Severity.PRECAUTION,
+        "Do not needle into or near affected vessels.",
+    ),
+    Flag(
+        "recent_surgery",
+        "Surgery in the last 6 months (not near where it hurts, or over 12 weeks ago)",
+        Severity.PRECAUTION,
+        "Avoid the surgical site; ask how healing went.",
+    ),
+    Flag(
+        "latex_allergy",
+        "Latex allergy",
+        Severity.PRECAUTION,
+        "Use latex-free gloves and supplies.",
+    ),
+    Flag(
+        "consent_support",
+        "Has help with medical decisions",
+        Severity.PRECAUTION,
+        "Check the patient understands, and who may consent, before any needling.",
+    ),
+    Flag(
+        "interpreter",
+        "Wants an interpreter",
+        Severity.PRECAUTION,
+        "Consent must be understood: use a qualified interpreter for the consent talk.",
+    ),
+)
+
+FLAGS = {flag.code: flag for flag in (*_RED_FLAGS, *_CONTRAINDICATIONS, *_PRECAUTIONS)}
+
+# Flags earlier versions raised and this one no longer does: a submission signed then keeps
+# the flag with the label and severity it was signed with, marked beside the question it
+# hung on (RETIRED_ON).
+RETIRED_ON = {"pregnancy": "pregnant", "needle_phobia": "needle_fear"}
+RETIRED_FLAGS = {
     flag.code: flag
     for flag in (
-        *_RED_FLAGS,
-        Flag("anticoagulants", "Takes blood thinners", Severity.CONTRAINDICATION),
-        Flag("bleeding_disorder", "Bleeding disorder", Severity.CONTRAINDICATION),
+        # Version 2 and before: any "Yes" to pregnancy, whatever the trimester.
         Flag("pregnancy", "Pregnant or may be pregnant", Severity.CONTRAINDICATION),
+        # Version 2 and before: any "Yes" to "Are you afraid of needles?".
         Flag("needle_phobia", "Fear of needles", Severity.CONTRAINDICATION),
-        Flag("fainting", "Faints with needles or blood draws", Severity.PRECAUTION),
-        Flag("lymphedema", "Lymphedema", Severity.CONTRAINDICATION),
-        Flag("immunocompromised", "Weakened immune system", Severity.PRECAUTION),
-        Flag(
-            "bloodborne_infection",
-            "Hepatitis, HIV or other blood-borne infection",
-            Severity.PRECAUTION,
-        ),
-        Flag("skin_lesion", "Skin infection or lesion where it hurts", Severity.CONTRAINDICATION),
-        Flag("metal_allergy", "Allergy to metals (e.g. nickel)", Severity.CONTRAINDICATION),
-        Flag("implanted_device", "Pacemaker or implanted electrical device", Severity.PRECAUTION),
-        Flag("active_cancer", "Cancer now or in treatment", Severity.PRECAUTION),
-        Flag("epilepsy", "Epilepsy or seizures", Severity.PRECAUTION),
-        Flag("diabetes_uncontrolled", "Diabetes not well controlled", Severity.PRECAUTION),
-        Flag("peripheral_neuropathy", "Peripheral neuropathy", Severity.PRECAUTION),
-        Flag("vascular_disease", "Vascular disease or varicose veins", Severity.PRECAUTION),
-        Flag("recent_surgery", "Recent surgery", Severity.PRECAUTION),
-        Flag("latex_allergy", "Latex allergy", Severity.PRECAUTION),
-        Flag("blood_thinner", "Takes a blood thinner", Severity.PRECAUTION),
-        Flag("medicine_blood_thinner", "Medicine list names a blood thinner", Severity.PRECAUTION),
     )
 }
 
@@ -276,6 +462,42 @@ _ALLERGIES = (
     ("medication", "A medicine"),
     ("other", "Something else"),
 )
+_SIDES = (("left", "Left"), ("right", "Right"), ("both", "Both sides"))
+_SIDES_OR_MIDDLE = (*_SIDES, ("middle", "In the middle"))
+# The painful areas where a needle may reach the lung (the chest wall, upper back, shoulder
+# and neck), and those of the lower limb (footwear, the LEFS).
+_OVER_THE_LUNGS = ("head_neck", "shoulder", "upper_back", "chest_abdomen")
+_LOWER_LIMB = ("hip", "thigh_knee", "leg_ankle_foot")
+_LANGUAGES = (
+    ("english", "English"),
+    ("spanish", "Spanish (Español)"),
+    ("other", "Another language"),
+)
+_IMAGING = (
+    ("none", "None"),
+    ("xray", "X-ray"),
+    ("mri", "MRI"),
+    ("ct", "CT scan"),
+    ("ultrasound", "Ultrasound"),
+    ("other", "Other"),
+)
+_FALLS = (("none", "No falls"), ("one", "One fall"), ("two_or_more", "Two or more falls"))
+_PREGNANT = (
+    ("no", "No"),
+    ("yes", "Yes"),
+    ("maybe", "I might be"),
+    ("not_applicable", "Does not apply to me"),
+)
+_NEEDLE_FEAR = (
+    ("a_little", "A little nervous"),
+    ("very", "Very afraid"),
+    ("severe", "So afraid I faint or panic, or I do not want needles"),
+)
+_WITHIN_12 = ("within_12_weeks",)
+_SURGERY_WHEN = (
+    ("within_12_weeks", "In the last 12 weeks (3 months)"),
+    ("earlier", "3 to 6 months ago"),
+)
 _TRIMESTER = (
     ("first", "First (weeks 1–13)"),
     ("second", "Second (weeks 14–27)"),
@@ -293,7 +515,7 @@ def _yes_no(qid, label, section, *, flag=None, help="", required=True, show_if=N
         Kind.YES_NO,
         section,
         required=required,
-        flags=(("yes", flag),) if flag else (),
+        flags=(Raises("yes", flag),) if flag else (),
         help=help,
         show_if=show_if,
     )
@@ -308,6 +530,24 @@ def _details(qid, label, parent, section, required=True, max_length=500):
         required=required,
         show_if=(parent, _YES),
         max_length=max_length,
+    )
+
+
+def _sides() -> tuple[Question, ...]:
+    """Which side hurts, asked for each painful area the patient ticked."""
+    middle = ("head_neck", "upper_back", "lower_back", "chest_abdomen")
+    return tuple(
+        Question(
+            f"pain_side_{area}",
+            f"{label}: which side?",
+            Kind.CHOICE,
+            "visit",
+            required=True,
+            choices=_SIDES_OR_MIDDLE if area in middle else _SIDES,
+            show_if=("pain_areas", (area,)),
+        )
+        for area, label in _BODY_AREAS
+        if area != "other"
     )
 
 
@@ -344,12 +584,46 @@ QUESTIONS: tuple[Question, ...] = (
         max_length=40,
     ),
     Question(
+        "emergency_contact_relationship",
+        "How is your emergency contact related to you?",
+        Kind.TEXT,
+        "about",
+        required=True,
+        max_length=100,
+        help="For example wife, son, friend or neighbor.",
+    ),
+    Question(
         "physician",
         "Referring or primary doctor",
         Kind.TEXT,
         "about",
         max_length=200,
         help="The doctor who sent you here, or your usual doctor.",
+    ),
+    Question(
+        "preferred_language",
+        "Which language do you prefer for your care?",
+        Kind.CHOICE,
+        "about",
+        required=True,
+        choices=_LANGUAGES,
+    ),
+    Question(
+        "preferred_language_other",
+        "Which language?",
+        Kind.TEXT,
+        "about",
+        required=True,
+        max_length=100,
+        show_if=("preferred_language", ("other",)),
+    ),
+    _yes_no(
+        "interpreter",
+        "Would you like an interpreter at your visit?",
+        "about",
+        flag="interpreter",
+        help="Free of charge. It can be in person, by phone or by video.",
+        show_if=("preferred_language", ("spanish", "other")),
     ),
     # This visit
     Question(
@@ -377,6 +651,7 @@ QUESTIONS: tuple[Question, ...] = (
         required=True,
         show_if=("pain_areas", ("other",)),
     ),
+    *_sides(),
     Question(
         "pain_now",
         "Pain right now",
@@ -385,8 +660,10 @@ QUESTIONS: tuple[Question, ...] = (
         required=True,
         help="0 means no pain, 10 the worst pain you can imagine.",
     ),
-    Question("pain_best", "Pain at its best", Kind.SCALE, "visit", required=True),
-    Question("pain_worst", "Pain at its worst", Kind.SCALE, "visit", required=True),
+    Question("pain_best", "Pain at its best in the last week", Kind.SCALE, "visit", required=True),
+    Question(
+        "pain_worst", "Pain at its worst in the last week", Kind.SCALE, "visit", required=True
+    ),
     Question(
         "onset_date", "When did it start?", Kind.DATE, "visit", help="Your best guess is fine."
     ),
@@ -400,6 +677,55 @@ QUESTIONS: tuple[Question, ...] = (
         "visit",
         choices=_TREATMENTS,
         help="Choose all that apply.",
+    ),
+    Question(
+        "imaging",
+        "Scans or X-rays for this problem",
+        Kind.MULTI,
+        "visit",
+        required=True,
+        choices=_IMAGING,
+        help="Choose all that apply.",
+    ),
+    Question(
+        "imaging_details",
+        "What did they show, if you know?",
+        Kind.TEXT,
+        "visit",
+        max_length=500,
+        show_if=("imaging", ("xray", "mri", "ct", "ultrasound", "other")),
+    ),
+    Question(
+        "goals",
+        "What would you like to be able to do again?",
+        Kind.LONG_TEXT,
+        "visit",
+        max_length=1000,
+        help="For example walk the dog, lift my grandchild, play golf, sleep through the night.",
+    ),
+    Question(
+        "occupation",
+        "Your work or main daily activity",
+        Kind.TEXT,
+        "visit",
+        max_length=200,
+        help="For example nurse, retired, student, caring for family.",
+    ),
+    Question(
+        "activities",
+        "Sports, exercise or hobbies you do",
+        Kind.TEXT,
+        "visit",
+        max_length=300,
+    ),
+    Question(
+        "footwear",
+        "What shoes do you wear most days?",
+        Kind.TEXT,
+        "visit",
+        max_length=200,
+        help="For example sneakers, work boots, high heels, sandals.",
+        show_if=("pain_areas", _LOWER_LIMB),
     ),
     # Your general health: the screening for symptoms a doctor should see (red flags).
     _yes_no(
@@ -415,12 +741,15 @@ QUESTIONS: tuple[Question, ...] = (
         "general",
         flag="unexplained_weight_loss",
     ),
-    _yes_no(
+    Question(
         "fever_sweats",
         "Have you had a fever, chills or night sweats lately?",
+        Kind.YES_NO,
         "general",
-        flag="fever_night_sweats",
+        required=True,
         help="Night sweats: waking up with your sheets or clothes wet.",
+        # A red flag to screen, and a reason not to needle until an infection is ruled out.
+        flags=(Raises("yes", "fever_night_sweats"), Raises("yes", "infection_now")),
     ),
     _yes_no(
         "night_pain",
@@ -433,6 +762,14 @@ QUESTIONS: tuple[Question, ...] = (
         "In the last few weeks, have you had a bad fall, a car accident or a hard blow?",
         "general",
         flag="significant_trauma",
+    ),
+    Question(
+        "falls_last_year",
+        "How many times have you fallen in the last 12 months?",
+        Kind.CHOICE,
+        "general",
+        required=True,
+        choices=_FALLS,
     ),
     _yes_no(
         "new_weakness",
@@ -472,7 +809,7 @@ QUESTIONS: tuple[Question, ...] = (
         "medical",
         required=True,
         show_if=("diabetes", _YES),
-        flags=(("no", "diabetes_uncontrolled"),),
+        flags=(Raises("no", "diabetes_uncontrolled"),),
     ),
     _yes_no(
         "peripheral_neuropathy",
@@ -486,7 +823,7 @@ QUESTIONS: tuple[Question, ...] = (
         Kind.YES_NO,
         "medical",
         required=True,
-        flags=(("yes", "active_cancer"), ("yes", "cancer_history")),
+        flags=(Raises("yes", "active_cancer"), Raises("yes", "cancer_history")),
     ),
     _details("cancer_details", "What kind, and what treatment?", "cancer", "medical"),
     # Asked only of those without cancer now: a cancer in the past matters as much to screening.
@@ -497,7 +834,7 @@ QUESTIONS: tuple[Question, ...] = (
         "medical",
         required=True,
         show_if=("cancer", ("no",)),
-        flags=(("yes", "cancer_history"),),
+        flags=(Raises("yes", "cancer_history"),),
     ),
     _details(
         "cancer_past_details",
@@ -540,12 +877,73 @@ QUESTIONS: tuple[Question, ...] = (
         "medical",
         flag="skin_lesion",
     ),
-    _yes_no("recent_surgery", "Surgery in the last 6 months", "medical", flag="recent_surgery"),
+    # Flagged only when a painful area lies over the lungs, where a needle could reach one.
+    Question(
+        "lung_disease",
+        "Lung disease (such as COPD or emphysema), or a collapsed lung in the past",
+        Kind.YES_NO,
+        "medical",
+        required=True,
+        flags=(Raises("yes", "lung_risk", only_if=("pain_areas", _OVER_THE_LUNGS)),),
+    ),
+    _yes_no(
+        "hyperalgesia",
+        "Complex regional pain syndrome (CRPS), or skin so sensitive that a light touch hurts",
+        "medical",
+        flag="hyperalgesia",
+    ),
+    _yes_no(
+        "fainting_spells",
+        "Fainting spells or blackouts",
+        "medical",
+        flag="fainting_spells",
+        help="Any fainting, not only with needles.",
+    ),
+    # Graded by where and when: near a painful area in the last 12 weeks, no needling there.
+    _yes_no("recent_surgery", "Surgery in the last 6 months", "medical"),
     _details(
         "recent_surgery_where",
-        "What surgery, where on the body, and when?",
+        "What surgery, and where on the body?",
         "recent_surgery",
         "medical",
+    ),
+    Question(
+        "recent_surgery_when",
+        "When was the surgery?",
+        Kind.CHOICE,
+        "medical",
+        required=True,
+        choices=_SURGERY_WHEN,
+        show_if=("recent_surgery", _YES),
+    ),
+    Question(
+        "recent_surgery_near_pain",
+        "Was it at or near a place that hurts now?",
+        Kind.YES_NO,
+        "medical",
+        required=True,
+        show_if=("recent_surgery", _YES),
+        flags=(
+            Raises("yes", "recent_surgery_near_pain", only_if=("recent_surgery_when", _WITHIN_12)),
+            Raises("yes", "recent_surgery", only_if=("recent_surgery_when", ("earlier",))),
+            Raises("no", "recent_surgery"),
+        ),
+    ),
+    Question(
+        "other_conditions",
+        "Other illnesses or health problems, now or in the past",
+        Kind.LONG_TEXT,
+        "medical",
+        max_length=1000,
+        help="For example asthma, arthritis, stroke, depression. Leave empty if none.",
+    ),
+    Question(
+        "past_surgeries",
+        "Other surgeries you have had, and when",
+        Kind.LONG_TEXT,
+        "medical",
+        max_length=1000,
+        help="Leave empty if none.",
     ),
     # Medicines and allergies
     Question(
@@ -573,7 +971,7 @@ QUESTIONS: tuple[Question, ...] = (
         required=True,
         choices=_ALLERGIES,
         help="Choose all that apply.",
-        flags=(("latex", "latex_allergy"), ("nickel", "metal_allergy")),
+        flags=(Raises("latex", "latex_allergy"), Raises("nickel", "metal_allergy")),
     ),
     Question(
         "allergies_details",
@@ -585,8 +983,17 @@ QUESTIONS: tuple[Question, ...] = (
         show_if=("allergies", ("latex", "nickel", "adhesive", "medication", "other")),
     ),
     # Needles and devices
-    _yes_no(
-        "pregnant", "Are you pregnant, or could you be pregnant?", "needling", flag="pregnancy"
+    # Asked of anyone who could be pregnant, whatever their age; never of a patient who said
+    # male. Graded: the first trimester (or not knowing) is a contraindication.
+    Question(
+        "pregnant",
+        "Are you pregnant, or could you be pregnant?",
+        Kind.CHOICE,
+        "needling",
+        required=True,
+        choices=_PREGNANT,
+        hide_if=("sex", ("male",)),
+        flags=(Raises("maybe", "pregnancy_early"),),
     ),
     Question(
         "pregnancy_trimester",
@@ -596,6 +1003,12 @@ QUESTIONS: tuple[Question, ...] = (
         required=True,
         choices=_TRIMESTER,
         show_if=("pregnant", _YES),
+        flags=(
+            Raises("first", "pregnancy_early"),
+            Raises("unknown", "pregnancy_early"),
+            Raises("second", "pregnancy_later"),
+            Raises("third", "pregnancy_later"),
+        ),
     ),
     _yes_no(
         "implanted_device",
@@ -605,7 +1018,27 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     _yes_no("metal_implants", "Metal implants (plates, screws, joint replacements)", "needling"),
     _details("metal_implants_where", "Where are the metal implants?", "metal_implants", "needling"),
-    _yes_no("needle_fear", "Are you afraid of needles?", "needling", flag="needle_phobia"),
+    Question(
+        "metal_implants_near_pain",
+        "Are any of them near a place that hurts now?",
+        Kind.YES_NO,
+        "needling",
+        required=True,
+        show_if=("metal_implants", _YES),
+        flags=(Raises("yes", "metal_implant_near_pain"),),
+    ),
+    # Graded: ordinary nerves raise nothing; only real fear is flagged.
+    _yes_no("needle_fear", "Are you nervous about or afraid of needles?", "needling"),
+    Question(
+        "needle_fear_level",
+        "How do you feel about needles?",
+        Kind.CHOICE,
+        "needling",
+        required=True,
+        choices=_NEEDLE_FEAR,
+        show_if=("needle_fear", _YES),
+        flags=(Raises("very", "needle_fear"), Raises("severe", "needle_phobia_severe")),
+    ),
     _yes_no(
         "needle_fainting",
         "Have you fainted with needles or blood draws?",
@@ -621,6 +1054,13 @@ QUESTIONS: tuple[Question, ...] = (
         required=True,
         choices=_EARLIER,
         show_if=("prior_needling", _YES),
+    ),
+    _yes_no(
+        "decision_help",
+        "Does someone help you make decisions about your medical care?",
+        "needling",
+        flag="consent_support",
+        help="For example a guardian, or someone with health-care power of attorney.",
     ),
     Question(
         "anything_else",
@@ -640,13 +1080,25 @@ def questions_in(section_id: str) -> list[Question]:
 
 
 def _check_flags() -> None:
-    """Every declared flag exists and hangs on an answer the question allows."""
+    """Every declared flag exists and hangs on an answer the question allows; every
+    condition names a question that is asked before it."""
+    order = {question.id: index for index, question in enumerate(QUESTIONS)}
+    pages = [section.id for section in SECTIONS]
     for question in QUESTIONS:
-        for value, code in question.flags:
-            if code not in FLAGS:
-                raise LookupError(f"{question.id}: no flag {code!r} in FLAGS")
-            if value not in question.choice_values:
-                raise LookupError(f"{question.id}: {value!r} is not an answer it allows")
+        for raises in question.flags:
+            if raises.flag not in FLAGS:
+                raise LookupError(f"{question.id}: no flag {raises.flag!r} in FLAGS")
+            if raises.value not in question.choice_values:
+                raise LookupError(f"{question.id}: {raises.value!r} is not an answer it allows")
+            if raises.only_if:
+                _check_condition(question, raises.only_if, order)
+        if question.show_if:
+            _check_condition(question, question.show_if, order)
+        if question.hide_if:
+            _check_condition(question, question.hide_if, order)
+            earlier = BY_ID[question.hide_if[0]].section
+            if pages.index(earlier) >= pages.index(question.section):
+                raise LookupError(f"{question.id}: hide_if must name a question of an earlier page")
     free_text = (Kind.TEXT, Kind.LONG_TEXT)
     for screen in TEXT_SCREENS:
         if screen.flag not in FLAGS or BY_ID[screen.question].kind not in free_text:
@@ -654,6 +1106,18 @@ def _check_flags() -> None:
     for code, stricter in GRADED_BY_CLINIC.items():
         if FLAGS[code].severity != Severity.PRECAUTION or stricter not in FLAGS:
             raise LookupError(f"{code}: only a precaution is graded, into a declared flag")
+    if FLAGS.keys() & RETIRED_FLAGS.keys() or RETIRED_ON.keys() != RETIRED_FLAGS.keys():
+        raise LookupError("a retired flag is declared again, or hangs on no question")
+
+
+def _check_condition(
+    question: Question, condition: tuple[str, tuple[str, ...]], order: dict[str, int]
+) -> None:
+    other, values = condition
+    if order.get(other, len(order)) >= order[question.id]:
+        raise LookupError(f"{question.id}: its condition names {other!r}, not asked before it")
+    if not set(values) <= set(BY_ID[other].choice_values):
+        raise LookupError(f"{question.id}: {values} are not answers {other!r} allows")
 
 
 _check_flags()

@@ -18,12 +18,14 @@ from intake.questionnaire.definition import (
     FLAGS,
     GRADED_BY_CLINIC,
     QUESTIONS,
+    RETIRED_FLAGS,
+    RETIRED_ON,
     TEXT_SCREENS,
     Flag,
     Question,
     Severity,
 )
-from intake.questionnaire.rules import is_shown, matches
+from intake.questionnaire.rules import holds, is_shown, matches
 
 _SEVERITY_ORDER = {Severity.RED_FLAG: 0, Severity.CONTRAINDICATION: 1, Severity.PRECAUTION: 2}
 # The codes of the red-flag family, which the CSV and the dashboard keep apart from dry needling's.
@@ -35,7 +37,12 @@ def raised_by(question: Question, answers: Mapping[str, Any]) -> list[str]:
     if not question.flags or not is_shown(question, answers):
         return []
     answer = answers.get(question.id)
-    raised = {code for value, code in question.flags if matches(answer, (value,))}
+    raised = {
+        raises.flag
+        for raises in question.flags
+        if matches(answer, (raises.value,))
+        and (raises.only_if is None or holds(raises.only_if, answers))
+    }
     return [code for code in FLAGS if code in raised]
 
 
@@ -76,11 +83,14 @@ def _named(mention: medicines.Mention) -> str:
 def flag_details(codes: Iterable[str], notes: Mapping[str, str] | None = None) -> list[Flag]:
     """Stored flag codes as flags to show: red flags, then contraindications, then
     precautions, each label completed by the note stored with it (the words that matched). A
-    code this version no longer declares is still shown, under its code, rather than dropped."""
+    code an earlier version raised keeps its label and severity; an unknown code is still
+    shown, under its code, rather than dropped."""
     notes = notes or {}
     flags = [
         _with_note(
-            FLAGS.get(code) or Flag(code, code.replace("_", " ").capitalize(), ""),
+            FLAGS.get(code)
+            or RETIRED_FLAGS.get(code)
+            or Flag(code, code.replace("_", " ").capitalize(), ""),
             notes.get(code),
         )
         for code in codes
@@ -113,4 +123,5 @@ def stored_flags_raised_by(
     codes = set(raised_by(question, answers))
     codes.update(GRADED_BY_CLINIC[code] for code in codes & GRADED_BY_CLINIC.keys())
     codes.update(screen.flag for screen in TEXT_SCREENS if screen.question == question.id)
+    codes.update(code for code, on in RETIRED_ON.items() if on == question.id)
     return tuple(flag_details((code for code in stored if code in codes), notes))

@@ -16,11 +16,23 @@ def matches(answer: Any, values: Iterable[str]) -> bool:
 
 def is_shown(question: Question, answers: Mapping[str, Any]) -> bool:
     """Whether the question applies, given the answers so far (conditions may chain)."""
-    if question.show_if is None:
-        return True
-    parent_id, values = question.show_if
-    parent = BY_ID[parent_id]
-    return is_shown(parent, answers) and matches(answers.get(parent_id), values)
+    if question.hide_if is not None and holds(question.hide_if, answers):
+        return False
+    return question.show_if is None or holds(question.show_if, answers)
+
+
+def holds(condition: tuple[str, tuple[str, ...]], answers: Mapping[str, Any]) -> bool:
+    """Whether a question (itself shown) was answered with, or with a list including, one of
+    the condition's values."""
+    question_id, values = condition
+    return is_shown(BY_ID[question_id], answers) and matches(answers.get(question_id), values)
+
+
+def asked_on_page(question: Question, earlier: Mapping[str, Any]) -> bool:
+    """Whether a page shows the question at all, given earlier pages' answers: a question
+    hidden by an earlier page's answer is left out, while a follow-up of the same page is
+    drawn (hidden until its answer calls for it)."""
+    return question.hide_if is None or not holds(question.hide_if, earlier)
 
 
 def shown_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
