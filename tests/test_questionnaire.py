@@ -170,3 +170,13 @@ def test_the_clinical_content_page_names_every_red_flag_as_the_code_does():
             if any(raises.flag == code for raises in question.flags):
                 assert question.label in page and f"`{question.id}`" in page, question.id
                 assert question.help in page, question.id
+
+
+def test_the_clinical_content_page_names_every_question_and_every_flag_as_the_code_does():
+    page = (Path(__file__).parent.parent / "docs" / "clinical-content.md").read_text("utf-8")
+    for question in QUESTIONS:
+        assert f"| {question.label} | `{question.id}` |" in page, question.id
+    for code, flag in {**FLAGS, **questionnaire.RETIRED_FLAGS}.items():
+        assert f"`{code}`" in page, code
+    for code, flag in FLAGS.items():
+        assert f"{flag.label} (`{code}`)" in page and flag.reason in page, code
