@@ -622,7 +622,7 @@ QUESTIONS: tuple[Question, ...] = (
         "Would you like an interpreter at your visit?",
         "about",
         flag="interpreter",
-        help="Free of charge. It can be in person, by phone or by video.",
+        help="We can arrange one in person, by phone or by video.",
         show_if=("preferred_language", ("spanish", "other")),
     ),
     # This visit
