@@ -76,6 +76,7 @@ def test_a_patient_with_red_flags_and_the_staff_who_read_them(
     assert badges == [
         *(f"Red flag: {FLAGS[code].label}" for code in RED_FLAGS),
         "Precaution: Faints with needles or blood draws",
+        f"Precaution: {FLAGS['infection_now'].label}",  # the fever, for needling
     ]
 
     row.get_by_role("link", name="Okafor, Ruth", exact=True).click()
