@@ -9,21 +9,9 @@ Renaming an id or changing an allowed value breaks the CSV contract: bump VERSIO
 from dataclasses import dataclass
 from enum import StrEnum
 
+from intake.questionnaire.items import Kind, Question, Section
+
 VERSION = "2"
-
-
-class Kind:
-    """The type of an answer."""
-
-    YES_NO = "yes_no"  # "yes" / "no"
-    CHOICE = "choice"  # one of the choices
-    MULTI = "multi"  # any of the choices, a list
-    TEXT = "text"  # one line
-    LONG_TEXT = "long_text"  # several lines
-    DATE = "date"  # ISO YYYY-MM-DD
-    SCALE = "scale"  # whole number 0..10
-    EMAIL = "email"
-    PHONE = "phone"
 
 
 class Severity(StrEnum):
@@ -62,42 +50,6 @@ class Flag:
     def severity_label(self) -> str:
         """Its family as staff read it; empty for a code this version no longer declares."""
         return Severity(self.severity).label if self.severity else ""
-
-
-@dataclass(frozen=True)
-class Section:
-    """A group of questions shown together on one page of the tablet."""
-
-    id: str
-    title: str
-    intro: str = ""
-
-
-@dataclass(frozen=True)
-class Question:
-    """One item of the health history."""
-
-    id: str
-    label: str
-    kind: str
-    section: str
-    required: bool = False
-    choices: tuple[tuple[str, str], ...] = ()
-    help: str = ""
-    max_length: int = 200
-    # Shown (and answerable) only when the answer to `show_if[0]` is, or includes, one of
-    # the values in `show_if[1]`.
-    show_if: tuple[str, tuple[str, ...]] | None = None
-    # (answer value, flag code): the answer, or a choice among a multi-choice answer, that
-    # raises the flag. Checked against FLAGS and the allowed values when the module loads.
-    flags: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def choice_values(self) -> tuple[str, ...]:
-        """The allowed stored values of a yes/no, choice or multi question."""
-        if self.kind == Kind.YES_NO:
-            return ("yes", "no")
-        return tuple(value for value, _ in self.choices)
 
 
 # Red flags: symptoms that may mean a condition a doctor should see before therapy (Goodman &
