@@ -49,6 +49,8 @@ def fill_history(page, answers: dict[str, Any] | None = None, on_each_page=None)
     """Answer every page of the health history and arrive at the review page."""
     typed = typed_input(answers)
     for section_id in SECTION_IDS:
+        if not questionnaire.section_is_shown(section_id, typed):
+            continue  # no question of the page applies: Next skips it
         # A page refused once is shown again at its address with ?check=1.
         page.wait_for_url(re.compile(rf"/intake/{section_id}(\?.*)?$"))
         answer_page(page, section_id, typed)

@@ -19,10 +19,12 @@ HEADER_SHA256 = {
     "1": "3b2382f58569a33555aea9fe59ed15d25dedef363cbb64675bbf7e09ee0acee2",
     # The general-health (red flag) questions, past cancer, and the `red_flags` column.
     "2": "1e365cf8acc0784b3497d1f04af08924acbd43fb61569042087f10f90f8d3361",
+    # The LEFS: its 20 items (`lefs_01`..`lefs_20`), and `lefs_total` after every other column.
+    "3": "f0326d296b844c3bce8fbff6311a18c939a661c1eef6d5100af2e263ce1bc54b",
 }
 
 
-def test_fixed_columns_then_every_question_in_order():
+def test_fixed_columns_then_every_question_in_order_then_the_scores():
     names = ehr.column_names()
     assert names[: len(FIXED_COLUMNS)] == [
         "submission_id",
@@ -47,7 +49,7 @@ def test_fixed_columns_then_every_question_in_order():
         "red_flags",
     ]
     asked = [q.id for q in questionnaire.QUESTIONS if q.id not in IDENTITY_QUESTIONS]
-    assert names[len(FIXED_COLUMNS) :] == asked
+    assert names[len(FIXED_COLUMNS) :] == [*asked, "lefs_total"]
     assert len(set(names)) == len(names)
 
 

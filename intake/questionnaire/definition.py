@@ -9,9 +9,10 @@ Renaming an id or changing an allowed value breaks the CSV contract: bump VERSIO
 from dataclasses import dataclass
 from enum import StrEnum
 
+from intake.questionnaire import instruments
 from intake.questionnaire.items import Kind, Question, Section
 
-VERSION = "2"
+VERSION = "3"
 
 
 class Severity(StrEnum):
@@ -170,6 +171,7 @@ TEXT_SCREENS = (NamedInText("medications", "blood_thinners", "medicine_blood_thi
 SECTIONS = (
     Section("about", "About you", "We use this to contact you and to know who you are."),
     Section("visit", "This visit", "Tell us about the problem that brings you in."),
+    *instruments.SECTIONS,  # asked for some painful areas only: outcome scores
     Section(
         "general",
         "Your general health",
@@ -582,6 +584,9 @@ QUESTIONS: tuple[Question, ...] = (
         max_length=1000,
     ),
 )
+
+# The instruments' items last, so that every earlier CSV column keeps its place.
+QUESTIONS += instruments.QUESTIONS
 
 BY_ID: dict[str, Question] = {question.id: question for question in QUESTIONS}
 

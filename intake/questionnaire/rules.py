@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from intake.questionnaire.definition import BY_ID, QUESTIONS, Question
+from intake.questionnaire.definition import BY_ID, QUESTIONS, Question, questions_in
 
 
 def matches(answer: Any, values: Iterable[str]) -> bool:
@@ -21,6 +21,11 @@ def is_shown(question: Question, answers: Mapping[str, Any]) -> bool:
     parent_id, values = question.show_if
     parent = BY_ID[parent_id]
     return is_shown(parent, answers) and matches(answers.get(parent_id), values)
+
+
+def section_is_shown(section_id: str, answers: Mapping[str, Any]) -> bool:
+    """Whether a page has any question that applies: a page with none is skipped."""
+    return any(is_shown(question, answers) for question in questions_in(section_id))
 
 
 def shown_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
