@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from intake import consents, drafts, questionnaire
-from intake.questionnaire import instruments
 from intake.clock import clinic_today
 from intake.extensions import db
 from intake.models import AuditEvent, Draft, Submission
+from intake.questionnaire import instruments
 from testkit.factories import signature_payload, typed_input
 from tests.support import csrf_token, hidden_fields
 
