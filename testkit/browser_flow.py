@@ -28,8 +28,11 @@ def answer_page(page, section_id: str, typed: dict[str, Any]) -> None:
             continue
         group = page.get_by_role("group", name=name, exact=True)
         labels = dict(question.choices) if question.choices else {"yes": "Yes", "no": "No"}
+        # By role and accessible name, as a screen reader finds it (an instrument's score,
+        # shown small beside the words, is hidden from it).
+        role = "checkbox" if question.kind == Kind.MULTI else "radio"
         for choice in value if isinstance(value, list) else [value]:
-            group.get_by_label(labels.get(choice, choice), exact=True).check()
+            group.get_by_role(role, name=labels.get(choice, choice), exact=True).check()
 
 
 def start(page, base_url: str) -> None:
