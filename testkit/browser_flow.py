@@ -28,8 +28,11 @@ def answer_page(page, section_id: str, typed: dict[str, Any]) -> None:
             continue
         group = page.get_by_role("group", name=name, exact=True)
         labels = dict(question.choices) if question.choices else {"yes": "Yes", "no": "No"}
+        # By role and accessible name, as a screen reader finds it (an instrument's score,
+        # shown small beside the words, is hidden from it).
+        role = "checkbox" if question.kind == Kind.MULTI else "radio"
         for choice in value if isinstance(value, list) else [value]:
-            group.get_by_label(labels.get(choice, choice), exact=True).check()
+            group.get_by_role(role, name=labels.get(choice, choice), exact=True).check()
 
 
 def start(page, base_url: str) -> None:
@@ -49,6 +52,8 @@ def fill_history(page, answers: dict[str, Any] | None = None, on_each_page=None)
     """Answer every page of the health history and arrive at the review page."""
     typed = typed_input(answers)
     for section_id in SECTION_IDS:
+        if not questionnaire.section_is_shown(section_id, typed):
+            continue  # no question of the page applies: Next skips it
         # A page refused once is shown again at its address with ?check=1.
         page.wait_for_url(re.compile(rf"/intake/{section_id}(\?.*)?$"))
         answer_page(page, section_id, typed)

@@ -280,9 +280,10 @@ class Tablet:
         form: Form,
         values: Mapping[str, Value | bool],
         button: tuple[str, str] | None,
-        then: str,
+        then: str | None,
     ) -> Reply:
-        """Post `form` filled in with `values`; it must redirect (303) to `then`."""
+        """Post `form` filled in with `values`; it must redirect (303) to `then` (anywhere,
+        when None)."""
         target = form.action or path
         reply = self.request("POST", target, form.fill(values, button), step=f"POST {target}")
         expect(reply, 303, target, then)
@@ -295,14 +296,19 @@ class Tablet:
         values) and must leave the tablet on the thank-you page.
         """
         welcome = self.page("/")
-        self.submit("/", welcome, {}, None, then="/intake/about")
-        for index, section_id in enumerate(SECTION_IDS):
-            path = f"/intake/{section_id}"
+        path = self.submit("/", welcome, {}, None, then="/intake/about").location
+        # Each page's Next leads to the following page that applies to this patient (the
+        # LEFS only for a painful leg): followed as a browser would, never going back.
+        ahead = [f"/intake/{section_id}" for section_id in SECTION_IDS]
+        while path != "/intake/review":
             form = self.page(path)
             names = form.names()
             values = {k: v for k, v in patient.typed.items() if k in names}
-            following = SECTION_IDS[index + 1] if index + 1 < len(SECTION_IDS) else "review"
-            self.submit(path, form, values, ("action", "next"), then=f"/intake/{following}")
+            ahead = ahead[ahead.index(path) + 1 :]
+            reply = self.submit(path, form, values, ("action", "next"), then=None)
+            if reply.location not in (*ahead, "/intake/review"):
+                raise FlowError(f"{path}: Next led to {reply.location}, not a page further on")
+            path = reply.location
         review = self.page("/intake/review")
         self.submit("/intake/review", review, {}, ("action", "next"), then="/intake/consent")
         consent = self.page("/intake/consent")

@@ -91,6 +91,9 @@ def expected_row(submission: Submission, pdf_sha256: str = "") -> dict[str, str]
             row[question.id] = ";".join(sorted(value, key=order.index))
         else:
             row[question.id] = str(value)
+    # The LEFS's total: the sum of its 20 items, when it was asked.
+    items = [answers.get(f"lefs_{number:02d}") for number in range(1, 21)]
+    row["lefs_total"] = "" if None in items else str(sum(int(item) for item in items))
     return row
 
 

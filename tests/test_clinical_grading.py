@@ -13,6 +13,7 @@ from intake import questionnaire
 from intake.extensions import db
 from intake.models import Submission
 from intake.questionnaire import Severity
+from intake.questionnaire.instruments import LEFS
 from testkit.factories import BASE_ANSWERS, typed_input
 from tests.test_kiosk import consent_data, fill_history, post_section, start
 
@@ -153,7 +154,8 @@ def test_lung_disease_is_flagged_only_where_a_needle_could_reach_a_lung(
     app, client, areas, flagged
 ):
     sides = {f"pain_side_{area}": "both" for area in areas}
-    changes = {"pain_areas": areas, "lung_disease": "yes", **sides}
+    lefs = {item_id: "2" for item_id in LEFS.item_ids}  # asked when a leg hurts
+    changes = {"pain_areas": areas, "lung_disease": "yes", **sides, **lefs}
     submission = signed(app, client, changes, drop=("pain_side_lower_back",))
     assert submission.answers["lung_disease"] == "yes"
     assert ("lung_risk" in submission.flags) is flagged

@@ -20,12 +20,13 @@ HEADER_SHA256 = {
     # The general-health (red flag) questions, past cancer, and the `red_flags` column.
     "2": "1e365cf8acc0784b3497d1f04af08924acbd43fb61569042087f10f90f8d3361",
     # A fuller history (side, imaging, goals, language, falls, lung disease, CRPS, fainting,
-    # surgery timing); pregnancy and needle fear graded.
-    "3": "4120f9f2c67adb901f930ceaefe203dbd81c00c36b0f1acec1da69bc15b9dbd3",
+    # surgery timing); pregnancy and needle fear graded; the LEFS: its 20 items
+    # (`lefs_01`..`lefs_20`), and `lefs_total` after every other column.
+    "3": "0a71b508de25edfc2e731943877d521fcc4b20c72c711e0ddb0fafdb75e9f386",
 }
 
 
-def test_fixed_columns_then_every_question_in_order():
+def test_fixed_columns_then_every_question_in_order_then_the_scores():
     names = ehr.column_names()
     assert names[: len(FIXED_COLUMNS)] == [
         "submission_id",
@@ -50,7 +51,7 @@ def test_fixed_columns_then_every_question_in_order():
         "red_flags",
     ]
     asked = [q.id for q in questionnaire.QUESTIONS if q.id not in IDENTITY_QUESTIONS]
-    assert names[len(FIXED_COLUMNS) :] == asked
+    assert names[len(FIXED_COLUMNS) :] == [*asked, "lefs_total"]
     assert len(set(names)) == len(names)
 
 

@@ -519,6 +519,10 @@ def test_hostile_text_in_every_field_of_a_whole_intake_is_stored_as_typed(app, d
 
     for section_id in SECTION_IDS:
         path = f"/intake/{section_id}"
+        if not questionnaire.section_is_shown(section_id, typed):
+            # No question of the page applies (the LEFS without a painful leg): Next skips it.
+            assert client.get(path).status_code == 303, section_id
+            continue
         pairs = [("csrf_token", csrf(client, path)), *pairs_for(section_id, typed)]
         response, _ = post(client, path, [*pairs, ("action", "next")])
         expected = {

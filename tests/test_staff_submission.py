@@ -75,7 +75,9 @@ def test_the_page_shows_every_answer_from_the_questionnaire(app, staff_client):
     for question in shown:
         assert f"<dt>{question.label}</dt>" in page, question.id
     for section in questionnaire.SECTIONS:
-        assert f"<h3>{section.title}</h3>" in page
+        shown_here = questionnaire.section_is_shown(section.id, stored)
+        assert (f"<h3>{section.title}</h3>" in page) == shown_here, section.id
+    assert "Outcome scores" not in page  # no painful leg: the LEFS was not asked
     # Answers in words, user text escaped and intact, hidden follow-ups absent.
     assert "Latex, Nickel or other metals" in page
     assert "Lower back, Somewhere else" in page

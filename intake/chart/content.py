@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from intake import clock, consents, questionnaire
 from intake.chart.signature import DrawnSignature, InvalidSignature, drawn_signature
 from intake.models import AuditEvent, SignerRelationship, Submission
-from intake.questionnaire import Audience, Flag, SectionView, Severity
+from intake.questionnaire import Audience, Flag, Score, SectionView, Severity
 from intake.questionnaire.presentation import format_date
 
 # Bump when the embedded JSON changes shape, so a machine reading old PDFs can tell.
@@ -63,6 +63,7 @@ class ChartContent:
     red_flags: tuple[Flag, ...]
     # Dry needling's flags grouped under a heading each: contraindications, then precautions.
     needling_flags: tuple[tuple[str, tuple[Flag, ...]], ...]
+    scores: tuple[Score, ...]  # the outcome instruments the patient answered
     details: SectionView
     history: tuple[SectionView, ...]
     consent_title: str
@@ -153,6 +154,7 @@ def chart_content(
         needling_flags=_needling_groups(
             questionnaire.needling_flag_codes(stored_flags), flag_notes
         ),
+        scores=questionnaire.scores(answers),
         details=details,
         history=history,
         consent_title=document.title,

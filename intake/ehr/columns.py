@@ -1,4 +1,5 @@
-"""The CSV's columns: a fixed part, then one column per questionnaire item, in order.
+"""The CSV's columns: a fixed part, one column per questionnaire item, in order, then the
+outcome instruments' totals.
 
 This list is the contract with the clinic's EHR. It is derived from `intake.questionnaire`, so
 adding a question adds a column; renaming an id or an allowed value is a breaking change and
@@ -15,7 +16,7 @@ from typing import Any, NamedTuple
 from intake import questionnaire
 from intake.answers import PHONE_SHAPE
 from intake.models import SignerRelationship
-from intake.questionnaire import FLAGS, Audience, Kind, Question
+from intake.questionnaire import FLAGS, Audience, Kind, Question, instruments
 
 COLUMNS_VERSION = questionnaire.VERSION
 
@@ -33,6 +34,7 @@ SHA256 = re.compile(r"[0-9a-f]{64}")
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}[+-][0-9]{2}:[0-9]{2}")
 SCALE = re.compile(r"10|[0-9]")
+WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]*")
 # The phone numbers intake.answers accepts: never starting with "-", "=" or "@".
 PHONE = PHONE_SHAPE
 VERSION = re.compile(r"[0-9A-Za-z._]+")
@@ -323,6 +325,10 @@ def _describe(question: Question) -> tuple[str, str, re.Pattern[str] | None]:
 def _meaning(question: Question) -> str:
     """The question as the patient read it, and when it is asked."""
     label = question.label if question.label.endswith(("?", ".")) else question.label + "."
+    instrument = instruments.BY_ITEM.get(question.id)
+    if instrument is not None:
+        number = instrument.item_ids.index(question.id) + 1
+        label = f"{instrument.abbreviation} item {number}: {instrument.stem} {label}"
     if question.show_if:
         parent_id, values = question.show_if
         listed = " or ".join(f"`{value}`" for value in values)
@@ -331,6 +337,30 @@ def _meaning(question: Question) -> str:
     if not question.required:
         return f"{label} Optional; empty when not answered."
     return label
+
+
+def _score_columns() -> tuple[Column, ...]:
+    """One `<instrument>_total` per outcome instrument, after every other column."""
+    return tuple(
+        Column(
+            f"{instrument.id}_total",
+            f"{instrument.title} ({instrument.abbreviation}): the sum of its items "
+            f"`{instrument.item_ids[0]}` to `{instrument.item_ids[-1]}` "
+            f"({instrument.summary_note}). Empty when it was not asked.",
+            "whole number",
+            f"`0` to `{instrument.max_score}`, or empty",
+            _score_cell(instrument),
+            WHOLE_NUMBER,
+        )
+        for instrument in questionnaire.INSTRUMENTS
+    )
+
+
+def _score_cell(instrument: instruments.Instrument) -> Callable[[Record, tzinfo], str]:
+    def cell(record: Record, _zone: tzinfo) -> str:
+        return _optional(instrument.score(record.answers))
+
+    return cell
 
 
 def _question_columns() -> tuple[Column, ...]:
@@ -347,7 +377,9 @@ def _question_columns() -> tuple[Column, ...]:
 
 FIXED_COLUMNS: tuple[Column, ...] = _fixed_columns()
 QUESTION_COLUMNS: tuple[Column, ...] = _question_columns()
-COLUMNS: tuple[Column, ...] = FIXED_COLUMNS + QUESTION_COLUMNS
+# The instruments' totals come after every question: scores computed from the answers.
+SCORE_COLUMNS: tuple[Column, ...] = _score_columns()
+COLUMNS: tuple[Column, ...] = FIXED_COLUMNS + QUESTION_COLUMNS + SCORE_COLUMNS
 
 
 def column_names() -> list[str]:

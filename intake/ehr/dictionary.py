@@ -1,7 +1,13 @@
 """The data dictionary, docs/csv-columns.md, written from the column definitions."""
 
 from intake import questionnaire
-from intake.ehr.columns import COLUMNS, COLUMNS_VERSION, FIXED_COLUMNS, IDENTITY_QUESTIONS
+from intake.ehr.columns import (
+    COLUMNS,
+    COLUMNS_VERSION,
+    FIXED_COLUMNS,
+    IDENTITY_QUESTIONS,
+    SCORE_COLUMNS,
+)
 from intake.ehr.writing import FORMULA_TRIGGERS
 
 TRIGGER_NAMES = {"\t": "tab", "\r": "carriage return", "\n": "line feed", "\0": "NUL"}
@@ -27,7 +33,9 @@ def data_dictionary() -> str:
         "history (side, imaging, goals, language, falls, lung disease, CRPS, fainting, surgery "
         "timing), `pregnant` became a choice (`no`, `yes`, `maybe`, `not_applicable`; not asked "
         "of a patient who said male), and the pregnancy and needle-fear flags became graded: "
-        "`pregnancy` and `needle_phobia` are no longer raised (see `flags`).",
+        "`pregnancy` and `needle_phobia` are no longer raised (see `flags`). Outcome scores "
+        "come after every other column (version 3 added the LEFS: its items `lefs_01` to "
+        "`lefs_20` among the questions, and `lefs_total` last).",
         "",
         "## The file",
         "",
@@ -77,6 +85,8 @@ def data_dictionary() -> str:
             lines.append("| | **fixed columns** | | | |")
         if column is COLUMNS[len(FIXED_COLUMNS)]:
             lines.append("| | **questionnaire, in the order the patient answers it** | | | |")
+        if SCORE_COLUMNS and column is SCORE_COLUMNS[0]:
+            lines.append("| | **outcome scores, computed from the items above** | | | |")
         meaning = column.meaning
         question = questionnaire.BY_ID.get(column.name)
         if question is not None and column.name not in IDENTITY_QUESTIONS:

@@ -22,8 +22,9 @@ from intake import answers, consents, drafts, errors, questionnaire, signatures,
 from intake.clock import clinic_today
 from intake.extensions import limiter
 from intake.kiosk import forms
-from intake.kiosk.steps import SECTION_IDS, STEPS, kiosk_settings
+from intake.kiosk.steps import SECTION_IDS, STEPS, kiosk_settings, neighbour, steps_for
 from intake.models import Draft
+from intake.questionnaire import instruments
 from intake.tablets import read_tablet_label
 
 bp = Blueprint("kiosk", __name__)
@@ -87,11 +88,6 @@ def _step_url(step: str, **params) -> str:
     if step in SECTION_IDS:
         return url_for("kiosk.section", section_id=step, **params)
     return url_for(f"kiosk.{step}", **params)
-
-
-def _neighbour(step: str, offset: int) -> str:
-    index = STEPS.index(step) + offset
-    return STEPS[max(0, min(index, len(STEPS) - 1))]
 
 
 @bp.get("/")
@@ -212,6 +208,12 @@ def section(section_id: str):
     form_class = forms.section_form(section_id)
     earlier = draft.data.get("input", {})
     today = clinic_today()
+    if not questionnaire.section_is_shown(section_id, earlier):
+        # No question of this page applies to this patient: it is no step of theirs.
+        if request.form.get("action") == "autosave":
+            return Response(status=204)
+        offset = -1 if request.form.get("action") == "back" else +1
+        return redirect(_step_url(neighbour(section_id, offset, earlier)), code=303)
 
     if request.method == "GET":
         form = form_class(data=earlier)
@@ -227,7 +229,7 @@ def section(section_id: str):
         return Response(status=204)
     if action == "back":
         drafts.save(draft, typed=typed)
-        return redirect(_step_url(_neighbour(section_id, -1)), code=303)
+        return redirect(_step_url(neighbour(section_id, -1, {**earlier, **typed})), code=303)
 
     checked = form.check(earlier, today)
     returning = request.form.get("return_to") == "review"
@@ -241,7 +243,7 @@ def section(section_id: str):
         again = {"check": 1, "return_to": "review"} if returning else {"check": 1}
         return redirect(_step_url(section_id, **again), code=303)
     following = "review" if returning else None
-    following = following or _neighbour(section_id, +1)
+    following = following or neighbour(section_id, +1, {**earlier, **typed})
     drafts.save(draft, typed=typed, step=following)
     return redirect(_step_url(following), code=303)
 
@@ -257,10 +259,12 @@ def _render_section(section_id: str, form, typed: dict, status: int):
             "kiosk/section.html",
             form=form,
             section=SECTIONS[section_id],
+            instrument=instruments.BY_SECTION.get(section_id),
             questions=questions,
             shown={q.id for q in questions if questionnaire.is_shown(q, typed)},
             step=section_id,
-            back_step=_neighbour(section_id, -1) if section_id != STEPS[0] else None,
+            steps=steps_for(typed),
+            back_step=neighbour(section_id, -1, typed) if section_id != STEPS[0] else None,
             return_to=request.values.get("return_to") or request.args.get("from"),
         ),
         status,
@@ -283,12 +287,13 @@ def review():
         return redirect(_step_url(incomplete.section_id, check=1), code=303)
 
     if request.method == "POST":
-        following = "consent" if request.form.get("action", "next") == "next" else SECTION_IDS[-1]
+        going_on = request.form.get("action", "next") == "next"
+        following = "consent" if going_on else neighbour("review", -1, typed)
         drafts.save(draft, step=following)
         return redirect(_step_url(following), code=303)
 
     parts = questionnaire.history(checked, questionnaire.Audience.PATIENT)
-    return render_template("kiosk/review.html", parts=parts, step="review")
+    return render_template("kiosk/review.html", parts=parts, step="review", steps=steps_for(typed))
 
 
 @bp.route("/intake/consent", methods=["GET", "POST"])
@@ -398,6 +403,7 @@ def _render_consent(form, document, checked: dict, status: int = 200):
             patient_name=signing.patient_name(checked),
             problems=problems,
             step="consent",
+            steps=steps_for(checked),
         ),
         status,
     )

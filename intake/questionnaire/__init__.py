@@ -1,5 +1,6 @@
 """The health-history questionnaire: its definition, which questions apply, the flags answers
-raise, and how answers read. See each module; the names most callers need are here."""
+raise, the outcome instruments and their scores, and how answers read. See each module; the
+names most callers need are here."""
 
 from intake.questionnaire.definition import (
     BY_ID,
@@ -23,6 +24,7 @@ from intake.questionnaire.flags import (
     needling_flag_codes,
     red_flag_codes,
 )
+from intake.questionnaire.instruments import INSTRUMENTS, Instrument, Score, scores
 from intake.questionnaire.presentation import (
     AnswerView,
     Audience,
@@ -30,11 +32,12 @@ from intake.questionnaire.presentation import (
     answer_text,
     history,
 )
-from intake.questionnaire.rules import asked_on_page, is_shown, shown_answers
+from intake.questionnaire.rules import asked_on_page, is_shown, section_is_shown, shown_answers
 
 __all__ = [
     "BY_ID",
     "FLAGS",
+    "INSTRUMENTS",
     "QUESTIONS",
     "RED_FLAG_CODES",
     "RETIRED_FLAGS",
@@ -43,8 +46,10 @@ __all__ = [
     "AnswerView",
     "Audience",
     "Flag",
+    "Instrument",
     "Kind",
     "Question",
+    "Score",
     "Section",
     "SectionView",
     "Severity",
@@ -58,5 +63,7 @@ __all__ = [
     "red_flag_codes",
     "is_shown",
     "questions_in",
+    "scores",
+    "section_is_shown",
     "shown_answers",
 ]

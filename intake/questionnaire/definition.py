@@ -9,21 +9,10 @@ Renaming an id or changing an allowed value breaks the CSV contract: bump VERSIO
 from dataclasses import dataclass
 from enum import StrEnum
 
+from intake.questionnaire import instruments
+from intake.questionnaire.items import Kind, Question, Raises, Section
+
 VERSION = "3"
-
-
-class Kind:
-    """The type of an answer."""
-
-    YES_NO = "yes_no"  # "yes" / "no"
-    CHOICE = "choice"  # one of the choices
-    MULTI = "multi"  # any of the choices, a list
-    TEXT = "text"  # one line
-    LONG_TEXT = "long_text"  # several lines
-    DATE = "date"  # ISO YYYY-MM-DD
-    SCALE = "scale"  # whole number 0..10
-    EMAIL = "email"
-    PHONE = "phone"
 
 
 class Severity(StrEnum):
@@ -62,56 +51,6 @@ class Flag:
     def severity_label(self) -> str:
         """Its family as staff read it; empty for a code this version no longer declares."""
         return Severity(self.severity).label if self.severity else ""
-
-
-@dataclass(frozen=True)
-class Raises:
-    """An answer (or one choice of a multi-choice answer) that raises a flag; with `only_if`,
-    only when another answer also is, or includes, one of some values (lung disease matters
-    for needling only where the lungs lie under the painful area)."""
-
-    value: str
-    flag: str
-    only_if: tuple[str, tuple[str, ...]] | None = None
-
-
-@dataclass(frozen=True)
-class Section:
-    """A group of questions shown together on one page of the tablet."""
-
-    id: str
-    title: str
-    intro: str = ""
-
-
-@dataclass(frozen=True)
-class Question:
-    """One item of the health history."""
-
-    id: str
-    label: str
-    kind: str
-    section: str
-    required: bool = False
-    choices: tuple[tuple[str, str], ...] = ()
-    help: str = ""
-    max_length: int = 200
-    # Shown (and answerable) only when the answer to `show_if[0]` is, or includes, one of
-    # the values in `show_if[1]` (a question of the same page: the tablet shows it at once).
-    show_if: tuple[str, tuple[str, ...]] | None = None
-    # Not asked when the answer to `hide_if[0]`, a question of an earlier page, is one of
-    # `hide_if[1]`: pregnancy is never asked of a patient who said male.
-    hide_if: tuple[str, tuple[str, ...]] | None = None
-    # The answers that raise flags. Checked against FLAGS and the allowed values when the
-    # module loads.
-    flags: tuple[Raises, ...] = ()
-
-    @property
-    def choice_values(self) -> tuple[str, ...]:
-        """The allowed stored values of a yes/no, choice or multi question."""
-        if self.kind == Kind.YES_NO:
-            return ("yes", "no")
-        return tuple(value for value, _ in self.choices)
 
 
 # Red flags: symptoms that may mean a condition a doctor should see before therapy (Goodman &
@@ -404,6 +343,7 @@ TEXT_SCREENS = (NamedInText("medications", "blood_thinners", "medicine_blood_thi
 SECTIONS = (
     Section("about", "About you", "We use this to contact you and to know who you are."),
     Section("visit", "This visit", "Tell us about the problem that brings you in."),
+    *instruments.SECTIONS,  # asked for some painful areas only: outcome scores
     Section(
         "general",
         "Your general health",
@@ -1070,6 +1010,9 @@ QUESTIONS: tuple[Question, ...] = (
         max_length=1000,
     ),
 )
+
+# The instruments' items last, so that every earlier CSV column keeps its place.
+QUESTIONS += instruments.QUESTIONS
 
 BY_ID: dict[str, Question] = {question.id: question for question in QUESTIONS}
 

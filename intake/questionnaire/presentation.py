@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from intake import clock
+from intake.questionnaire import instruments
 from intake.questionnaire.definition import BY_ID, SECTIONS, Flag, Kind, Question, questions_in
 from intake.questionnaire.flags import stored_flags_raised_by
 from intake.questionnaire.rules import is_shown
@@ -25,6 +26,7 @@ class Audience(StrEnum):
 
     PATIENT = "patient"  # the review page: "April 12, 1970", "Yes", "7 out of 10"
     CLINIC = "clinic"  # staff pages and the chart PDF: "Apr 12, 1970", "Yes", "7 out of 10"
+    # (and an instrument's item with its score: "3 – A little bit of difficulty")
     EHR = "ehr"  # the CSV: the stored codes, "1970-04-12", "yes", "7", "latex;nickel"
 
 
@@ -70,6 +72,8 @@ def answer_text(question: Question, value: Any, audience: Audience) -> str | Non
     if audience == Audience.EHR:
         return _coded(question, value)
     labels = dict(question.choices) if question.kind != Kind.YES_NO else {"yes": "Yes", "no": "No"}
+    if audience == Audience.CLINIC and question.id in instruments.BY_ITEM:
+        return f"{value} – {labels.get(value, value)}"
     if question.kind in (Kind.YES_NO, Kind.CHOICE, Kind.MULTI):
         values = value if isinstance(value, list) else [value]
         return ", ".join(labels.get(item, str(item)) for item in values)
@@ -89,21 +93,19 @@ def history(
     stored_flags: Collection[str] = (),
     flag_notes: Mapping[str, str] | None = None,
 ) -> list[SectionView]:
-    """Every shown question with its answer, section by section, then any answer the
-    questionnaire no longer defines: nothing a patient submitted is left out. Each answer
-    carries the stored flags it raised, with the notes stored beside them."""
-    sections = [
-        SectionView(
-            section.id,
-            section.title,
-            tuple(
-                _view(question, answers, audience, stored_flags, flag_notes)
-                for question in questions_in(section.id)
-                if is_shown(question, answers)
-            ),
+    """Every shown question with its answer, section by section (a section with none shown
+    is left out), then any answer the questionnaire no longer defines: nothing a patient
+    submitted is left out. Each answer carries the stored flags it raised, with the notes
+    stored beside them."""
+    sections = []
+    for section in SECTIONS:
+        views = tuple(
+            _view(question, answers, audience, stored_flags, flag_notes)
+            for question in questions_in(section.id)
+            if is_shown(question, answers)
         )
-        for section in SECTIONS
-    ]
+        if views:
+            sections.append(SectionView(section.id, section.title, views))
     unknown = sorted(key for key in answers if key not in BY_ID)
     if unknown:
         views = tuple(AnswerView(key, key, _plain(answers[key])) for key in unknown)

@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from intake.questionnaire.definition import BY_ID, QUESTIONS, Question
+from intake.questionnaire.definition import BY_ID, QUESTIONS, Question, questions_in
 
 
 def matches(answer: Any, values: Iterable[str]) -> bool:
@@ -33,6 +33,11 @@ def asked_on_page(question: Question, earlier: Mapping[str, Any]) -> bool:
     hidden by an earlier page's answer is left out, while a follow-up of the same page is
     drawn (hidden until its answer calls for it)."""
     return question.hide_if is None or not holds(question.hide_if, earlier)
+
+
+def section_is_shown(section_id: str, answers: Mapping[str, Any]) -> bool:
+    """Whether a page has any question that applies: a page with none is skipped."""
+    return any(is_shown(question, answers) for question in questions_in(section_id))
 
 
 def shown_answers(answers: Mapping[str, Any]) -> dict[str, Any]:

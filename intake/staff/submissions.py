@@ -48,6 +48,7 @@ def submission(public_id: uuid.UUID):
         flags=questionnaire.flag_details(
             questionnaire.needling_flag_codes(record.flags or []), record.flag_notes
         ),
+        scores=questionnaire.scores(record.answers or {}),
         sections=questionnaire.history(
             record.answers or {}, Audience.CLINIC, record.flags or [], record.flag_notes
         ),

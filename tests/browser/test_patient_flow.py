@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from intake import drafts
 from intake.extensions import db
 from intake.models import Draft, Submission
+from intake.questionnaire.instruments import LEFS
 from testkit.browser import (
     LANDSCAPE,
     LARGE_LANDSCAPE,
@@ -69,7 +70,13 @@ def test_the_whole_flow_with_a_drawn_signature(live_server, page):
     page.goto(live_server.url + "/")
     check_page(page, "welcome")
     start(page, live_server.url)
-    fill_history(page, on_each_page=lambda section_id: check_page(page, section_id))
+    # A painful knee: every page is checked, the LEFS's included.
+    knee = {
+        "pain_areas": ["lower_back", "thigh_knee"],
+        "pain_side_thigh_knee": "both",
+        **{item_id: "4" for item_id in LEFS.item_ids},
+    }
+    fill_history(page, knee, on_each_page=lambda section_id: check_page(page, section_id))
 
     review = page.get_by_role("main")
     assert "Review your answers" in review.inner_text()
