@@ -268,7 +268,11 @@ def submit_draft(token: str, signing: Signing, evidence: Evidence) -> Submission
     now = utcnow()
     today = clinic_today(now)
     try:
-        answers = answer_rules.all_answers(draft.data.get("input", {}), today=today)
+        answers = answer_rules.all_answers(
+            draft.data.get("input", {}),
+            today=today,
+            required=current_app.config["REQUIRED_QUESTIONS"],
+        )
     except answer_rules.IncompleteAnswers as incomplete:
         db.session.rollback()
         raise DraftIncomplete(incomplete.section_id) from None

@@ -83,6 +83,11 @@ def _no_draft() -> Response:
     return response
 
 
+def _required() -> tuple[str, ...]:
+    """The optional questions this clinic requires (INTAKE_REQUIRE_REFERRAL)."""
+    return current_app.config["REQUIRED_QUESTIONS"]
+
+
 def _step_url(step: str, **params) -> str:
     if step in SECTION_IDS:
         return url_for("kiosk.section", section_id=step, **params)
@@ -216,7 +221,7 @@ def section(section_id: str):
     if request.method == "GET":
         form = form_class(data=earlier)
         if request.args.get("check"):
-            form.check(earlier, today)
+            form.check(earlier, today, _required())
         return _render_section(section_id, form, earlier, status=200)
 
     form = form_class()
@@ -229,7 +234,7 @@ def section(section_id: str):
         drafts.save(draft, typed=typed)
         return redirect(_step_url(_neighbour(section_id, -1)), code=303)
 
-    checked = form.check(earlier, today)
+    checked = form.check(earlier, today, _required())
     returning = request.form.get("return_to") == "review"
     if checked is None:
         # The page shows its problems after a redirect: a page drawn by a POST is one that
@@ -247,7 +252,11 @@ def section(section_id: str):
 
 
 def _render_section(section_id: str, form, typed: dict, status: int):
-    questions = questionnaire.questions_in(section_id)
+    required = _required()
+    questions = [
+        questionnaire.as_asked(question, required)
+        for question in questionnaire.questions_in(section_id)
+    ]
     return (
         render_template(
             "kiosk/section.html",
@@ -272,7 +281,7 @@ def review():
         return _no_draft()
     typed = draft.data.get("input", {})
     try:
-        checked = answers.all_answers(typed, today=clinic_today())
+        checked = answers.all_answers(typed, today=clinic_today(), required=_required())
     except answers.IncompleteAnswers as incomplete:
         if request.method == "POST":
             drafts.save(draft, step=incomplete.section_id)
@@ -302,7 +311,7 @@ def consent():
     today = clinic_today()
     typed = draft.data.get("input", {})
     try:
-        checked = answers.all_answers(typed, today=today)
+        checked = answers.all_answers(typed, today=today, required=_required())
     except answers.IncompleteAnswers as incomplete:
         return redirect(_step_url(incomplete.section_id, check=1), code=303)
     document = consents.current(today=today)
@@ -427,7 +436,9 @@ def page_expired(error: CSRFError):
     if draft is not None and request.endpoint == "kiosk.consent":
         today = clinic_today()
         try:
-            checked = answers.all_answers(draft.data.get("input", {}), today=today)
+            checked = answers.all_answers(
+                draft.data.get("input", {}), today=today, required=_required()
+            )
         except answers.IncompleteAnswers:
             checked = None  # no consent page without a whole history: the plain message
         if checked is not None:

@@ -29,7 +29,7 @@ from intake.questionnaire.presentation import (
     answer_text,
     history,
 )
-from intake.questionnaire.rules import is_shown, shown_answers
+from intake.questionnaire.rules import as_asked, is_shown, shown_answers
 
 __all__ = [
     "BY_ID",
@@ -47,6 +47,7 @@ __all__ = [
     "SectionView",
     "Severity",
     "answer_text",
+    "as_asked",
     "flag_details",
     "flag_notes_for",
     "flags_for",

@@ -1,9 +1,15 @@
-"""Which questions apply, given the answers so far."""
+"""Which questions apply, given the answers so far, and how the clinic's settings ask them."""
 
-from collections.abc import Iterable, Mapping
+import dataclasses
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from intake.questionnaire.definition import BY_ID, QUESTIONS, Question
+from intake.questionnaire.definition import (
+    BY_ID,
+    QUESTIONS,
+    REQUIRED_BY_CLINIC,
+    Question,
+)
 
 
 def matches(answer: Any, values: Iterable[str]) -> bool:
@@ -30,3 +36,12 @@ def shown_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
         for question in QUESTIONS
         if question.id in answers and is_shown(question, answers)
     }
+
+
+def as_asked(question: Question, required: Collection[str] = ()) -> Question:
+    """The question as this clinic asks it: one of REQUIRED_BY_CLINIC whose id is in
+    `required` (the clinic's setting) is required, with its own label and help."""
+    if question.id not in required or question.id not in REQUIRED_BY_CLINIC:
+        return question
+    label, help_text = REQUIRED_BY_CLINIC[question.id]
+    return dataclasses.replace(question, required=True, label=label, help=help_text)
