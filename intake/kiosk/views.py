@@ -56,6 +56,8 @@ EXPIRED = (
     "This page had been open too long to be saved. What you typed is still here: "
     "please check it and tap the button again."
 )
+# The button of a page that offers "Answer No to the rest" (Section.quick_no).
+QUICK_NO = "all_no"
 CLOSED = "For your privacy the form was closed. Tap \u201cStart\u201d to begin."
 
 
@@ -233,9 +235,11 @@ def section(section_id: str):
     if action == "back":
         drafts.save(draft, typed=typed)
         return redirect(_step_url(_neighbour(section_id, -1)), code=303)
+    returning = request.form.get("return_to") == "review"
+    if action == QUICK_NO and SECTIONS[section_id].quick_no:
+        return _answer_no_to_the_rest(draft, section_id, form, returning)
 
     checked = form.check(earlier, today, _required())
-    returning = request.form.get("return_to") == "review"
     if checked is None:
         # The page shows its problems after a redirect: a page drawn by a POST is one that
         # Back or reload would offer to post again, on a screen where no script runs. It is
@@ -249,6 +253,26 @@ def section(section_id: str):
     following = following or _neighbour(section_id, +1)
     drafts.save(draft, typed=typed, step=following)
     return redirect(_step_url(following), code=303)
+
+
+def _answer_no_to_the_rest(draft: Draft, section_id: str, form, returning: bool) -> Response:
+    """ "Answer No to the rest" without a script: the page as typed (nothing cut) with No to
+    each question of its list not answered yet, saved; then the same page again, unchecked."""
+    typed = form.typed_input(limit=answers.MAX_RAW_LENGTH)
+    given = questionnaire.no_to_the_rest(section_id, {**draft.data.get("input", {}), **typed})
+    drafts.save(draft, typed={**typed, **given}, step=section_id)
+    # Only a count travels in the address; the page says it beside the button.
+    again = {"return_to": "review"} if returning else {}
+    return redirect(_step_url(section_id, quick_no=len(given), **again) + "#quick-no", code=303)
+
+
+def quick_no_message(count: int | str) -> str:
+    """What the page says after "Answer No to the rest"; kiosk.js reads it with "{n}" for
+    the count."""
+    if count == 0:
+        return "Every question shown already has an answer."
+    questions = "1 question" if count == 1 else f"{count} questions"
+    return f"Answered No to {questions}. You can still change any answer."
 
 
 def _render_section(section_id: str, form, typed: dict, status: int):
@@ -266,10 +290,18 @@ def _render_section(section_id: str, form, typed: dict, status: int):
             shown={q.id for q in questions if questionnaire.is_shown(q, typed)},
             step=section_id,
             back_step=_neighbour(section_id, -1) if section_id != STEPS[0] else None,
+            quick_no_message=quick_no_message,
+            quick_no_done=_quick_no_done(),
             return_to=request.values.get("return_to") or request.args.get("from"),
         ),
         status,
     )
+
+
+def _quick_no_done() -> str:
+    """The message of the "Answer No to the rest" just done without a script, if any."""
+    count = request.args.get("quick_no", "")
+    return quick_no_message(int(count)) if count.isdecimal() and len(count) < 4 else ""
 
 
 @bp.route("/intake/review", methods=["GET", "POST"])

@@ -29,7 +29,7 @@ from intake.questionnaire.presentation import (
     answer_text,
     history,
 )
-from intake.questionnaire.rules import as_asked, is_shown, shown_answers
+from intake.questionnaire.rules import as_asked, is_shown, no_to_the_rest, shown_answers
 
 __all__ = [
     "BY_ID",
@@ -53,6 +53,7 @@ __all__ = [
     "flags_for",
     "history",
     "needling_flag_codes",
+    "no_to_the_rest",
     "red_flag_codes",
     "is_shown",
     "questions_in",

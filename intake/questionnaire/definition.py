@@ -71,6 +71,9 @@ class Section:
     id: str
     title: str
     intro: str = ""
+    # The page offers "Answer No to the rest": each yes/no question of its list not answered
+    # yet becomes No, still to be changed (intake.questionnaire.rules.no_to_the_rest).
+    quick_no: bool = False
 
 
 @dataclass(frozen=True)
@@ -231,8 +234,14 @@ SECTIONS = (
         "general",
         "Your general health",
         "A few questions about how you have felt lately. Most people answer No.",
+        quick_no=True,
     ),
-    Section("medical", "Medical history", "Do you have, or have you had, any of these?"),
+    Section(
+        "medical",
+        "Medical history",
+        "Do you have, or have you had, any of these?",
+        quick_no=True,
+    ),
     Section(
         "medications",
         "Medicines and allergies",

@@ -8,7 +8,9 @@ from intake.questionnaire.definition import (
     BY_ID,
     QUESTIONS,
     REQUIRED_BY_CLINIC,
+    Kind,
     Question,
+    questions_in,
 )
 
 
@@ -45,3 +47,17 @@ def as_asked(question: Question, required: Collection[str] = ()) -> Question:
         return question
     label, help_text = REQUIRED_BY_CLINIC[question.id]
     return dataclasses.replace(question, required=True, label=label, help=help_text)
+
+
+def no_to_the_rest(section_id: str, answers: Mapping[str, Any]) -> dict[str, str]:
+    """The answers "Answer No to the rest" gives on one page: No to each yes/no question of
+    its list not answered yet. A Yes stays, and a follow-up question is never answered for the
+    patient: one about a Yes may raise a flag on No ("Is your diabetes well controlled?"),
+    and one that a No reveals ("Have you had cancer in the past?") was never read."""
+    return {
+        question.id: "no"
+        for question in questions_in(section_id)
+        if question.kind == Kind.YES_NO
+        and question.show_if is None
+        and not answers.get(question.id)
+    }
