@@ -30,6 +30,7 @@ from intake.questionnaire import Kind, Question
 from intake.signing import (
     FOR_PATIENT,
     FOR_SELF,
+    GUARDIAN_PHONE,
     GUARDIAN_RELATIONSHIPS,
     REPRESENTATIVE_RELATIONSHIPS,
     Signing,
@@ -152,6 +153,7 @@ class ConsentForm(FlaskForm):
         choices=_choices((value, value.label) for value in GUARDIAN_RELATIONSHIPS),
         validate_choice=False,
     )
+    guardian_phone = _field_for(GUARDIAN_PHONE)
     signing_for = RadioField(
         "Who is signing?",
         choices=_choices(
@@ -205,6 +207,7 @@ class ConsentForm(FlaskForm):
             agreed=bool(self.agree.data),
             guardian_name=self.guardian_name.data or "",
             guardian_relationship=self.guardian_relationship.data or "",
+            guardian_phone=self.guardian_phone.data or "",
             signing_for=self.signing_for.data or "",
             representative_name=self.representative_name.data or "",
             representative_relationship=self.representative_relationship.data or "",

@@ -37,6 +37,7 @@ SIGNER_FIELD_ORDER = (
     "representative_relationship",
     "guardian_name",
     "guardian_relationship",
+    "guardian_phone",
 )
 CONSENT_FIELD_ORDER = (
     "agree",
