@@ -19,6 +19,8 @@ HEADER_SHA256 = {
     "1": "3b2382f58569a33555aea9fe59ed15d25dedef363cbb64675bbf7e09ee0acee2",
     # The general-health (red flag) questions, past cancer, and the `red_flags` column.
     "2": "1e365cf8acc0784b3497d1f04af08924acbd43fb61569042087f10f90f8d3361",
+    # The `guardian_phone` column, after `red_flags`.
+    "3": "aff4cb352de3891439a1c5b82ca0f5ce152446f28e2672d721da8a5cc0ad50f3",
 }
 
 
@@ -45,6 +47,7 @@ def test_fixed_columns_then_every_question_in_order():
         "questionnaire_version",
         "corrects_submission_id",
         "red_flags",
+        "guardian_phone",
     ]
     asked = [q.id for q in questionnaire.QUESTIONS if q.id not in IDENTITY_QUESTIONS]
     assert names[len(FIXED_COLUMNS) :] == asked

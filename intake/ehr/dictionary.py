@@ -23,7 +23,7 @@ def data_dictionary() -> str:
         "columns by name, not position; a renamed column or a changed allowed value is a new "
         "version. The fixed columns come first and keep their positions: a new fixed column "
         "is added after the last one (version 2 added `red_flags`, and the questions of "
-        '"Your general health" and `cancer_past`).',
+        '"Your general health" and `cancer_past`; version 3 added `guardian_phone`).',
         "",
         "## The file",
         "",

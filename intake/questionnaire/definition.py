@@ -9,7 +9,7 @@ Renaming an id or changing an allowed value breaks the CSV contract: bump VERSIO
 from dataclasses import dataclass
 from enum import StrEnum
 
-VERSION = "2"
+VERSION = "3"
 
 
 class Kind:
