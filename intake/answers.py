@@ -9,7 +9,7 @@ whole draft, so nothing that breaks the questionnaire can ever reach a Submissio
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any
 
@@ -122,14 +122,18 @@ def parse(question: Question, raw: Raw | None, *, today: date) -> Any:
 
 
 def section_answers(
-    section_id: str, raw_input: Mapping[str, Raw], *, today: date
+    section_id: str, raw_input: Mapping[str, Raw], *, today: date, required: Collection[str] = ()
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Check every shown question of one section: (answers, {question id: message})."""
+    """Check every shown question of one section: (answers, {question id: message}).
+
+    `required` names the optional questions the clinic requires (its REQUIRED_QUESTIONS).
+    """
     answers: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for question in questionnaire.questions_in(section_id):
         if not questionnaire.is_shown(question, raw_input):
             continue
+        question = questionnaire.as_asked(question, required)
         try:
             answers[question.id] = parse(question, raw_input.get(question.id), today=today)
         except AnswerError as error:
@@ -137,12 +141,16 @@ def section_answers(
     return answers, errors
 
 
-def all_answers(raw_input: Mapping[str, Raw], *, today: date) -> dict[str, Any]:
+def all_answers(
+    raw_input: Mapping[str, Raw], *, today: date, required: Collection[str] = ()
+) -> dict[str, Any]:
     """Every shown answer of the whole questionnaire, or IncompleteAnswers for the first
     section (in page order) that still has a problem."""
     answers: dict[str, Any] = {}
     for section in questionnaire.SECTIONS:
-        section_result, errors = section_answers(section.id, raw_input, today=today)
+        section_result, errors = section_answers(
+            section.id, raw_input, today=today, required=required
+        )
         if errors:
             raise IncompleteAnswers(section.id, errors)
         answers.update(section_result)

@@ -81,6 +81,9 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "CONTRAINDICATED_PRECAUTIONS": (
             ("blood_thinner",) if _yes(env, "INTAKE_BLOOD_THINNER_IS_CONTRAINDICATION") else ()
         ),
+        # Optional questions this clinic requires (some states require a referral for dry
+        # needling); the tablet's pages and signing both read it.
+        "REQUIRED_QUESTIONS": ("physician",) if _yes(env, "INTAKE_REQUIRE_REFERRAL") else (),
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -114,8 +114,11 @@ def fictional_rows(
     for index in range(count):
         submitted_at = now - timedelta(seconds=rng.uniform(0, days * 86400))
         answers = fictional_answers(rng, submitted_at.date())
+        guardian_phone = None
         if signing.is_minor(answers, submitted_at.date()):
+            # A minor's parent signs: the emergency contact, reached at the same number.
             signer, relationship = answers["emergency_contact_name"], SignerRelationship.PARENT
+            guardian_phone = answers["emergency_contact_phone"]
         else:
             signer, relationship = signing.patient_name(answers), SignerRelationship.SELF
         initials = signatures.example_initials(signer) or "X"
@@ -132,6 +135,7 @@ def fictional_rows(
             signer_relationship=relationship,
             signature_kind=SignatureKind.TYPED,
             typed_signature=signer,
+            guardian_phone=guardian_phone,
         )
         columns = signing.submission_columns(
             answers,

@@ -208,6 +208,9 @@ class Submission(db.Model):
     signature_strokes: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     signature_svg: Mapped[str | None] = mapped_column(Text)
     typed_signature: Mapped[str | None] = mapped_column(String(200))
+    # For a minor, the phone number of the parent or guardian who signed; None for an adult
+    # patient, and for rows stored before 0011.
+    guardian_phone: Mapped[str | None] = mapped_column(String(40))
 
     ip_address: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(500))

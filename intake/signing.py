@@ -25,6 +25,7 @@ from intake.database import begin_write
 from intake.extensions import db
 from intake.models import Draft, SignatureKind, SignerRelationship, Submission, utcnow
 from intake.patients import name_key
+from intake.questionnaire import Kind, Question
 from intake.tablets import read_tablet_label
 
 ADULT_AGE = 18
@@ -38,6 +39,19 @@ REPRESENTATIVE_RELATIONSHIPS = (
 GUARDIAN_MISSING = (
     "The patient is under 18, so a parent or legal guardian signs. "
     "Please enter the parent\u2019s or guardian\u2019s full name."
+)
+# The parent's or guardian's phone, checked as the questionnaire checks a phone number.
+GUARDIAN_PHONE = Question(
+    "guardian_phone",
+    "Parent\u2019s or guardian\u2019s phone number",
+    Kind.PHONE,
+    "consent",
+    required=True,
+    max_length=40,
+)
+GUARDIAN_PHONE_MISSING = (
+    "The patient is under 18. Please enter the parent\u2019s or guardian\u2019s phone "
+    "number, with the area code."
 )
 REPRESENTATIVE_MISSING = "Please enter the representative\u2019s full name (your own name)."
 # An adult patient's page: signing for themselves, or their representative signing.
@@ -89,6 +103,7 @@ class Signing:
     agreed: bool = False
     guardian_name: str = ""
     guardian_relationship: str = ""
+    guardian_phone: str = ""
     signing_for: str = FOR_SELF
     representative_name: str = ""
     representative_relationship: str = ""
@@ -108,6 +123,7 @@ class CheckedSigning:
     signature_strokes: dict[str, Any] | None = None
     signature_svg: str | None = None
     typed_signature: str | None = None
+    guardian_phone: str | None = None  # for a minor: the parent's or guardian's
 
 
 @dataclass(frozen=True)
@@ -150,11 +166,13 @@ def check_signing(
     if signing.consent_sha256 is not None and signing.consent_sha256 != document.sha256:
         raise SigningRefused({CONSENT_UPDATED: CONSENT_UPDATED_MESSAGE})
     problems: dict[str, str] = {}
+    guardian_phone = None
     if is_minor(answers, on):
         signer = _signer_name(signing.guardian_name, "guardian_name", GUARDIAN_MISSING, problems)
         relationship = signing.guardian_relationship
         if relationship not in GUARDIAN_RELATIONSHIPS:
             problems["guardian_relationship"] = "Please choose Parent or Legal guardian."
+        guardian_phone = _guardian_phone(signing.guardian_phone, on, problems)
     elif signing.signing_for == FOR_PATIENT:
         signer = _signer_name(
             signing.representative_name, "representative_name", REPRESENTATIVE_MISSING, problems
@@ -225,7 +243,20 @@ def check_signing(
         signature_strokes=strokes,
         signature_svg=svg,
         typed_signature=typed,
+        guardian_phone=guardian_phone,
     )
+
+
+def _guardian_phone(typed: str, on: date, problems: dict[str, str]) -> str | None:
+    """The parent's or guardian's phone number as stored; a problem if missing or not one."""
+    if not answer_rules.clean_text(typed):
+        problems[GUARDIAN_PHONE.id] = GUARDIAN_PHONE_MISSING
+        return None
+    try:
+        return answer_rules.parse(GUARDIAN_PHONE, typed, today=on)
+    except answer_rules.AnswerError as error:
+        problems[GUARDIAN_PHONE.id] = str(error)
+        return None
 
 
 def _for_example(signer: str) -> str:
@@ -268,7 +299,11 @@ def submit_draft(token: str, signing: Signing, evidence: Evidence) -> Submission
     now = utcnow()
     today = clinic_today(now)
     try:
-        answers = answer_rules.all_answers(draft.data.get("input", {}), today=today)
+        answers = answer_rules.all_answers(
+            draft.data.get("input", {}),
+            today=today,
+            required=current_app.config["REQUIRED_QUESTIONS"],
+        )
     except answer_rules.IncompleteAnswers as incomplete:
         db.session.rollback()
         raise DraftIncomplete(incomplete.section_id) from None
@@ -360,6 +395,7 @@ def submission_columns(
         "signature_strokes": checked.signature_strokes,
         "signature_svg": checked.signature_svg,
         "typed_signature": checked.typed_signature,
+        "guardian_phone": checked.guardian_phone,
         "ip_address": evidence.ip_address,
         "user_agent": evidence.user_agent,
         "device_label": evidence.device_label,

@@ -137,7 +137,8 @@ def make_submission(
     answers: dict[str, Any] | None = None, *, drawn: bool = False, **columns: Any
 ) -> Submission:
     """A committed, signed submission (typed signature, or drawn with `drawn=True`),
-    shaped as intake.signing stores it; override answers or columns."""
+    shaped as intake.signing stores it; override answers or columns. A minor's is signed by
+    the emergency contact as parent, with that phone number."""
     submission = Submission(**submission_values(answers, drawn=drawn, **columns))
     db.session.add(submission)
     db.session.commit()
@@ -151,6 +152,10 @@ def submission_values(
     merged = questionnaire.shown_answers({**BASE_ANSWERS, **(answers or {})})
     submitted_at = columns.pop("submitted_at", datetime.now(UTC))
     name = signing.patient_name(merged)
+    relationship, guardian_phone = SignerRelationship.SELF, None
+    if signing.is_minor(merged, submitted_at.date()):
+        name, relationship = merged["emergency_contact_name"], SignerRelationship.PARENT
+        guardian_phone = merged["emergency_contact_phone"]
     if drawn:
         strokes = signatures.parse_drawn(signature_payload())
         way = {"signature_strokes": strokes, "signature_svg": signatures.to_svg(strokes)}
@@ -162,8 +167,9 @@ def submission_values(
             clause.id: signatures.example_initials(name) or "X" for clause in document.clauses
         },
         signer_name=name,
-        signer_relationship=SignerRelationship.SELF,
+        signer_relationship=relationship,
         signature_kind=SignatureKind.DRAWN if drawn else SignatureKind.TYPED,
+        guardian_phone=guardian_phone,
         **way,
     )
     values = signing.submission_columns(

@@ -137,6 +137,13 @@ def _consent_problems(submission: Submission, answers: dict[str, Any]) -> list[s
     minor = signing.is_minor(answers, clinic_today(submission.signed_at))
     if minor and submission.signer_relationship not in signing.GUARDIAN_RELATIONSHIPS:
         problems.append(f"a minor signed with relationship {submission.signer_relationship!r}")
+    phone = submission.guardian_phone
+    if minor and not phone:
+        problems.append("a minor's parent or guardian gave no phone number")
+    if phone and not _is_phone(phone, clinic_today(submission.signed_at)):
+        problems.append(f"guardian phone {phone!r} is not a phone number the tablet accepts")
+    if not minor and phone:
+        problems.append("an adult patient's intake has a guardian's phone number")
     representative = submission.signer_relationship in signing.REPRESENTATIVE_RELATIONSHIPS
     if not minor and representative and not submission.signer_name:
         problems.append("an adult patient's representative signed without a name")
@@ -150,6 +157,13 @@ def _consent_problems(submission: Submission, answers: dict[str, Any]) -> list[s
     ):
         problems.append("an adult patient is neither the signer nor represented")
     return problems
+
+
+def _is_phone(text: str, today: date) -> bool:
+    try:
+        return answer_rules.parse(signing.GUARDIAN_PHONE, text, today=today) == text
+    except answer_rules.AnswerError:
+        return False
 
 
 def _signature_problems(submission: Submission) -> list[str]:

@@ -40,6 +40,7 @@ class Patient:
     initials: str
     signature: str  # signature_pad's toData() with the canvas size, as JSON text
     guardian_relationship: str | None = None  # "parent" or "legal_guardian" for a minor
+    guardian_phone: str | None = None  # for a minor
 
 
 def fictional_patient(rng: random.Random, today: date, note: str = "") -> Patient:
@@ -64,6 +65,7 @@ def fictional_patient(rng: random.Random, today: date, note: str = "") -> Patien
         initials=signatures.example_initials(signer) or "X",
         signature=handwriting(rng),
         guardian_relationship="parent" if minor else None,
+        guardian_phone=answers["emergency_contact_phone"] if minor else None,
     )
 
 
@@ -324,7 +326,7 @@ class Tablet:
     @staticmethod
     def signing_values(patient: Patient, consent: Form) -> dict[str, Value | bool]:
         """Initials in every box, the agreement ticked, the drawn signature (and the
-        guardian's name for a minor)."""
+        guardian's name, relationship and phone for a minor)."""
         values: dict[str, Value | bool] = {
             name: patient.initials for name in consent.names() if name.startswith("initials_")
         }
@@ -333,6 +335,7 @@ class Tablet:
             values.update(
                 guardian_name=patient.signer_name,
                 guardian_relationship=patient.guardian_relationship,
+                guardian_phone=patient.guardian_phone or "",
             )
         return values
 

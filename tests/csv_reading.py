@@ -79,6 +79,7 @@ def expected_row(submission: Submission, pdf_sha256: str = "") -> dict[str, str]
         "questionnaire_version": submission.questionnaire_version,
         "corrects_submission_id": "",
         "red_flags": ";".join(code for code in submission.flags if code in red),
+        "guardian_phone": submission.guardian_phone or "",
     }
     for question in questionnaire.QUESTIONS:
         if question.id in IDENTITY_QUESTIONS:

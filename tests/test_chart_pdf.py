@@ -398,6 +398,7 @@ def test_attachment_is_the_stored_submission_as_json(charts, name):
     assert record["signer"] == {
         "name": row["signer_name"],
         "relationship": row["signer_relationship"],
+        "guardian_phone": row["guardian_phone"],
     }
     assert record["signature"]["kind"] == row["signature_kind"]
     assert record["signature"]["strokes"] == row["signature_strokes"]

@@ -19,10 +19,10 @@ HEADER_SHA256 = {
     "1": "3b2382f58569a33555aea9fe59ed15d25dedef363cbb64675bbf7e09ee0acee2",
     # The general-health (red flag) questions, past cancer, and the `red_flags` column.
     "2": "1e365cf8acc0784b3497d1f04af08924acbd43fb61569042087f10f90f8d3361",
-    # A fuller history (side, imaging, goals, language, falls, lung disease, CRPS, fainting,
-    # surgery timing); pregnancy and needle fear graded; the LEFS: its 20 items
-    # (`lefs_01`..`lefs_20`), and `lefs_total` after every other column.
-    "3": "0a71b508de25edfc2e731943877d521fcc4b20c72c711e0ddb0fafdb75e9f386",
+    # `guardian_phone` after `red_flags`; a fuller history (side, imaging, goals, language,
+    # falls, lung disease, CRPS, fainting, surgery timing); pregnancy and needle fear graded;
+    # the LEFS: its 20 items (`lefs_01`..`lefs_20`), and `lefs_total` after every other column.
+    "3": "9c6fc1304e8936ee15356501644eb97ad6a4b6ca4a500f266f704ee6ae848f95",
 }
 
 
@@ -49,6 +49,7 @@ def test_fixed_columns_then_every_question_in_order_then_the_scores():
         "questionnaire_version",
         "corrects_submission_id",
         "red_flags",
+        "guardian_phone",
     ]
     asked = [q.id for q in questionnaire.QUESTIONS if q.id not in IDENTITY_QUESTIONS]
     assert names[len(FIXED_COLUMNS) :] == [*asked, "lefs_total"]

@@ -411,6 +411,9 @@ def consent_value(name: str, signer: str) -> st.SearchStrategy:
         return st.one_of(st.sampled_from(known), hostile_text(20))
     if name == "signature":
         return signature_value()
+    if name == "guardian_phone":  # a number, one that starts like a formula, or anything
+        numbers = st.sampled_from(["+1 312 555 0142", "(312) 555-0107", "=1+2", "-312 555 0142"])
+        return st.one_of(numbers, hostile_text(60, longest=1000))
     if name == "consent_sha256":  # another version's hash, or anything at all
         return st.one_of(st.just(hashlib.sha256(b"v0").hexdigest()), hostile_text(100))
     return st.one_of(hostile_text(200, longest=1000), decorated(signer))  # typed or guardian
@@ -437,6 +440,7 @@ def test_any_value_in_any_consent_field_signs_cleanly_or_is_refused(app, data):
         "typed_intent": "",
         "guardian_name": signer if minor else "",
         "guardian_relationship": "parent" if minor else "",
+        "guardian_phone": "(312) 555-0107" if minor else "",
         "signing_for": "self",
         "representative_name": "",
         "representative_relationship": "",
@@ -469,6 +473,7 @@ def test_any_value_in_any_consent_field_signs_cleanly_or_is_refused(app, data):
                 "representative_relationship",
                 "guardian_name",
                 "guardian_relationship",
+                "guardian_phone",
                 "method",
             }
             return

@@ -387,7 +387,11 @@ def test_the_default_size_limit_admits_the_largest_draft_a_patient_can_make(app)
         count -= 50
     signatures.parse_drawn(largest)
     signing = {f"initials_{n}": "\U0001d49c" * 200 for n in range(12)}
-    signing.update(guardian_name="\U0001d49c" * 200, typed_name="\U0001d49c" * 200)
+    signing.update(
+        guardian_name="\U0001d49c" * 200,
+        guardian_phone="\U0001d49c" * 200,
+        typed_name="\U0001d49c" * 200,
+    )
     signing["signature"] = largest
     with app.app_context():
         size = drafts.size_of({"input": typed, "signing": signing})

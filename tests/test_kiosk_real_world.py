@@ -67,6 +67,7 @@ def test_a_guardian_signs_with_the_initials_of_their_own_name(app, client):
             initials="z.o.",
             guardian_name="Zoë O'Brien-Łukasz",
             guardian_relationship="parent",
+            guardian_phone="+1 312 555 0107",
         ),
     )
     assert response.status_code == 303, response.get_data(as_text=True)[:3000]

@@ -170,7 +170,7 @@ def test_unticking_the_leg_drops_the_lefs_answers(app, client):
 def test_ticking_the_leg_from_the_review_sends_the_patient_to_the_lefs_page(app, client):
     start(client)
     fill_history(client)
-    knee = typed_input({"pain_areas": ["thigh_knee"]})
+    knee = typed_input({"pain_areas": ["thigh_knee"], "pain_side_thigh_knee": "left"})
     assert _location(post_section(client, "visit", knee, return_to="review")) == "/intake/review"
     # The review finds the LEFS unanswered and sends the patient to that page to fix it.
     assert _location(client.get("/intake/review")) == "/intake/lefs?check=1"

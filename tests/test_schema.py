@@ -233,3 +233,21 @@ def test_vocabulary_checks_keep_every_row_and_refuse_unknown_values(app_context)
         with pytest.raises(IntegrityError):
             db.session.execute(statement)
         db.session.rollback()
+
+
+def test_guardian_phone_comes_empty_to_rows_stored_before_and_goes_away_again(app_context):
+    downgrade(revision="0010_flag_notes")
+    before = _stored_as_then()
+    upgrade()
+    assert _revision() == "0011_guardian_phone"
+    assert db.session.get(Submission, before).guardian_phone is None
+    db.session.rollback()
+    minor = make_submission({"date_of_birth": "2015-06-01"})
+    assert minor.guardian_phone == "+1 312 555 0199"  # the emergency contact, as parent
+    db.session.rollback()
+
+    downgrade(revision="0010_flag_notes")
+    columns = {column["name"] for column in db.inspect(db.engine).get_columns("submission")}
+    assert "guardian_phone" not in columns
+    upgrade()
+    assert _differences() == []

@@ -26,6 +26,11 @@ from testkit.factories import BASE_ANSWERS, make_draft, signature_payload
 from testkit.races import at_once
 from testkit.record_checks import problems_with
 
+# What the questionnaire says of a phone number it cannot accept.
+PHONE_REFUSED = (
+    "A phone number starts with a digit, + or (. Please enter it with the area code, for "
+    "example (312) 555-0142."
+)
 EVIDENCE = Evidence(ip_address="192.0.2.7", user_agent="Tablet browser", device_label="Desk 2")
 
 
@@ -240,25 +245,36 @@ def test_initials_must_match_the_signer(app_context):
 def test_a_minor_needs_a_parent_or_guardian(app_context):
     _, token = make_draft({"date_of_birth": years_ago(18, days=1)})  # 18 tomorrow
     problems = refusal(token, signing())
-    assert {"guardian_name", "guardian_relationship"} <= set(problems)
+    assert {"guardian_name", "guardian_relationship", "guardian_phone"} <= set(problems)
+    assert "phone number" in problems["guardian_phone"]
 
-    problems = refusal(
-        token, signing(guardian_name="Mary Roe", guardian_relationship="parent", initials="JD")
-    )
+    guardian = {"guardian_name": "Mary Roe", "guardian_relationship": "parent"}
+    problems = refusal(token, signing(**guardian, guardian_phone="=1+2", initials="MR"))
+    assert problems == {"guardian_phone": PHONE_REFUSED}
+    problems = refusal(token, signing(**guardian, guardian_phone="(312) 555-0107", initials="JD"))
     assert set(problems) == {f"initials_{c.id}" for c in consents.current().clauses}
 
     stored = submit_draft(
         token,
-        signing(guardian_name=" Mary  Roe ", guardian_relationship="legal_guardian", initials="MR"),
+        signing(
+            guardian_name=" Mary  Roe ",
+            guardian_relationship="legal_guardian",
+            guardian_phone=" (312) 555-0107 ",
+            initials="MR",
+        ),
         EVIDENCE,
     )
     assert (stored.signer_name, stored.signer_relationship) == ("Mary Roe", "legal_guardian")
+    assert stored.guardian_phone == "(312) 555-0107"
 
 
 def test_an_adult_on_the_18th_birthday_signs_for_themself(app_context):
     _, token = make_draft({"date_of_birth": years_ago(18)})
-    stored = submit_draft(token, signing(guardian_name="Mary Roe"), EVIDENCE)
+    stored = submit_draft(
+        token, signing(guardian_name="Mary Roe", guardian_phone="(312) 555-0107"), EVIDENCE
+    )
     assert (stored.signer_name, stored.signer_relationship) == ("Jane Doe", "self")
+    assert stored.guardian_phone is None  # only a minor's parent or guardian gives one
 
 
 def test_an_incomplete_draft_is_sent_back_to_its_page(app_context):

@@ -76,6 +76,7 @@ class ChartContent:
     typed_signature: str | None
     signer_name: str
     signer_relationship: str
+    guardian_phone: str | None  # a minor's parent or guardian who signed
     signed_local: str
     signed_utc: str
     started_local: str
@@ -170,6 +171,7 @@ def chart_content(
         typed_signature=_typed_signature(submission),
         signer_name=submission.signer_name,
         signer_relationship=SignerRelationship.label_of(submission.signer_relationship),
+        guardian_phone=submission.guardian_phone,
         signed_local=clinic_time(submission.signed_at, zone),
         signed_utc=utc_time(submission.signed_at),
         started_local=clinic_time(submission.started_at, zone),
@@ -240,7 +242,11 @@ def submission_record(
             "initials": submission.consent_initials,
             "agreed": submission.consent_agreed,
         },
-        "signer": {"name": submission.signer_name, "relationship": submission.signer_relationship},
+        "signer": {
+            "name": submission.signer_name,
+            "relationship": submission.signer_relationship,
+            "guardian_phone": submission.guardian_phone,
+        },
         "signature": {
             "kind": submission.signature_kind,
             "signed_at": _iso(submission.signed_at),

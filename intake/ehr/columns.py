@@ -60,6 +60,7 @@ class Record(NamedTuple):
     signed_at: datetime
     signer_name: str
     signer_relationship: str
+    guardian_phone: str | None
     corrects_public_id: uuid.UUID | None
     pdf_sha256: str | None
 
@@ -277,6 +278,15 @@ def _fixed_columns() -> tuple[Column, ...]:
             f"empty (none), or any of, in this order: {red_flags}",
             lambda r, z: ";".join(questionnaire.red_flag_codes(r.flags)),
             CODES,
+        ),
+        Column(
+            "guardian_phone",
+            "For a patient under 18, the phone number of the parent or legal guardian who "
+            "signed; empty for an adult patient.",
+            "phone",
+            "as `phone`, or empty",
+            lambda r, z: _optional(r.guardian_phone),
+            PHONE,
         ),
     )
 

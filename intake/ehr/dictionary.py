@@ -29,13 +29,14 @@ def data_dictionary() -> str:
         "columns by name, not position; a renamed column or a changed allowed value is a new "
         "version. The fixed columns come first and keep their positions: a new fixed column "
         "is added after the last one (version 2 added `red_flags`, and the questions of "
-        '"Your general health" and `cancer_past`). Version 3 added the questions of a fuller '
-        "history (side, imaging, goals, language, falls, lung disease, CRPS, fainting, surgery "
-        "timing), `pregnant` became a choice (`no`, `yes`, `maybe`, `not_applicable`; not asked "
-        "of a patient who said male), and the pregnancy and needle-fear flags became graded: "
-        "`pregnancy` and `needle_phobia` are no longer raised (see `flags`). Outcome scores "
-        "come after every other column (version 3 added the LEFS: its items `lefs_01` to "
-        "`lefs_20` among the questions, and `lefs_total` last).",
+        '"Your general health" and `cancer_past`). Version 3 added `guardian_phone` after '
+        "`red_flags`, and the questions of a fuller history (side, imaging, goals, language, "
+        "falls, lung disease, CRPS, fainting, surgery timing); `pregnant` became a choice (`no`, "
+        "`yes`, `maybe`, `not_applicable`; not asked of a patient who said male), and the "
+        "pregnancy and needle-fear flags became graded: `pregnancy` and `needle_phobia` are no "
+        "longer raised (see `flags`). Outcome scores come after every other column (version 3 "
+        "added the LEFS: its items `lefs_01` to `lefs_20` among the questions, and "
+        "`lefs_total` last).",
         "",
         "## The file",
         "",

@@ -48,6 +48,7 @@ def _select() -> Select:
         Submission.signed_at,
         Submission.signer_name,
         Submission.signer_relationship,
+        Submission.guardian_phone,
         _corrected.public_id.label("corrects_public_id"),
         _pdf_sha256.label("pdf_sha256"),
     ).outerjoin(_corrected, Submission.corrects_id == _corrected.id)

@@ -5,7 +5,7 @@ and the rules for what is a valid answer live in `intake.answers` (shared with t
 that stores the submission), so the page and the stored record can never disagree.
 """
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from functools import cache
 from typing import Any
@@ -30,6 +30,7 @@ from intake.questionnaire import Kind, Question
 from intake.signing import (
     FOR_PATIENT,
     FOR_SELF,
+    GUARDIAN_PHONE,
     GUARDIAN_RELATIONSHIPS,
     REPRESENTATIVE_RELATIONSHIPS,
     Signing,
@@ -92,8 +93,11 @@ class SectionForm(FlaskForm):
             for question in questionnaire.questions_in(self.section_id)
         }
 
-    def check(self, earlier_input: Mapping[str, Any], today: date) -> dict[str, Any] | None:
-        """Check this page's answers; put each problem on its field. The answers, or None."""
+    def check(
+        self, earlier_input: Mapping[str, Any], today: date, required: Collection[str] = ()
+    ) -> dict[str, Any] | None:
+        """Check this page's answers; put each problem on its field. The answers, or None.
+        `required`: the optional questions the clinic requires."""
         # As posted (within MAX_RAW_LENGTH), not as the draft keeps them: a text longer than
         # its question allows is refused with a message, never cut short unseen.
         posted = {
@@ -103,7 +107,9 @@ class SectionForm(FlaskForm):
             for question in questionnaire.questions_in(self.section_id)
         }
         typed = {**earlier_input, **posted}
-        checked, errors = answers.section_answers(self.section_id, typed, today=today)
+        checked, errors = answers.section_answers(
+            self.section_id, typed, today=today, required=required
+        )
         for question_id, message in errors.items():
             self[question_id].errors = [message]
         return None if errors else checked
@@ -147,6 +153,7 @@ class ConsentForm(FlaskForm):
         choices=_choices((value, value.label) for value in GUARDIAN_RELATIONSHIPS),
         validate_choice=False,
     )
+    guardian_phone = _field_for(GUARDIAN_PHONE)
     signing_for = RadioField(
         "Who is signing?",
         choices=_choices(
@@ -200,6 +207,7 @@ class ConsentForm(FlaskForm):
             agreed=bool(self.agree.data),
             guardian_name=self.guardian_name.data or "",
             guardian_relationship=self.guardian_relationship.data or "",
+            guardian_phone=self.guardian_phone.data or "",
             signing_for=self.signing_for.data or "",
             representative_name=self.representative_name.data or "",
             representative_relationship=self.representative_relationship.data or "",

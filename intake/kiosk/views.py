@@ -38,6 +38,7 @@ SIGNER_FIELD_ORDER = (
     "representative_relationship",
     "guardian_name",
     "guardian_relationship",
+    "guardian_phone",
 )
 CONSENT_FIELD_ORDER = (
     "agree",
@@ -57,6 +58,8 @@ EXPIRED = (
     "This page had been open too long to be saved. What you typed is still here: "
     "please check it and tap the button again."
 )
+# The button of a page that offers "Answer No to the rest" (Section.quick_no).
+QUICK_NO = "all_no"
 CLOSED = "For your privacy the form was closed. Tap \u201cStart\u201d to begin."
 
 
@@ -82,6 +85,11 @@ def _no_draft() -> Response:
     response = redirect(url_for("kiosk.welcome"), code=303)
     drafts.clear_cookie(response)
     return response
+
+
+def _required() -> tuple[str, ...]:
+    """The optional questions this clinic requires (INTAKE_REQUIRE_REFERRAL)."""
+    return current_app.config["REQUIRED_QUESTIONS"]
 
 
 def _step_url(step: str, **params) -> str:
@@ -218,7 +226,7 @@ def section(section_id: str):
     if request.method == "GET":
         form = form_class(data=earlier)
         if request.args.get("check"):
-            form.check(earlier, today)
+            form.check(earlier, today, _required())
         return _render_section(section_id, form, earlier, status=200)
 
     form = form_class()
@@ -230,9 +238,11 @@ def section(section_id: str):
     if action == "back":
         drafts.save(draft, typed=typed)
         return redirect(_step_url(neighbour(section_id, -1, {**earlier, **typed})), code=303)
-
-    checked = form.check(earlier, today)
     returning = request.form.get("return_to") == "review"
+    if action == QUICK_NO and SECTIONS[section_id].quick_no:
+        return _answer_no_to_the_rest(draft, section_id, form, returning)
+
+    checked = form.check(earlier, today, _required())
     if checked is None:
         # The page shows its problems after a redirect: a page drawn by a POST is one that
         # Back or reload would offer to post again, on a screen where no script runs. It is
@@ -248,9 +258,30 @@ def section(section_id: str):
     return redirect(_step_url(following), code=303)
 
 
+def _answer_no_to_the_rest(draft: Draft, section_id: str, form, returning: bool) -> Response:
+    """ "Answer No to the rest" without a script: the page as typed (nothing cut) with No to
+    each question of its list not answered yet, saved; then the same page again, unchecked."""
+    typed = form.typed_input(limit=answers.MAX_RAW_LENGTH)
+    given = questionnaire.no_to_the_rest(section_id, {**draft.data.get("input", {}), **typed})
+    drafts.save(draft, typed={**typed, **given}, step=section_id)
+    # Only a count travels in the address; the page says it beside the button.
+    again = {"return_to": "review"} if returning else {}
+    return redirect(_step_url(section_id, quick_no=len(given), **again) + "#quick-no", code=303)
+
+
+def quick_no_message(count: int | str) -> str:
+    """What the page says after "Answer No to the rest"; kiosk.js reads it with "{n}" for
+    the count."""
+    if count == 0:
+        return "Every question shown already has an answer."
+    questions = "1 question" if count == 1 else f"{count} questions"
+    return f"Answered No to {questions}. You can still change any answer."
+
+
 def _render_section(section_id: str, form, typed: dict, status: int):
+    required = _required()
     questions = [
-        question
+        questionnaire.as_asked(question, required)
         for question in questionnaire.questions_in(section_id)
         if questionnaire.asked_on_page(question, typed)
     ]
@@ -265,10 +296,18 @@ def _render_section(section_id: str, form, typed: dict, status: int):
             step=section_id,
             steps=steps_for(typed),
             back_step=neighbour(section_id, -1, typed) if section_id != STEPS[0] else None,
+            quick_no_message=quick_no_message,
+            quick_no_done=_quick_no_done(),
             return_to=request.values.get("return_to") or request.args.get("from"),
         ),
         status,
     )
+
+
+def _quick_no_done() -> str:
+    """The message of the "Answer No to the rest" just done without a script, if any."""
+    count = request.args.get("quick_no", "")
+    return quick_no_message(int(count)) if count.isdecimal() and len(count) < 4 else ""
 
 
 @bp.route("/intake/review", methods=["GET", "POST"])
@@ -280,7 +319,7 @@ def review():
         return _no_draft()
     typed = draft.data.get("input", {})
     try:
-        checked = answers.all_answers(typed, today=clinic_today())
+        checked = answers.all_answers(typed, today=clinic_today(), required=_required())
     except answers.IncompleteAnswers as incomplete:
         if request.method == "POST":
             drafts.save(draft, step=incomplete.section_id)
@@ -311,7 +350,7 @@ def consent():
     today = clinic_today()
     typed = draft.data.get("input", {})
     try:
-        checked = answers.all_answers(typed, today=today)
+        checked = answers.all_answers(typed, today=today, required=_required())
     except answers.IncompleteAnswers as incomplete:
         return redirect(_step_url(incomplete.section_id, check=1), code=303)
     document = consents.current(today=today)
@@ -437,7 +476,9 @@ def page_expired(error: CSRFError):
     if draft is not None and request.endpoint == "kiosk.consent":
         today = clinic_today()
         try:
-            checked = answers.all_answers(draft.data.get("input", {}), today=today)
+            checked = answers.all_answers(
+                draft.data.get("input", {}), today=today, required=_required()
+            )
         except answers.IncompleteAnswers:
             checked = None  # no consent page without a whole history: the plain message
         if checked is not None:

@@ -32,7 +32,14 @@ from intake.questionnaire.presentation import (
     answer_text,
     history,
 )
-from intake.questionnaire.rules import asked_on_page, is_shown, section_is_shown, shown_answers
+from intake.questionnaire.rules import (
+    as_asked,
+    asked_on_page,
+    is_shown,
+    no_to_the_rest,
+    section_is_shown,
+    shown_answers,
+)
 
 __all__ = [
     "BY_ID",
@@ -54,12 +61,14 @@ __all__ = [
     "SectionView",
     "Severity",
     "answer_text",
+    "as_asked",
     "asked_on_page",
     "flag_details",
     "flag_notes_for",
     "flags_for",
     "history",
     "needling_flag_codes",
+    "no_to_the_rest",
     "red_flag_codes",
     "is_shown",
     "questions_in",

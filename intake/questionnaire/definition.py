@@ -327,6 +327,15 @@ RETIRED_FLAGS = {
 # severity for the same code: a stored flag keeps the grade it was signed with.
 GRADED_BY_CLINIC = {"blood_thinner": "anticoagulants"}
 
+# An optional question the clinic may require (INTAKE_REQUIRE_REFERRAL), and its label and help
+# then: some states require a doctor's referral for dry needling.
+REQUIRED_BY_CLINIC = {
+    "physician": (
+        "Referring doctor",
+        "Your state requires a doctor\u2019s referral for dry needling.",
+    ),
+}
+
 
 @dataclass(frozen=True)
 class NamedInText:
@@ -348,8 +357,14 @@ SECTIONS = (
         "general",
         "Your general health",
         "A few questions about how you have felt lately. Most people answer No.",
+        quick_no=True,
     ),
-    Section("medical", "Medical history", "Do you have, or have you had, any of these?"),
+    Section(
+        "medical",
+        "Medical history",
+        "Do you have, or have you had, any of these?",
+        quick_no=True,
+    ),
     Section(
         "medications",
         "Medicines and allergies",
@@ -1046,6 +1061,9 @@ def _check_flags() -> None:
     for screen in TEXT_SCREENS:
         if screen.flag not in FLAGS or BY_ID[screen.question].kind not in free_text:
             raise LookupError(f"{screen.flag}: no such flag, or {screen.question} is not text")
+    for question_id in REQUIRED_BY_CLINIC:
+        if BY_ID[question_id].required:
+            raise LookupError(f"{question_id}: the clinic can only require an optional question")
     for code, stricter in GRADED_BY_CLINIC.items():
         if FLAGS[code].severity != Severity.PRECAUTION or stricter not in FLAGS:
             raise LookupError(f"{code}: only a precaution is graded, into a declared flag")

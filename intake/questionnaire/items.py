@@ -37,6 +37,9 @@ class Section:
     id: str
     title: str
     intro: str = ""
+    # The page offers "Answer No to the rest": each yes/no question of its list not answered
+    # yet becomes No, still to be changed (intake.questionnaire.rules.no_to_the_rest).
+    quick_no: bool = False
 
 
 @dataclass(frozen=True)

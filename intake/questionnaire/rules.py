@@ -1,9 +1,17 @@
-"""Which questions apply, given the answers so far."""
+"""Which questions apply, given the answers so far, and how the clinic's settings ask them."""
 
-from collections.abc import Iterable, Mapping
+import dataclasses
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from intake.questionnaire.definition import BY_ID, QUESTIONS, Question, questions_in
+from intake.questionnaire.definition import (
+    BY_ID,
+    QUESTIONS,
+    REQUIRED_BY_CLINIC,
+    Kind,
+    Question,
+    questions_in,
+)
 
 
 def matches(answer: Any, values: Iterable[str]) -> bool:
@@ -46,4 +54,27 @@ def shown_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
         question.id: answers[question.id]
         for question in QUESTIONS
         if question.id in answers and is_shown(question, answers)
+    }
+
+
+def as_asked(question: Question, required: Collection[str] = ()) -> Question:
+    """The question as this clinic asks it: one of REQUIRED_BY_CLINIC whose id is in
+    `required` (the clinic's setting) is required, with its own label and help."""
+    if question.id not in required or question.id not in REQUIRED_BY_CLINIC:
+        return question
+    label, help_text = REQUIRED_BY_CLINIC[question.id]
+    return dataclasses.replace(question, required=True, label=label, help=help_text)
+
+
+def no_to_the_rest(section_id: str, answers: Mapping[str, Any]) -> dict[str, str]:
+    """The answers "Answer No to the rest" gives on one page: No to each yes/no question of
+    its list not answered yet. A Yes stays, and a follow-up question is never answered for the
+    patient: one about a Yes may raise a flag on No ("Is your diabetes well controlled?"),
+    and one that a No reveals ("Have you had cancer in the past?") was never read."""
+    return {
+        question.id: "no"
+        for question in questions_in(section_id)
+        if question.kind == Kind.YES_NO
+        and question.show_if is None
+        and not answers.get(question.id)
     }

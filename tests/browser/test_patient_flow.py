@@ -120,6 +120,7 @@ def test_a_minor_signed_by_a_parent(live_server, page):
     check_page(page, "consent for a minor")
     page.get_by_label("Parent\u2019s or legal guardian\u2019s full name").fill("Mary Roe")
     page.get_by_role("group", name="Relationship to the patient").get_by_label("Parent").check()
+    page.get_by_label("Parent\u2019s or guardian\u2019s phone number").fill("(312) 555-0107")
     initial_every_clause(page, "MR")
     page.get_by_label("I have read this consent").check()
     draw_with_finger(page, page.get_by_label("Signature", exact=True))
@@ -127,6 +128,7 @@ def test_a_minor_signed_by_a_parent(live_server, page):
     page.wait_for_url("**/intake/thanks")
     (submission,) = stored(live_server, select(Submission))
     assert (submission.signer_name, submission.signer_relationship) == ("Mary Roe", "parent")
+    assert submission.guardian_phone == "(312) 555-0107"
     assert set(submission.consent_initials.values()) == {"MR"}
 
 

@@ -97,6 +97,7 @@ def test_a_minor_s_guardian_gives_their_name_before_the_initials(live_server, pa
     assert "under 18" in page.locator("#error-summary").inner_text()
     assert page.locator("input[name=initials_what]").input_value() == "AL"
     name.fill("Ana Lima")
+    page.get_by_label("Parent\u2019s or guardian\u2019s phone number").fill("+1 773 555 0123")
     draw_with_finger(page, page.get_by_label("Signature", exact=True))
     with page.expect_navigation():
         page.get_by_role("button", name="Sign and submit").click()
@@ -107,6 +108,8 @@ def test_a_minor_s_guardian_gives_their_name_before_the_initials(live_server, pa
         "legal_guardian",
     )
     assert "Signed by Ana Lima" in text and "Relationship to the patient Legal guardian" in text
+    assert submission.guardian_phone == "+1 773 555 0123"
+    assert "Parent\u2019s or guardian\u2019s phone +1 773 555 0123" in text
 
 
 def test_an_adult_s_representative_signs_and_the_pdf_names_them(live_server, page):

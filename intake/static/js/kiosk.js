@@ -20,6 +20,7 @@
     focusErrorSummary();
     setUpFollowUps();
     setUpExclusiveChoices();
+    setUpQuickNo();
     setUpAutosave();
     setUpSubmitGuards();
     setUpIdleReset();
@@ -98,6 +99,45 @@
           });
         });
       });
+    });
+  }
+
+  /* "Answer No to the rest": No to every yes/no question of the list not answered yet, chosen
+     here without a reload (the server does the same for a page posted without this script,
+     intake.questionnaire.no_to_the_rest). A follow-up question is never answered for the
+     patient. The change events show or hide follow-ups and save as usual. */
+  function setUpQuickNo() {
+    var button = document.querySelector("[data-quick-no]");
+    var status = document.getElementById("quick-no-status");
+    if (!button || !status) {
+      return;
+    }
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      var form = button.form;
+      var unanswered = [];
+      form.querySelectorAll("fieldset.kind-yes_no:not([data-show-if])").forEach(function (question) {
+        if (question.querySelector('input[type="radio"]:checked')) {
+          return;
+        }
+        var no = question.querySelector('input[type="radio"][value="no"]');
+        if (no) {
+          unanswered.push(no);
+        }
+      });
+      unanswered.forEach(function (no) {
+        no.checked = true;
+        no.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+      var count = unanswered.length;
+      var message = count === 0 ? button.dataset.messageNone
+        : count === 1 ? button.dataset.messageOne
+        : button.dataset.messageMany.replace("{n}", String(count));
+      // Cleared first, so the same words said twice are announced twice.
+      status.textContent = "";
+      window.setTimeout(function () {
+        status.textContent = message;
+      }, 50);
     });
   }
 
