@@ -1,6 +1,9 @@
-"""Red flags in Chromium: a patient answers yes on the general-health page, and staff see the
-red flags on the dashboard, the submission's page and the first page of the signed PDF."""
+"""Red flags and the LEFS in Chromium: a patient with a painful knee answers yes on the
+general-health page and the LEFS on its page; staff see the red flags on the dashboard, the
+submission's page and the first page of the signed PDF, and the LEFS score there and in the
+CSV they export."""
 
+import csv
 import io
 
 import pytest
@@ -8,6 +11,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from intake.questionnaire import FLAGS
+from intake.questionnaire.instruments import LEFS
 from testkit.browser_flow import fill_history, next_page, start
 from testkit.factories import DEFAULT_PASSWORD
 from tests.browser.test_signers import check_page, sign
@@ -27,7 +31,13 @@ ANSWERS = {
     "cancer_past": "yes",
     "cancer_past_details": "Breast, 2015",
     "needle_fainting": "yes",
+    # A painful knee: the LEFS is asked. 12 items "A little bit of difficulty" (3), 8 "Quite a
+    # bit" (1): 44 out of 80.
+    "pain_areas": ["lower_back", "thigh_knee"],
+    "pain_side_thigh_knee": "right",
+    **{item_id: "3" if n < 12 else "1" for n, item_id in enumerate(LEFS.item_ids)},
 }
+LEFS_TOTAL = 12 * 3 + 8 * 1
 RED_FLAGS = (
     "unexplained_weight_loss",
     "fever_night_sweats",
@@ -46,13 +56,14 @@ def test_a_patient_with_red_flags_and_the_staff_who_read_them(
         if section_id == "general":
             expect(page.get_by_role("heading", name="Your general health")).to_be_visible()
             check_page(page, "general health")
+        if section_id in ("general", "lefs"):
             checked.append(section_id)
 
     start(page, live_server.url)
     fill_history(page, ANSWERS, on_each_page=check_general_health)
     next_page(page)
     page.wait_for_url("**/intake/consent")
-    assert checked == ["general"]
+    assert checked == ["lefs", "general"]
     sign(page, "RO")
     page.wait_for_url("**/intake/thanks")
 
@@ -87,6 +98,9 @@ def test_a_patient_with_red_flags_and_the_staff_who_read_them(
         desk.get_by_role("region", name="Dry-needling flags").get_by_text("Faints with needles")
     ).to_be_visible()
 
+    scores = desk.get_by_role("region", name="Outcome scores")
+    expect(scores).to_contain_text(f"LEFS {LEFS_TOTAL} / 80")
+
     expect(desk.get_by_role("link", name="Download PDF")).to_be_visible()
     with desk.expect_download() as download_info:
         desk.get_by_role("link", name="Download PDF").click()
@@ -99,4 +113,17 @@ def test_a_patient_with_red_flags_and_the_staff_who_read_them(
         flag = FLAGS[code]
         assert red < first_page.index(squeezed(f"{flag.label}: {flag.reason}")) < needling
     assert needling < first_page.index(squeezed("Faints with needles or blood draws"))
+    assert squeezed(f"LEFS {LEFS_TOTAL} / 80") in first_page
+
+    # The front desk exports the new submissions for the EHR: her row, her score.
+    desk.goto(live_server.url + "/staff/")
+    desk.get_by_role("link", name="Export CSV").click()
+    with desk.expect_download() as download_info:
+        desk.get_by_role("button", name="Export CSV").click()
+    exported = tmp_path / "export.csv"
+    download_info.value.save_as(exported)
+    (row,) = csv.DictReader(io.StringIO(exported.read_text("utf-8-sig")))
+    assert (row["last_name"], row["lefs_total"]) == ("Okafor", str(LEFS_TOTAL))
+    assert [row[item_id] for item_id in LEFS.item_ids] == [ANSWERS[i] for i in LEFS.item_ids]
+    assert row["red_flags"].split(";") == list(RED_FLAGS)
     staff.close()
