@@ -109,10 +109,11 @@ def fictional_rows(
 ) -> Iterator[dict[str, Any]]:
     """Column values for `count` submissions spread over the `days` days before `now`."""
     rng = random.Random(seed)
-    document = consents.current()
     now = now or datetime.now(UTC)
     for index in range(count):
         submitted_at = now - timedelta(seconds=rng.uniform(0, days * 86400))
+        # The version in effect that day: a row from before a new version keeps the old one.
+        document = consents.current(today=submitted_at.date())
         answers = fictional_answers(rng, submitted_at.date())
         if signing.is_minor(answers, submitted_at.date()):
             signer, relationship = answers["emergency_contact_name"], SignerRelationship.PARENT

@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
-from intake import answers, consents, drafts, errors, questionnaire, signatures, signing
+from intake import answers, drafts, errors, questionnaire, signatures, signing
 from intake.clock import clinic_today
 from intake.extensions import limiter
 from intake.kiosk import forms
@@ -309,7 +309,7 @@ def consent():
         checked = answers.all_answers(typed, today=today)
     except answers.IncompleteAnswers as incomplete:
         return redirect(_step_url(incomplete.section_id, check=1), code=303)
-    document = consents.current(today=today)
+    document = signing.consent_shown(checked, today)
     form_class = forms.consent_form_for(document)
 
     if request.method == "GET":
@@ -436,7 +436,7 @@ def page_expired(error: CSRFError):
             checked = None  # no consent page without a whole history: the plain message
         if checked is not None:
             flash(EXPIRED, "error")
-            document = consents.current(today=today)
+            document = signing.consent_shown(checked, today)
             form = forms.consent_form_for(document)()
             if not _signature_readable(form):
                 form.signature.data = ""
