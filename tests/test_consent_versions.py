@@ -4,6 +4,7 @@ risk notes, and which version is in effect when."""
 import io
 import json
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from pypdf import PdfReader
 
@@ -111,3 +112,9 @@ def test_a_submission_signed_under_version_1_renders_and_verifies_as_before(app,
     assert squeezed(VERSION_1.agreement_text) not in text
     result = runner.invoke(args=["intake", "verify"])
     assert result.exit_code == 0, result.output
+
+
+def test_the_clinical_content_page_lists_every_note_as_the_patient_reads_it():
+    page = (Path(__file__).parent.parent / "docs" / "clinical-content.md").read_text("utf-8")
+    for note in consents.current(today=date.max).risk_notes:
+        assert f"| `{note.id}` | " in page and f" | {note.paragraph} |" in page, note.id
