@@ -134,6 +134,23 @@ def test_an_answer_changed_after_the_page_was_drawn_is_refused_and_the_page_show
     assert NOTE in stored.consent_snapshot
 
 
+def test_initials_kept_by_the_page_start_afresh_when_a_changed_answer_adds_a_note(app, client):
+    start(client)
+    fill_history(client)
+    kept = consent_data(client, action="back")  # initials typed, then "Back" to the history
+    assert client.post("/intake/consent", data=kept).status_code == 303
+    page = client.get("/intake/consent").get_data(as_text=True)
+    assert 'value="JD"' in page and "was updated" not in page  # kept, nothing changed
+    section = questionnaire.BY_ID["anticoagulants"].section
+    typed = typed_input({**BASE_ANSWERS, **BLOOD_THINNER})
+    assert post_section(client, section, typed).status_code == 303
+
+    page = client.get("/intake/consent").get_data(as_text=True)
+    assert NOTE in page
+    assert "This consent was updated while the page was open" in page
+    assert 'value="JD"' not in page
+
+
 def test_an_answer_that_raises_no_new_flag_keeps_the_page_as_signed(app, client):
     start(client)
     fill_history(client, BLOOD_THINNER)

@@ -382,8 +382,10 @@ def _keep_signing(token, form, signature_ok: bool, refused: dict | None = None) 
 def _render_consent(form, document, checked: dict, status: int = 200):
     shown_before = form.consent_sha256.data
     if shown_before and shown_before != document.sha256:
-        # Typed on a page of another version: initials, agreement and signature start afresh.
+        # Typed on a page of another version, or before a changed answer changed its notes:
+        # initials, agreement and signature start afresh, and the patient is told why.
         form = type(form)(formdata=None, data=_signer_only(form.kept_input(signature_ok=False)))
+        flash(signing.CONSENT_UPDATED_MESSAGE, "error")
     form.consent_sha256.data = document.sha256  # the version this page shows
     minor = signing.is_minor(checked, clinic_today())
     initials = [f"initials_{clause.id}" for clause in document.clauses]
