@@ -78,8 +78,9 @@ class DraftIncomplete(SubmitError):
 # SigningRefused's key when the consent shown is no longer the one in effect.
 CONSENT_UPDATED = "consent"
 CONSENT_UPDATED_MESSAGE = (
-    "This consent was updated while the page was open. Please read the new version, "
-    "initial each part and sign again."
+    "This consent was updated while the page was open, because a new version came into "
+    "effect or because you changed an answer. Please read it again, initial each part and "
+    "sign again."
 )
 
 
@@ -155,13 +156,24 @@ def is_minor(answers: Mapping[str, Any], on: date) -> bool:
     return bool(born) and answer_rules.age_on(date.fromisoformat(born), on) < ADULT_AGE
 
 
+def consent_shown(answers: Mapping[str, Any], today: date) -> ConsentDocument:
+    """The consent in effect on `today` as this patient is shown it and signs it: with the
+    risk notes of the flags their answers raise, graded as this clinic grades them."""
+    flags = questionnaire.flags_for(
+        answers, contraindicated=current_app.config["CONTRAINDICATED_PRECAUTIONS"]
+    )
+    return consents.current(today=today).as_shown(flags)
+
+
 def check_signing(
     signing: Signing, answers: Mapping[str, Any], document: ConsentDocument, on: date
 ) -> CheckedSigning:
     """Apply every signing rule; SigningRefused names each field with a problem.
 
     The patient signs what the page showed, or nothing: if a new version of the consent came
-    into effect while the page was open, SigningRefused holds only CONSENT_UPDATED.
+    into effect while the page was open, or a changed answer changed its risk notes,
+    SigningRefused holds only CONSENT_UPDATED. `document` is the consent as shown
+    (`consent_shown`).
     """
     if signing.consent_sha256 is not None and signing.consent_sha256 != document.sha256:
         raise SigningRefused({CONSENT_UPDATED: CONSENT_UPDATED_MESSAGE})
@@ -307,7 +319,7 @@ def submit_draft(token: str, signing: Signing, evidence: Evidence) -> Submission
     except answer_rules.IncompleteAnswers as incomplete:
         db.session.rollback()
         raise DraftIncomplete(incomplete.section_id) from None
-    document = consents.current(today=today)
+    document = consent_shown(answers, today)
     try:
         checked = check_signing(signing, answers, document, today)
     except SigningRefused:
@@ -363,9 +375,11 @@ def submission_columns(
 
     The one place a Submission's values are made: signing, demo data and the test factories
     all call it, so the search keys, the flags and the consent snapshot are always made the
-    same way.
+    same way. The consent stored is `document` with the risk notes of the flags stored.
     """
     first, last = answers["first_name"], answers["last_name"]
+    flags = questionnaire.flags_for(answers, contraindicated=contraindicated)
+    document = document.as_shown(flags)
     return {
         "public_id": public_id or uuid.uuid4(),
         "draft_key": draft_key,
@@ -380,7 +394,7 @@ def submission_columns(
         "email": answers.get("email") or None,
         "answers": questionnaire.shown_answers(answers),
         "questionnaire_version": questionnaire.VERSION,
-        "flags": questionnaire.flags_for(answers, contraindicated=contraindicated),
+        "flags": flags,
         "flag_notes": questionnaire.flag_notes_for(answers),
         "consent_document": document.document_id,
         "consent_version": document.version,

@@ -134,19 +134,28 @@ def drawn_signature(width: int = 600, height: int = 200) -> dict[str, Any]:
 
 
 def make_submission(
-    answers: dict[str, Any] | None = None, *, drawn: bool = False, **columns: Any
+    answers: dict[str, Any] | None = None,
+    *,
+    drawn: bool = False,
+    consent: consents.ConsentDocument | None = None,
+    **columns: Any,
 ) -> Submission:
     """A committed, signed submission (typed signature, or drawn with `drawn=True`),
-    shaped as intake.signing stores it; override answers or columns. A minor's is signed by
-    the emergency contact as parent, with that phone number."""
-    submission = Submission(**submission_values(answers, drawn=drawn, **columns))
+    shaped as intake.signing stores it, of `consent` (the current version by default);
+    override answers or columns. A minor's is signed by the emergency contact as parent, with
+    that phone number."""
+    submission = Submission(**submission_values(answers, drawn=drawn, consent=consent, **columns))
     db.session.add(submission)
     db.session.commit()
     return submission
 
 
 def submission_values(
-    answers: dict[str, Any] | None = None, *, drawn: bool = False, **columns: Any
+    answers: dict[str, Any] | None = None,
+    *,
+    drawn: bool = False,
+    consent: consents.ConsentDocument | None = None,
+    **columns: Any,
 ) -> dict[str, Any]:
     """The columns `make_submission` stores, for a test that inserts them itself."""
     merged = questionnaire.shown_answers({**BASE_ANSWERS, **(answers or {})})
@@ -161,7 +170,7 @@ def submission_values(
         way = {"signature_strokes": strokes, "signature_svg": signatures.to_svg(strokes)}
     else:
         way = {"typed_signature": name}
-    document = consents.current()
+    document = consent or consents.current()
     checked = signing.CheckedSigning(
         initials={
             clause.id: signatures.example_initials(name) or "X" for clause in document.clauses

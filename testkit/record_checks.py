@@ -125,6 +125,11 @@ def _consent_problems(submission: Submission, answers: dict[str, Any]) -> list[s
         submission.consent_version,
     ):
         problems.append("the consent snapshot is of another document or version")
+    elif (
+        consents.load(document.document_id, document.version).as_shown(submission.flags or [])
+        != document
+    ):
+        problems.append("the consent snapshot is not its version as shown for the flags stored")
     if not submission.consent_agreed:
         problems.append("consent_agreed is not true")
     clause_ids = [clause.id for clause in document.clauses]

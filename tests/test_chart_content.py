@@ -177,7 +177,7 @@ def test_every_section_and_every_answer_is_kept(app_context):
 @pytest.mark.backends("sqlite")
 def test_a_consent_snapshot_that_fails_its_hash_is_not_rendered(app_context):
     submission = make_submission()
-    submission.consent_snapshot = submission.consent_snapshot.replace("rarely", "never")
+    submission.consent_snapshot = submission.consent_snapshot.replace("rare", "common")
     with pytest.raises(ChartDataError, match="does not match its SHA-256"):
         _content(submission)
 

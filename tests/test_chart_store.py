@@ -100,7 +100,7 @@ def test_render_pending_reports_what_still_fails(app, runner):
     with app.app_context():
         good = make_submission()
         # Stored text that no longer matches its hash (written behind the app's back).
-        tampered = good.consent_snapshot.replace("rarely", "never")
+        tampered = good.consent_snapshot.replace("rare", "common")
         bad = make_submission(consent_snapshot=tampered, consent_sha256=good.consent_sha256)
         good_id, bad_id, bad_public_id = good.public_id, bad.id, bad.public_id
 

@@ -761,14 +761,15 @@ def test_a_consent_updated_while_its_page_is_open_is_shown_again_not_signed(
     data = consent_data(client, initials="MR", guardian_name="Mary Roe")
     data["guardian_relationship"] = "parent"
     data["guardian_phone"] = "(312) 555-0107"
-    assert "Pneumothorax" in client.get("/intake/consent").get_data(as_text=True)
-    # A clinic deploys version 2, in effect today, while the parent is reading version 1.
-    version_1 = (consent_folder / "v1.toml").read_text(encoding="utf-8")
-    version_2 = version_1.replace('version = "1"', 'version = "2"').replace(
-        "effective_date = 2026-11-01", f"effective_date = {today.isoformat()}"
-    )
-    (consent_folder / "v2.toml").write_text(
-        version_2.replace("Pneumothorax", "A collapsed lung (pneumothorax)"), encoding="utf-8"
+    shown = consents.current(today=today)
+    assert "collapsed lung" in client.get("/intake/consent").get_data(as_text=True)
+    # A clinic deploys a new version, in effect today, while the parent reads the one shown.
+    newer = str(int(shown.version) + 1)
+    text = (consent_folder / f"v{shown.version}.toml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^version = .*$", f'version = "{newer}"', text)
+    text = re.sub(r"(?m)^effective_date = .*$", f"effective_date = {today.isoformat()}", text)
+    (consent_folder / f"v{newer}.toml").write_text(
+        text.replace("collapsed lung", "lung that collapses"), encoding="utf-8"
     )
 
     response = client.post("/intake/consent", data=data)
@@ -776,7 +777,7 @@ def test_a_consent_updated_while_its_page_is_open_is_shown_again_not_signed(
     assert count(app, Submission) == 0
     page = client.get("/intake/consent").get_data(as_text=True)
     assert "This consent was updated while the page was open" in page
-    assert "A collapsed lung (pneumothorax)" in page
+    assert "lung that collapses" in page
     assert 'value="MR"' not in page  # initials given to version 1 are not carried over
     assert 'value="Mary Roe"' in page  # who signs is kept
 
@@ -786,5 +787,5 @@ def test_a_consent_updated_while_its_page_is_open_is_shown_again_not_signed(
     assert client.post("/intake/consent", data=data).status_code == 303
     with app.app_context():
         stored = db.session.scalars(select(Submission)).one()
-        assert stored.consent_version == "2"
-        assert "A collapsed lung (pneumothorax)" in stored.consent_snapshot
+        assert stored.consent_version == newer
+        assert "lung that collapses" in stored.consent_snapshot

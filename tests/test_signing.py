@@ -78,7 +78,7 @@ def test_submit_stores_identity_answers_consent_signature_and_evidence(app_conte
     assert stored.questionnaire_version == questionnaire.VERSION
     assert stored.flags == []
 
-    document = consents.current()
+    document = consents.current().as_shown([])  # no flag raised, so no risk note
     assert stored.consent_document == "dry_needling"
     assert stored.consent_version == document.version
     assert stored.consent_snapshot == document.snapshot()
@@ -200,7 +200,7 @@ def test_a_consent_version_other_than_the_one_in_effect_is_never_signed(app_cont
     shown = signing(consent_sha256=hashlib.sha256(b"an earlier version").hexdigest())
     assert refusal(token, shown) == {CONSENT_UPDATED: CONSENT_UPDATED_MESSAGE}
     assert count(Submission) == 0 and count(Draft) == 1
-    in_effect = signing(consent_sha256=consents.current().sha256)
+    in_effect = signing(consent_sha256=consents.current().as_shown([]).sha256)
     assert submit_draft(token, in_effect, EVIDENCE).consent_version == consents.current().version
 
 

@@ -65,11 +65,12 @@ def test_the_page_shows_every_answer_from_the_questionnaire(app, staff_client):
         "pain_areas_other": "Left heel",
     }
     public_id = add_submission(app, answers)
+    row = submission_row(app, public_id)
     response = staff_client.get(f"/staff/submissions/{public_id}")
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     page = html.unescape(response.get_data(as_text=True))
-    stored = submission_row(app, public_id)["answers"]
+    stored = row["answers"]
     shown = [q for q in questionnaire.QUESTIONS if questionnaire.is_shown(q, stored)]
     assert len(shown) > 40
     for question in shown:
@@ -88,12 +89,22 @@ def test_the_page_shows_every_answer_from_the_questionnaire(app, staff_client):
     for label in ("Takes a blood thinner", "Diabetes not well controlled", "Latex allergy"):
         assert page.count(label) >= 2, label
     # Consent and signature.
-    consent = consents.current()
+    consent = consents.current().as_shown(row["flags"])
     assert consent.title in page
     assert f"{consent.version} (in effect from {consent.effective_date})" in page
     assert consent.sha256 in page
     for clause in consent.clauses:
         assert clause.heading in page
+    # The notes the patient was shown for their answers, and the agreement they ticked.
+    assert [note.id for note in consent.risk_notes] == [
+        "blood_thinner",
+        "metal_allergy",
+        "latex_allergy",
+        "other_health",
+    ]
+    for note in consent.risk_notes:
+        assert note.paragraph in page
+    assert consent.agreement in page
     assert "<dd>José Núñez</dd>" in page
     assert "<dt>Relationship to the patient</dt><dd>Self (the patient)</dd>" in page
     assert "Being made." in page  # PDF status

@@ -70,6 +70,10 @@ class ChartContent:
     consent_version: str
     consent_effective: str
     clauses: tuple[ConsentClause, ...]
+    # From consent version 2: the risk notes shown before the signature, and the agreement
+    # ticked (None for version 1, whose snapshot holds no agreement; its chart is unchanged).
+    risk_notes: tuple[str, ...]
+    agreement: str | None
     consent_agreed: bool
     signature_kind: str
     drawn_signature: DrawnSignature | None
@@ -165,6 +169,8 @@ def chart_content(
             ConsentClause(clause.heading, clause.paragraphs, initials.get(clause.id) or None)
             for clause in document.clauses
         ),
+        risk_notes=tuple(note.paragraph for note in document.risk_notes or ()),
+        agreement=document.agreement,
         consent_agreed=bool(submission.consent_agreed),
         signature_kind=submission.signature_kind,
         drawn_signature=_drawn_signature(submission),

@@ -144,7 +144,7 @@ class ConsentForm(FlaskForm):
     `intake.signing.check_signing`, applied when the form is submitted.
     """
 
-    agree = BooleanField("I have read this consent, my questions were answered, and I agree.")
+    agree = BooleanField()  # labelled with the document's own agreement (consent_form)
     guardian_name = StringField(
         "Parent\u2019s or legal guardian\u2019s full name", render_kw={"autocomplete": "off"}
     )
@@ -232,9 +232,13 @@ class ConsentForm(FlaskForm):
 
 
 @cache
-def consent_form(document_id: str, version: str, clause_ids: tuple[str, ...]) -> type[ConsentForm]:
-    """The consent form class for one document version: an initials box per clause."""
-    fields = {
+def consent_form(
+    document_id: str, version: str, clause_ids: tuple[str, ...], agreement: str
+) -> type[ConsentForm]:
+    """The consent form class for one document version: an initials box per clause, and the
+    agreement in the version's words."""
+    fields: dict[str, Field] = {"agree": BooleanField(agreement)}
+    fields |= {
         f"initials_{clause_id}": StringField(
             "Your initials",
             render_kw={
@@ -251,5 +255,8 @@ def consent_form(document_id: str, version: str, clause_ids: tuple[str, ...]) ->
 def consent_form_for(document: ConsentDocument) -> type[ConsentForm]:
     """The consent form class for this consent document."""
     return consent_form(
-        document.document_id, document.version, tuple(c.id for c in document.clauses)
+        document.document_id,
+        document.version,
+        tuple(c.id for c in document.clauses),
+        document.agreement_text,
     )

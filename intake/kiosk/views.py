@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
-from intake import answers, consents, drafts, errors, questionnaire, signatures, signing
+from intake import answers, drafts, errors, questionnaire, signatures, signing
 from intake.clock import clinic_today
 from intake.extensions import limiter
 from intake.kiosk import forms
@@ -353,7 +353,7 @@ def consent():
         checked = answers.all_answers(typed, today=today, required=_required())
     except answers.IncompleteAnswers as incomplete:
         return redirect(_step_url(incomplete.section_id, check=1), code=303)
-    document = consents.current(today=today)
+    document = signing.consent_shown(checked, today)
     form_class = forms.consent_form_for(document)
 
     if request.method == "GET":
@@ -426,8 +426,10 @@ def _keep_signing(token, form, signature_ok: bool, refused: dict | None = None) 
 def _render_consent(form, document, checked: dict, status: int = 200):
     shown_before = form.consent_sha256.data
     if shown_before and shown_before != document.sha256:
-        # Typed on a page of another version: initials, agreement and signature start afresh.
+        # Typed on a page of another version, or before a changed answer changed its notes:
+        # initials, agreement and signature start afresh, and the patient is told why.
         form = type(form)(formdata=None, data=_signer_only(form.kept_input(signature_ok=False)))
+        flash(signing.CONSENT_UPDATED_MESSAGE, "error")
     form.consent_sha256.data = document.sha256  # the version this page shows
     minor = signing.is_minor(checked, clinic_today())
     initials = [f"initials_{clause.id}" for clause in document.clauses]
@@ -483,7 +485,7 @@ def page_expired(error: CSRFError):
             checked = None  # no consent page without a whole history: the plain message
         if checked is not None:
             flash(EXPIRED, "error")
-            document = consents.current(today=today)
+            document = signing.consent_shown(checked, today)
             form = forms.consent_form_for(document)()
             if not _signature_readable(form):
                 form.signature.data = ""
