@@ -3,6 +3,7 @@
 import io
 import re
 import threading
+import time
 
 import pytest
 from flask import request
@@ -167,27 +168,36 @@ def test_an_adult_s_representative_signs_and_the_pdf_names_them(live_server, pag
 def test_sign_and_submit_says_saving_while_its_request_runs(live_server, page):
     app = live_server.app
     # The server is made slow on purpose, so the page can be seen while it waits.
-    release = threading.Event()
+    arrived, release = threading.Event(), threading.Event()
 
     @app.before_request
     def slow_signing():
         if request.path == "/intake/consent" and request.form.get("action") == "submit":
+            arrived.set()
             release.wait(timeout=10)
 
     at_consent_page(live_server, page, {})
     initial_every_clause(page, "JD")
     page.get_by_label("I have read this consent").check()
     draw_with_finger(page, page.get_by_label("Signature", exact=True))
-    button = page.locator("#consent-form button[value=submit]")
-    button.click(no_wait_after=True)
-    # While the request runs (the page's own document, before the next one arrives).
-    page.wait_for_function(
+    # Chromium answers no question about a page whose post is on its way, so the page notes
+    # for itself the moment the button is disabled and says "Saving…", and the next page
+    # (same tab, same origin) reads the note.
+    page.evaluate(
         """() => {
             const button = document.querySelector("#consent-form button[value=submit]");
-            return button.disabled && button.textContent === "Saving\u2026";
+            new MutationObserver(() => {
+                if (button.disabled && button.textContent === "Saving\u2026") {
+                    sessionStorage.setItem("seen-saving", "yes");
+                }
+            }).observe(button, {attributes: true, childList: true, characterData: true});
         }"""
     )
+    page.locator("#consent-form button[value=submit]").click(no_wait_after=True)
+    assert arrived.wait(timeout=10), "the signature never reached the server"
+    time.sleep(0.3)  # the page's moment to say so, while the server holds the request
     release.set()
     page.wait_for_url("**/intake/thanks")
+    assert page.evaluate("() => sessionStorage.getItem('seen-saving')") == "yes"
     submission, _ = the_submission(live_server)
     assert submission.signer_name == "Jane Doe"
