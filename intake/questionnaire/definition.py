@@ -444,7 +444,7 @@ _PREGNANT = (
     ("not_applicable", "Does not apply to me"),
 )
 _NEEDLE_FEAR = (
-    ("a_little", "A little nervous"),
+    ("a_little", "A little"),
     ("very", "Very afraid"),
     ("severe", "So afraid I faint or panic, or I do not want needles"),
 )
@@ -983,10 +983,10 @@ QUESTIONS: tuple[Question, ...] = (
         flags=(Raises("yes", "metal_implant_near_pain"),),
     ),
     # Graded: ordinary nerves raise nothing; only real fear is flagged.
-    _yes_no("needle_fear", "Are you nervous about or afraid of needles?", "needling"),
+    _yes_no("needle_fear", "Are you afraid of needles?", "needling"),
     Question(
         "needle_fear_level",
-        "How do you feel about needles?",
+        "How afraid are you?",
         Kind.CHOICE,
         "needling",
         required=True,
