@@ -110,11 +110,11 @@ def fictional_rows(
     """Column values for `count` submissions spread over the `days` days before `now`."""
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
+    first = date.fromisoformat(consents.versions()[0].effective_date)
     for index in range(count):
         submitted_at = now - timedelta(seconds=rng.uniform(0, days * 86400))
         # The version in effect that day: a row from before a new version keeps the old one
         # (and one from before the first version, for demo data, takes the first).
-        first = date.fromisoformat(consents.versions()[0].effective_date)
         document = consents.current(today=max(submitted_at.date(), first))
         answers = fictional_answers(rng, submitted_at.date())
         guardian_phone = None
