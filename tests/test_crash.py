@@ -39,16 +39,29 @@ BACKGROUND_TABLETS = 2
 MAX_BACKGROUND_INTAKES = 12
 DROPPED = (http.client.HTTPException, ConnectionError)
 
-# gunicorn hook: note which worker process serves each tablet's "Sign and submit".
+# gunicorn hook: note which worker process serves each tablet's "Sign and submit". For the
+# render-process victim, the worker itself first starts its render process and freezes it
+# (SIGSTOP), so that its render cannot finish before the test kills it, however late the
+# test's own threads are scheduled on a loaded machine.
 HOOKS = """
+import os
+import signal
+
 REPORT = {report!r}
 
 
 def pre_request(worker, req):
     if req.method == "POST" and req.path == "/intake/consent":
         tablet = dict(req.headers).get("X-TABLET", "-")
+        render = "-"
+        if tablet == "render-process":
+            from intake.chart.worker import renderer
+
+            renderer._connection_to_child()  # the one this request will render in
+            os.kill(renderer.pid, signal.SIGSTOP)
+            render = renderer.pid
         with open(REPORT, "a") as report:
-            report.write(f"{{tablet}} {{worker.pid}}\\n")
+            report.write(f"{{tablet}} {{worker.pid}} {{render}}\\n")
 """
 
 
@@ -61,23 +74,26 @@ class Scene:
 
     def worker_serving(self, tablet: str, timeout: float = 30) -> int:
         """The id of the worker process serving this tablet's "Sign and submit"."""
+        return int(self._reported(tablet, timeout)[0])
+
+    def frozen_render_process(self, tablet: str, timeout: float = 30) -> int:
+        """The render process the hook froze for this tablet's "Sign and submit"."""
+        return int(self._reported(tablet, timeout)[1])
+
+    def _reported(self, tablet: str, timeout: float) -> list[str]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for line in self.report.read_text().splitlines() if self.report.exists() else []:
-                name, pid = line.split()
+                name, *pids = line.split()
                 if name == tablet:
-                    return int(pid)
+                    return pids
             time.sleep(0.002)
         raise AssertionError(f"no worker took {tablet}'s submission")
 
     def server_kill(self, pid: int) -> None:
         """SIGKILL one process of this gunicorn (never anything else)."""
-        self.server_signal(pid, signal.SIGKILL)
-
-    def server_signal(self, pid: int, signal_number: int) -> None:
-        """Send a signal to one process of this gunicorn (never anything else)."""
         assert os.getpgid(pid) == self.server.pid, f"process {pid} is not ours"
-        os.kill(pid, signal_number)
+        os.kill(pid, signal.SIGKILL)
 
     def wait_until_stored(self, note: str, timeout: float = 30) -> None:
         """Return as soon as the submission with this note has committed."""
@@ -107,15 +123,10 @@ def kill_worker_after_commit(scene: Scene, tablet: str, note: str) -> None:
 
 def kill_render_process(scene: Scene, tablet: str, note: str) -> None:
     worker = scene.worker_serving(tablet)
-    deadline = time.monotonic() + 30
-    while not (render := children_of(worker)) and time.monotonic() < deadline:
-        time.sleep(0.002)  # the worker's first render starts its render process now
-    assert render, "the worker never started a render process"
-    # Freeze the render process before this submission's job can finish, however slow
-    # this thread is to be scheduled, so that the kill always lands mid-render.
-    scene.server_signal(render[0], signal.SIGSTOP)
+    render = scene.frozen_render_process(tablet)  # frozen by the hook before the request
+    assert render in children_of(worker), "the frozen process is not the worker's renderer"
     scene.wait_until_stored(note)
-    scene.server_kill(render[0])
+    scene.server_kill(render)
 
 
 def kill_worker_at_once(scene: Scene, tablet: str, note: str) -> None:
