@@ -27,6 +27,10 @@ class AuditAction(StrEnum):
     PDF_DOWNLOAD = "pdf.download"
     CHART_RENDER = "chart.render"
     CHART_VERIFY = "chart.verify"
+    CHART_ADDENDUM = "chart.addendum"
+    CONSENT_CONFIRM = "consent.confirm"
+    CONSENT_DECLINE = "consent.decline"
+    CONSENT_WITHDRAW = "consent.withdraw"
     EXPORT_NEW = "export.new"
     EXPORT_DOWNLOAD = "export.download"
     EXPORT_RANGE = "export.range"
@@ -36,6 +40,7 @@ class AuditAction(StrEnum):
     STAFF_REACTIVATE = "staff.reactivate"
     STAFF_UNLOCK = "staff.unlock"
     STAFF_PASSWORD_RESET = "staff.password_reset"
+    STAFF_SIGNING_NAME = "staff.signing_name"
     AUDIT_VIEW = "audit.view"
     DEMO_SEED = "demo.seed"
 

@@ -8,6 +8,7 @@ from intake.staff import (  # noqa: F401  (each module registers its routes)
     accounts,
     audit_log,
     auth,
+    consent,
     dashboard,
     exports,
     my_account,

@@ -9,14 +9,21 @@ from flask import abort, current_app, flash, redirect, render_template, send_fil
 from flask_login import current_user
 from sqlalchemy import select
 
-from intake import audit, consents, questionnaire
+from intake import audit, consent_status, consents, questionnaire
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
-from intake.models import PdfStatus, SignerRelationship, Submission, SubmissionStatus
+from intake.models import (
+    ConsentState,
+    PdfStatus,
+    SignerRelationship,
+    Submission,
+    SubmissionStatus,
+)
 from intake.questionnaire import Audience
 from intake.staff import signed_pdf
 from intake.staff.blueprint import bp
+from intake.staff.forms import consent_forms
 
 TARGET_TYPE = "submission"
 
@@ -34,6 +41,12 @@ def _submission_or_404(public_id: uuid.UUID, *, for_update: bool = False) -> Sub
 @bp.get("/submissions/<uuid:public_id>")
 def submission(public_id: uuid.UUID):
     """Everything the patient submitted, as they submitted it."""
+    return submission_page(public_id)
+
+
+def submission_page(public_id: uuid.UUID, **forms) -> str:
+    """The submission's page, its view on record; `forms` replace the empty consent forms
+    (one the therapist posted with errors)."""
     begin_write()
     record = _submission_or_404(public_id)
     audit.record(AuditAction.SUBMISSION_VIEW, target_type=TARGET_TYPE, target_id=record.public_id)
@@ -58,6 +71,10 @@ def submission(public_id: uuid.UUID):
         document=signed_pdf.find(record),
         pdf_failed=record.pdf_status == PdfStatus.FAILED,
         corrects=corrects,
+        consent_state=ConsentState(record.consent_state),
+        consent_lapsed=consent_status.lapse_reason(record),
+        decisions=consent_status.decisions_of(record),
+        **(consent_forms(current_user) | forms),
     )
     db.session.commit()  # the page goes out only once its read is on record
     return page
