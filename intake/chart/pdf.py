@@ -50,22 +50,26 @@ def render(job: RenderJob) -> RenderResult:
     """Render one chart document to PDF/A-3u bytes."""
     engine = _engine()
     engine.fetcher.reset()
-    attachment = Attachment(
-        string=job.attachment,
-        name=job.attachment_name,
-        description=job.attachment_description,
-        created=job.created,
-        modified=job.created,
-        # PDF/A-3: the JSON is the data the visible pages present.
-        relationship="Data",
-        url_fetcher=engine.fetcher,
-    )
+    attachments = []
+    if job.attachment is not None:
+        attachments.append(
+            Attachment(
+                string=job.attachment,
+                name=job.attachment_name,
+                description=job.attachment_description,
+                created=job.created,
+                modified=job.created,
+                # PDF/A-3: the JSON is the data the visible pages present.
+                relationship="Data",
+                url_fetcher=engine.fetcher,
+            )
+        )
     with _collect_messages() as messages:
         pdf = HTML(string=job.html, base_url=ASSET_BASE_URL, url_fetcher=engine.fetcher).write_pdf(
             stylesheets=list(engine.stylesheets),
             font_config=engine.font_config,
             pdf_variant=PDF_VARIANT,
-            attachments=[attachment],
+            attachments=attachments,
             presentational_hints=False,
             finisher=_list_attachments_once,
         )
