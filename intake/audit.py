@@ -31,6 +31,10 @@ class AuditAction(StrEnum):
     CONSENT_CONFIRM = "consent.confirm"
     CONSENT_DECLINE = "consent.decline"
     CONSENT_WITHDRAW = "consent.withdraw"
+    # The patient's copy of the consent: printed by staff, or emailed (outcome "requested"
+    # before the send, then "success" or "failure").
+    CHART_PATIENT_COPY = "chart.patient_copy"
+    CHART_PATIENT_COPY_EMAIL = "chart.patient_copy_email"
     EXPORT_NEW = "export.new"
     EXPORT_DOWNLOAD = "export.download"
     EXPORT_RANGE = "export.range"

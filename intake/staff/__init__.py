@@ -12,6 +12,7 @@ from intake.staff import (  # noqa: F401  (each module registers its routes)
     dashboard,
     exports,
     my_account,
+    patient_copy,
     submissions,
     tablets,
 )
