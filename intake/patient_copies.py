@@ -99,7 +99,7 @@ def email_copy(public_id: uuid.UUID, *, once_from: ActorType | None = None) -> E
         return Emailed.ALREADY
     recipient = submission.email.strip()
     # Recorded before the send, so a copy on its way is on record even if this process dies.
-    _record_email(public_id, "requested", {"layout": LAYOUT_VERSION})
+    _record_email(public_id, "requested", {"layout": LAYOUT_VERSION}, once_from)
     db.session.commit()
 
     try:
@@ -107,14 +107,21 @@ def email_copy(public_id: uuid.UUID, *, once_from: ActorType | None = None) -> E
         mail.send(_message(recipient, pdf))
     except (CopyNotMade, mail.MailNotSent) as error:
         logger.error("The patient's copy of submission %s was not emailed: %s", public_id, error)
+        failure = str(error)
+    except Exception as error:
+        # Whatever else went wrong, the patient gets the calm answer and the record stays.
+        logger.exception("The patient's copy of submission %s was not emailed", public_id)
+        db.session.rollback()
+        failure = f"unexpected error: {type(error).__name__}"
+    else:
         begin_write()
-        _record_email(public_id, "failure", {"error": str(error)[:300]})
+        _record_email(public_id, "success", _copy_detail(pdf), once_from)
         db.session.commit()
-        return Emailed.FAILED
+        return Emailed.SENT
     begin_write()
-    _record_email(public_id, "success", _copy_detail(pdf))
+    _record_email(public_id, "failure", {"error": failure[:300]}, once_from)
     db.session.commit()
-    return Emailed.SENT
+    return Emailed.FAILED
 
 
 def _render(public_id: uuid.UUID) -> bytes:
@@ -182,12 +189,17 @@ def _asked_before(public_id: uuid.UUID, actor: ActorType) -> bool:
     )
 
 
-def _record_email(public_id: uuid.UUID, outcome: str, detail: dict) -> None:
+def _record_email(
+    public_id: uuid.UUID, outcome: str, detail: dict, actor: ActorType | None
+) -> None:
+    # The kiosk's events say kiosk even if a staff login lingers in the tablet's browser, so
+    # the once-only check finds them.
     audit.record(
         AuditAction.CHART_PATIENT_COPY_EMAIL,
         target_type=TARGET_TYPE,
         target_id=public_id,
         outcome=outcome,
+        actor_type=actor,
         detail=detail,
     )
 

@@ -8,7 +8,7 @@ from io import BytesIO
 
 import pikepdf
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from intake import consents
 from intake.extensions import db
@@ -309,3 +309,55 @@ def test_no_email_button_without_an_address(app, staff_client, smtp_server):
         f"{path}/patient-copy/email", data={"csrf_token": csrf_token(staff_client, path)}
     )
     assert smtp_server.messages == []
+
+
+def test_a_consent_text_changed_behind_the_app_s_back_gives_no_copy(app, staff_client):
+    public_id = add_submission(app)
+    with app.app_context():
+        # Behind the application's back: the app itself refuses to change a signed record.
+        db.session.execute(
+            update(Submission).values(consent_snapshot=Submission.consent_snapshot + " ")
+        )
+        db.session.commit()
+    path = f"/staff/submissions/{public_id}"
+    response = staff_client.get(f"{path}/patient-copy")
+    assert response.status_code == 302 and response.location == path
+    page = html.unescape(staff_client.get(path).get_data(as_text=True))
+    assert "The patient's copy could not be made just now. Nothing was changed." in page
+    (event,) = audit_events(app, "chart.patient_copy")
+    assert event["outcome"] == "failure"
+    assert "does not match its SHA-256" in event["detail"]["error"]
+
+
+def test_a_staff_send_that_fails_says_so_and_changes_nothing(app, staff_client):
+    send_mail_through(app, free_port())
+    public_id = add_submission(app)
+    before = submission_row(app, public_id)
+    path = f"/staff/submissions/{public_id}"
+    staff_client.post(
+        f"{path}/patient-copy/email", data={"csrf_token": csrf_token(staff_client, path)}
+    )
+    page = html.unescape(staff_client.get(path).get_data(as_text=True))
+    assert "The email could not be sent" in page
+    events = audit_events(app, "chart.patient_copy_email")
+    assert [(e["actor_type"], e["outcome"]) for e in events] == [
+        ("staff", "requested"),
+        ("staff", "failure"),
+    ]
+    assert submission_row(app, public_id) == before
+
+
+def test_a_parent_s_copy_names_the_child_and_holds_the_notes_they_were_shown(app, staff_client):
+    answers = {"date_of_birth": "2014-03-09", "anticoagulants": "yes", "anticoagulants_which": "x"}
+    public_id = add_submission(app, answers)
+    with app.app_context():
+        row = db.session.scalar(select(Submission).where(Submission.public_id == public_id))
+        notes = consents.from_snapshot(row.consent_snapshot).risk_notes
+    assert notes  # the blood thinner's note was shown before the signature
+    response = staff_client.get(f"/staff/submissions/{public_id}/patient-copy")
+    text = flat("\n".join(pdf_pages(response.data)))
+    assert "signed for Jane Doe" in text and "Signed by John Doe" in text and "Parent" in text
+    assert "About your answers" in text
+    for note in notes:
+        assert flat(note.paragraph) in text
+    assert "555 0199" not in text  # the parent's phone stays in the chart
