@@ -15,8 +15,8 @@ DOCUMENT = "patient-copy"  # ends the file name: Doe_Jane_2026-11-25_patient-cop
 EMAIL_MESSAGES = {
     patient_copies.Emailed.SENT: ("The patient's copy was emailed.", "success"),
     patient_copies.Emailed.FAILED: (
-        "The email could not be sent (the mail server did not take it). Nothing was changed; "
-        "print the copy, or try again later.",
+        "The email could not be sent (the mail server could not be reached, or refused it). "
+        "Nothing was changed; print the copy, or try again later.",
         "error",
     ),
     patient_copies.Emailed.NOT_OFFERED: (
