@@ -73,8 +73,13 @@ def queue_of(app: Flask | None = None) -> RenderQueue:
 
 
 def enqueue_render(submission_id: int) -> None:
-    """Queue the render of a committed submission."""
-    queue_of().enqueue(submission_id)
+    """Queue the render of a committed submission; never raises (the queue may be away)."""
+    try:
+        queue = queue_of()
+    except Exception:
+        logger.exception("The render queue is unreachable; submission row %s waits", submission_id)
+        return
+    queue.enqueue(submission_id)
 
 
 def sweep_pending(older_than: timedelta = SWEEP_AFTER, *, retrying_too: bool = False) -> int:
