@@ -8,6 +8,7 @@ import re
 import signal
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -77,6 +78,15 @@ def _one_pdf_each(app) -> None:
         db.session.remove()
 
 
+@contextmanager
+def _stopped_at_the_end(worker):
+    """Make sure the render worker is gone when the test ends, however it ends."""
+    try:
+        yield
+    finally:
+        render_worker.stop(worker)
+
+
 def test_a_render_worker_killed_mid_render_leaves_every_pdf_to_the_next(app, runner, tmp_path):
     # Signed while the queue could not be reached (as if the web worker had died between its
     # commit and its enqueue): the patient is thanked, the row waits, nothing is queued.
@@ -93,7 +103,10 @@ def test_a_render_worker_killed_mid_render_leaves_every_pdf_to_the_next(app, run
     today = datetime.now(ZoneInfo(environment["INTAKE_TIMEZONE"])).date()
     worker = render_worker.start(environment, tmp_path / "worker-1.log")
     errors: list[str] = []
-    with serve(environment, workers=2, log=tmp_path / "gunicorn.log") as server:
+    with (
+        serve(environment, workers=2, log=tmp_path / "gunicorn.log") as server,
+        _stopped_at_the_end(worker),
+    ):
         # The worker's render process exists once it has started; freeze it, so the job it
         # takes next is in flight when the worker is killed.
         deadline = time.monotonic() + 60
