@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from testkit.gunicorn_server import ROOT, children_of, group_members
+from testkit.gunicorn_server import ROOT, children_of, group_members, log_tail
 
 
 @dataclass
@@ -32,10 +32,8 @@ class RenderWorker:
         return children_of(self.pid)
 
     def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+        """The end of its log, for a failure message."""
+        return log_tail(self.log, lines)
 
 
 def start(environment: Mapping[str, str], log: Path) -> RenderWorker:

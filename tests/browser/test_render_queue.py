@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from intake.extensions import db
 from intake.models import ChartDocument, PdfStatus, Submission
 from testkit import render_worker
+from testkit.browser import staff_page
 from testkit.browser_flow import fill_history, next_page, start
 from testkit.factories import DEFAULT_PASSWORD
 from tests.browser.test_signers import sign
@@ -38,14 +39,7 @@ def test_thanked_before_the_pdf_exists_then_staff_download_it(
         public_id = submission.public_id
 
     add_staff(app)
-    staff = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 860})
-    staff.set_default_timeout(10_000)
-    desk = staff.new_page()
-    desk.goto(live_server.url + "/staff/login")
-    desk.get_by_label("Email").fill(STAFF_EMAIL)
-    desk.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    desk.get_by_role("button", name="Log in").click()
-    desk.wait_for_url(live_server.url + "/staff/")
+    desk = staff_page(browser, live_server.url, STAFF_EMAIL, DEFAULT_PASSWORD)
     expect(desk.get_by_text("1 signed PDF waiting to be rendered.")).to_be_visible()
     desk.goto(f"{live_server.url}/staff/submissions/{public_id}")
     expect(desk.get_by_text("PDF rendering…")).to_be_visible()
@@ -72,4 +66,4 @@ def test_thanked_before_the_pdf_exists_then_staff_download_it(
         assert download_info.value.suggested_filename.startswith("Ngata_Aroha_")
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ChartDocument)) == 1
-    staff.close()
+    desk.context.close()
