@@ -73,7 +73,19 @@ def record(
         target_id=None if target_id is None else str(target_id),
         ip_address=ip_address,
         outcome=outcome,
-        detail=detail,
+        detail=_storable(detail),
     )
     db.session.add(event)
     return event
+
+
+def _storable(value: Any) -> Any:
+    """`value` with each NUL in its text made U+FFFD: PostgreSQL's JSON cannot hold a NUL, and
+    a search typed with one (say) is still recorded."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(item) for item in value]
+    return value
