@@ -1,6 +1,7 @@
 """Settings read from INTAKE_* environment variables, validated once at start-up."""
 
 import os
+import re
 import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -49,8 +50,13 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
     elif len(secret_key) < 32:
         raise ConfigError("INTAKE_SECRET_KEY must be at least 32 characters long")
 
+    allowed_hosts = _allowed_hosts(env, intake_env)
+
     return {
         "INTAKE_ENV": intake_env,
+        # Flask answers 400 to a request for any other Host, so no link or redirect the app
+        # makes can point at a host an attacker named (None: any, in tests only).
+        "TRUSTED_HOSTS": allowed_hosts,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -122,6 +128,33 @@ def _rate_limit(env, name: str, default: str) -> str:
         message = f"{name} must be a rate limit such as '30 per minute', not {raw!r}"
         raise ConfigError(message) from None
     return raw
+
+
+_HOST_NAME = re.compile(r"\.?[a-z0-9-]+(\.[a-z0-9-]+)*")
+DEVELOPMENT_HOSTS = ("localhost", "127.0.0.1")
+
+
+def _allowed_hosts(env, intake_env: str) -> list[str] | None:
+    """INTAKE_ALLOWED_HOSTS: the host names this site answers to, comma-separated.
+
+    Required in production; in development the machine's own names; in tests any host.
+    """
+    raw = env.get("INTAKE_ALLOWED_HOSTS", "").strip()
+    if not raw:
+        if intake_env == "production":
+            raise ConfigError(
+                "INTAKE_ALLOWED_HOSTS must be set when INTAKE_ENV=production "
+                "(the site's host name, e.g. intake.clinic.example)"
+            )
+        return None if intake_env == "testing" else list(DEVELOPMENT_HOSTS)
+    hosts = [host.strip().lower() for host in raw.split(",") if host.strip()]
+    for host in hosts:
+        if not _HOST_NAME.fullmatch(host):
+            raise ConfigError(
+                f"INTAKE_ALLOWED_HOSTS: {host!r} is not a host name (no scheme, port or path; "
+                "a leading dot allows every subdomain)"
+            )
+    return hosts
 
 
 def _development_secret_key(instance: Path) -> str:
