@@ -20,6 +20,10 @@ class AuditAction(StrEnum):
     AUTH_SESSION_IDLE = "auth.session_idle"
     AUTH_SESSION_LIFETIME = "auth.session_lifetime"
     AUTH_SESSION_LOGGED_OUT = "auth.session_logged_out"  # a logged-out session's cookie, used
+    AUTH_TWO_STEP_CODE = "auth.two_step_code"  # a code from the app, after the password
+    AUTH_RECOVERY_CODE = "auth.recovery_code"  # a one-time recovery code instead
+    AUTH_TWO_STEP_ENROL = "auth.two_step_enrol"
+    AUTH_RECOVERY_CODES_NEW = "auth.recovery_codes_new"
     DASHBOARD_VIEW = "dashboard.view"
     SUBMISSION_CREATE = "submission.create"
     SUBMISSION_VIEW = "submission.view"
@@ -36,6 +40,7 @@ class AuditAction(StrEnum):
     STAFF_REACTIVATE = "staff.reactivate"
     STAFF_UNLOCK = "staff.unlock"
     STAFF_PASSWORD_RESET = "staff.password_reset"
+    STAFF_TWO_STEP_RESET = "staff.two_step_reset"  # an admin's re-enrolment path
     AUDIT_VIEW = "audit.view"
     DEMO_SEED = "demo.seed"
 

@@ -73,6 +73,8 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "DRAFT_MAX_BYTES": _int(env, "INTAKE_DRAFT_MAX_BYTES", 384 * 1024),
         "STAFF_IDLE_TIMEOUT_SECONDS": _int(env, "INTAKE_STAFF_IDLE_TIMEOUT_SECONDS", 15 * 60),
         "STAFF_SESSION_MAX_SECONDS": _int(env, "INTAKE_STAFF_SESSION_MAX_SECONDS", 12 * 3600),
+        # Staff without two-step login are sent to enrol after their password.
+        "STAFF_REQUIRE_MFA": _yes(env, "INTAKE_STAFF_REQUIRE_MFA", default=production),
         "RATELIMIT_STORAGE_URI": env.get("INTAKE_RATELIMIT_STORAGE_URL", "memory://"),
         # Redis away: count in each worker's memory rather than refuse patients and staff.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
@@ -112,9 +114,9 @@ def _int(env, name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
-def _yes(env, name: str) -> bool:
-    """Read an on/off setting: 1 is on, 0 or unset is off."""
-    raw = env.get(name) or "0"
+def _yes(env, name: str, default: bool = False) -> bool:
+    """Read an on/off setting: 1 is on, 0 is off, unset is the default."""
+    raw = env.get(name) or ("1" if default else "0")
     if raw not in ("0", "1"):
         raise ConfigError(f"{name} must be 1 (on) or 0 (off), not {raw!r}")
     return raw == "1"

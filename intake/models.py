@@ -299,6 +299,21 @@ class StaffUser(db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Changed on logout, deactivation and password reset; sessions carrying an old value end.
     session_token: Mapped[str] = mapped_column(String(64))
+    # Two-step login (intake.two_step): the TOTP secret encrypted with a key derived from the
+    # app's secret key, when the account enrolled, and the last time step whose code was
+    # accepted (a code is never accepted twice).
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(255))
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+
+    recovery_codes: Mapped[list["RecoveryCode"]] = relationship(
+        back_populates="staff_user", order_by="RecoveryCode.id"
+    )
+
+    @property
+    def has_two_step(self) -> bool:
+        """Whether the account logs in with a code after its password."""
+        return self.totp_enrolled_at is not None
 
     @property
     def is_admin(self) -> bool:
@@ -315,6 +330,20 @@ class StaffUser(db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
+
+
+class RecoveryCode(db.Model):
+    """One of an account's one-time recovery codes, kept as a keyed hash (intake.two_step)."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    staff_user: Mapped[StaffUser] = relationship(back_populates="recovery_codes")
 
 
 class ActorType(StrEnum):

@@ -13,6 +13,7 @@ from intake.staff import (  # noqa: F401  (each module registers its routes)
     my_account,
     submissions,
     tablets,
+    two_step,
 )
 from intake.staff.blueprint import admin_bp, bp
 

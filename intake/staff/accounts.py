@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from intake import accounts, audit
+from intake import accounts, audit, two_step
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
@@ -74,6 +74,18 @@ def reactivate_account(user_id: int):
 def unlock_account(user_id: int):
     """Lift a lockout before its 15 minutes are up."""
     return _change(user_id, AuditAction.STAFF_UNLOCK, "{email} is unlocked.", accounts.unlock)
+
+
+@admin_bp.post("/accounts/<int:user_id>/two-step/reset")
+def reset_two_step(user_id: int):
+    """Re-enrolment: the account's app and recovery codes stop working and its sessions end;
+    at its next login it sets two-step login up again (or logs in without, if not required)."""
+    return _change(
+        user_id,
+        AuditAction.STAFF_TWO_STEP_RESET,
+        "{email} was logged out everywhere and sets up two-step login again at the next login.",
+        two_step.reset,
+    )
 
 
 @admin_bp.route("/accounts/<int:user_id>/password", methods=["GET", "POST"])

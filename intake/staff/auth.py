@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -11,9 +11,10 @@ from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db, limiter, login_manager
 from intake.models import ActorType
-from intake.staff import sessions
+from intake.staff import pending, sessions
 from intake.staff.blueprint import bp
 from intake.staff.forms import LoginForm
+from intake.staff.pending import Step
 
 # Failed attempts per minute from one address (successful logins do not count).
 LOGIN_RATE_LIMIT = "10 per minute"  # failed logins per address
@@ -25,6 +26,11 @@ FAILED_LOGIN_MESSAGE = (
     f"{accounts.LOCKOUT_THRESHOLD} wrong attempts in a row an account is locked for "
     f"{accounts.LOCKOUT_DURATION.seconds // 60} minutes; an admin can unlock it sooner."
 )
+
+
+# The login event's outcome when the password was right and a second step comes next.
+SECOND_STEP_OUTCOMES = {Step.CODE: "code_required", Step.ENROL: "enrol_required"}
+SECOND_STEP_PAGES = {Step.CODE: "staff.login_code", Step.ENROL: "staff.login_enrol"}
 
 
 def safe_next(target: str | None) -> str | None:
@@ -72,13 +78,28 @@ def login():
         target_id=attempt.user.id if attempt.user else None,
         outcome=attempt.outcome,
     )
+    second_step = _second_step(attempt.user) if attempt.succeeded else None
     if attempt.succeeded:
         event.actor_id = attempt.user.id
+        if second_step is not None:
+            event.outcome = SECOND_STEP_OUTCOMES[second_step]
     db.session.commit()
     if not attempt.succeeded:
         return render_login(form, message=FAILED_LOGIN_MESSAGE)
+    if second_step is not None:
+        pending.begin_pending(attempt.user, second_step, safe_next(request.args.get("next")))
+        return redirect(url_for(SECOND_STEP_PAGES[second_step]))
     sessions.start(attempt.user)
     return redirect(_after_login())
+
+
+def _second_step(user) -> str | None:
+    """What the login still needs after a right password: a code, enrolment, or nothing."""
+    if user.has_two_step:
+        return Step.CODE
+    if current_app.config["STAFF_REQUIRE_MFA"]:
+        return Step.ENROL
+    return None
 
 
 @bp.post("/logout")

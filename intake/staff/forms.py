@@ -142,3 +142,27 @@ class ExportRangeForm(DateRangeMixin, FlaskForm):
         csrf = False
 
     excel = BooleanField("For Excel (byte-order mark, Windows line ends)", default=True)
+
+
+class CodeForm(FlaskForm):
+    """The 6-digit code from the authenticator app."""
+
+    code = StringField(
+        "6-digit code",
+        validators=[
+            DataRequired("Enter the 6-digit code your app shows now."),
+            Length(max=20, message="The code has 6 digits."),
+        ],
+    )
+
+
+class RecoveryCodeForm(FlaskForm):
+    """One of the printed recovery codes, instead of a code from the app."""
+
+    code = StringField(
+        "Recovery code",
+        validators=[
+            DataRequired("Enter one of your recovery codes."),
+            Length(max=40, message="A recovery code looks like abcde-fghjk."),
+        ],
+    )

@@ -3,14 +3,14 @@
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from intake import accounts, audit
+from intake import accounts, audit, two_step
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db, limiter
 from intake.models import StaffUser
 from intake.staff import sessions
 from intake.staff.blueprint import bp
-from intake.staff.forms import ChangePasswordForm
+from intake.staff.forms import ChangePasswordForm, CodeForm
 
 # Checking the current password must not become a way to guess it.
 PASSWORD_CHECK_RATE_LIMIT = "10 per minute"
@@ -19,7 +19,17 @@ PASSWORD_CHECK_RATE_LIMIT = "10 per minute"
 @bp.get("/account")
 def my_account():
     """The account page."""
-    return render_template("staff/my_account.html", password_form=ChangePasswordForm())
+    return _account_page(ChangePasswordForm())
+
+
+def _account_page(password_form: ChangePasswordForm, status: int = 200):
+    user = db.session.get(StaffUser, current_user.id)
+    return render_template(
+        "staff/my_account.html",
+        password_form=password_form,
+        code_form=CodeForm(),
+        recovery_left=two_step.unused_recovery_codes(user),
+    ), status
 
 
 @bp.post("/account/password")
@@ -42,7 +52,7 @@ def change_password():
             sessions.start(user)
             flash("Your password is changed. Other sessions of your account have ended.", "success")
             return redirect(url_for("staff.my_account"))
-    return render_template("staff/my_account.html", password_form=form), 400
+    return _account_page(form, 400)
 
 
 @bp.post("/account/logout-everywhere")
