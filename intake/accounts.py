@@ -1,6 +1,8 @@
 """Staff accounts: creation, password hashing (argon2id) and loading for Flask-Login."""
 
+import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -9,11 +11,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
+from zxcvbn import zxcvbn
 
 from intake.extensions import db
 from intake.models import StaffRole, StaffUser
 
 MIN_PASSWORD_LENGTH = 12
+# zxcvbn's score 0-4; 3 is "safely unguessable: moderate protection from an offline attack".
+MIN_PASSWORD_SCORE = 3
+ESTIMATE_LENGTH = 100
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
@@ -34,10 +40,28 @@ def verify_password(user: StaffUser, password: str) -> bool:
         return False
 
 
-def check_password_strength(password: str) -> None:
-    """Refuse passwords that are too short to be safe."""
+def check_password_strength(password: str, user_inputs: Sequence[str] = ()) -> None:
+    """Refuse passwords that are too short, or that an offline estimator (zxcvbn) finds easy
+    to guess: repeats, sequences, common passwords and words, the person's own email."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.")
+    inputs = [part for value in user_inputs if value for part in _words_of(value)]
+    # The estimate's cost grows with the length; what follows 100 characters only adds.
+    estimate = zxcvbn(password[:ESTIMATE_LENGTH], user_inputs=inputs)
+    if estimate["score"] < MIN_PASSWORD_SCORE:
+        feedback = estimate["feedback"]
+        hints = [feedback.get("warning") or "", *feedback.get("suggestions", [])]
+        advice = " ".join(hint for hint in hints if hint)
+        raise AccountError(
+            f"This password is too easy to guess. {advice} "
+            "Three or four unrelated words make a strong one."
+        )
+
+
+def _words_of(value: str) -> list[str]:
+    """An email or name and its parts, as words a guesser would try first."""
+    value = value.lower()
+    return [value, *re.split(r"[@.\-_+ ]+", value)]
 
 
 def normalise_email(email: str) -> str:
@@ -61,7 +85,7 @@ def create_staff_user(email: str, password: str, role: str = StaffRole.STAFF) ->
         raise AccountError(f"{email!r} is not an email address: {error}") from None
     if role not in set(StaffRole):
         raise AccountError(f"Unknown role {role!r}.")
-    check_password_strength(password)
+    check_password_strength(password, [email])
     if find_by_email(email) is not None:
         raise AccountError(f"A staff account for {email} already exists; nothing was changed.")
     user = StaffUser(
@@ -189,7 +213,7 @@ def end_all_sessions(user: StaffUser) -> None:
 
 def set_password(user: StaffUser, password: str) -> None:
     """Give the account a new password, lift any lockout and end its sessions."""
-    check_password_strength(password)
+    check_password_strength(password, [user.email])
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None

@@ -93,6 +93,7 @@ def reset_password(user_id: int):
     """Give an account a new password; its sessions end and any lockout is lifted."""
     user = db.session.get(StaffUser, user_id) or abort(404)
     form = ResetPasswordForm()
+    form.account_email = user.email
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("staff/reset_password.html", form=form, user=user), status

@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-from intake.accounts import MIN_PASSWORD_LENGTH
+from intake.accounts import MIN_PASSWORD_LENGTH, AccountError, check_password_strength
 from intake.models import StaffRole
 from intake.questionnaire import Severity
 from intake.tablets import MAX_LABEL_LENGTH
@@ -72,7 +72,12 @@ class AuditFilterForm(DateRangeMixin, FlaskForm):
 
 
 class NewPasswordMixin:
-    """A new password typed twice."""
+    """A new password typed twice, strong enough (intake.accounts.check_password_strength).
+
+    The view sets `account_email` when the email is not a field of the form itself.
+    """
+
+    account_email: str | None = None
 
     new_password = PasswordField(
         "New password",
@@ -92,6 +97,16 @@ class NewPasswordMixin:
             EqualTo("new_password", "The two passwords do not match."),
         ],
     )
+
+    def validate_new_password(self, field) -> None:
+        if field.errors:  # too short already says what to do
+            return
+        email = getattr(self, "email", None)
+        inputs = [self.account_email or "", email.data if email is not None else ""]
+        try:
+            check_password_strength(field.data or "", [value for value in inputs if value])
+        except AccountError as error:
+            raise ValidationError(str(error)) from None
 
 
 class CreateStaffForm(NewPasswordMixin, FlaskForm):

@@ -37,6 +37,7 @@ def _account_page(password_form: ChangePasswordForm, status: int = 200):
 def change_password():
     """A new password ends every other session; this one carries on."""
     form = ChangePasswordForm()
+    form.account_email = current_user.email
     if form.validate_on_submit():
         begin_write()
         user = db.session.get(StaffUser, current_user.id)
