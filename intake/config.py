@@ -75,7 +75,7 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "STAFF_SESSION_MAX_SECONDS": _int(env, "INTAKE_STAFF_SESSION_MAX_SECONDS", 12 * 3600),
         # Staff without two-step login are sent to enrol after their password.
         "STAFF_REQUIRE_MFA": _yes(env, "INTAKE_STAFF_REQUIRE_MFA", default=production),
-        "RATELIMIT_STORAGE_URI": env.get("INTAKE_RATELIMIT_STORAGE_URL", "memory://"),
+        "RATELIMIT_STORAGE_URI": _rate_limit_storage(env, intake_env, database_url),
         # Redis away: count in each worker's memory rather than refuse patients and staff.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # New intakes per client address: far above a waiting room's tablets behind one
@@ -120,6 +120,28 @@ def _yes(env, name: str, default: bool = False) -> bool:
     if raw not in ("0", "1"):
         raise ConfigError(f"{name} must be 1 (on) or 0 (off), not {raw!r}")
     return raw == "1"
+
+
+def _rate_limit_storage(env, intake_env: str, database_url: str) -> str:
+    """Where rate limits count: `database` (the app's own, shared by every worker and host;
+    the default), `redis://…`, or `memory://` (each process apart: tests only, never in
+    production, where several workers would each let the whole limit through)."""
+    from intake.rate_limit_storage import storage_uri
+
+    default = "memory://" if intake_env == "testing" else "database"
+    raw = env.get("INTAKE_RATELIMIT_STORAGE_URL") or default
+    if raw == "database":
+        return storage_uri(database_url)
+    if raw.startswith("memory://") and intake_env == "production":
+        raise ConfigError(
+            "INTAKE_RATELIMIT_STORAGE_URL=memory:// counts in each worker's memory, so limits "
+            "would not hold; use database (the default) or redis://"
+        )
+    if not raw.startswith(("memory://", "redis://", "rediss://")):
+        raise ConfigError(
+            f"INTAKE_RATELIMIT_STORAGE_URL must be database, redis://… or memory://, not {raw!r}"
+        )
+    return raw
 
 
 def _rate_limit(env, name: str, default: str) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -293,7 +294,9 @@ class StaffUser(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(10), default=StaffRole.STAFF)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Wrong passwords in a row, shown to admins (intake.login_limits slows the tries).
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    # No longer set: accounts are never locked, only slowed. Kept for rows stored before.
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -344,6 +347,17 @@ class RecoveryCode(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     staff_user: Mapped[StaffUser] = relationship(back_populates="recovery_codes")
+
+
+class RateLimitCounter(db.Model):
+    """A rate limit's count in its current window, shared by every worker and host
+    (intake.rate_limit_storage). Not a record: rows come and go."""
+
+    __tablename__ = "rate_limit_counter"
+
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float)  # Unix time the window ends
 
 
 class ActorType(StrEnum):

@@ -75,6 +75,7 @@ def test_development_answers_to_the_machine_itself_and_tests_to_any_host(tmp_pat
         ("INTAKE_DRAFT_MAX_AGE_SECONDS", "soon"),
         ("INTAKE_KIOSK_START_RATE_LIMIT", "lots per day"),
         ("INTAKE_ALLOWED_HOSTS", "https://intake.clinic.example/"),
+        ("INTAKE_RATELIMIT_STORAGE_URL", "memcached://localhost"),
     ],
 )
 def test_bad_setting_names_itself(tmp_path, name, value):
@@ -103,3 +104,19 @@ def test_wsgi_start_up_fails_with_one_line_naming_the_setting(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "INTAKE_TIMEZONE" in lines[0]
+
+
+def test_rate_limits_count_in_the_database_unless_told_otherwise(tmp_path):
+    config = load_config(str(tmp_path), PRODUCTION)
+    database = config["SQLALCHEMY_DATABASE_URI"]
+    assert config["RATELIMIT_STORAGE_URI"] == "intake-db+" + database
+    development = load_config(str(tmp_path), {"INTAKE_SECRET_KEY": KEY})
+    assert development["RATELIMIT_STORAGE_URI"].startswith("intake-db+sqlite:///")
+    redis = {**PRODUCTION, "INTAKE_RATELIMIT_STORAGE_URL": "redis://redis.internal:6379/0"}
+    assert load_config(str(tmp_path), redis)["RATELIMIT_STORAGE_URI"].startswith("redis://")
+
+
+def test_production_refuses_to_count_limits_in_each_workers_memory(tmp_path):
+    environ = {**PRODUCTION, "INTAKE_RATELIMIT_STORAGE_URL": "memory://"}
+    with pytest.raises(ConfigError, match="INTAKE_RATELIMIT_STORAGE_URL"):
+        load_config(str(tmp_path), environ)

@@ -1,10 +1,14 @@
-"""two-step login for staff: a TOTP secret per account, one-time recovery codes
+"""two-step login for staff: a TOTP secret per account, one-time recovery codes; rate-limit
+counters shared by every worker
 
 Each staff account may hold a TOTP secret (encrypted with a key derived from the app's
 secret key, so a copy of the database alone does not give it away), when it enrolled, and
 the last time step whose code was accepted, so a code is never accepted twice. Recovery
 codes are a table of their own, each a keyed hash with the time it was used. Accounts
 stored before have none: they enrol at their next login where two-step login is required.
+
+rate_limit_counter holds the login and Start limits' counts in the database, so workers and
+hosts count together without Redis (intake.rate_limit_storage). Its rows come and go.
 
 Revision ID: 0014_staff_mfa
 Revises: 0011_guardian_phone
@@ -39,9 +43,17 @@ def upgrade():
     )
     with op.batch_alter_table("recovery_code") as batch:
         batch.create_index("ix_recovery_code_staff_user_id", ["staff_user_id"], unique=False)
+    op.create_table(
+        "rate_limit_counter",
+        sa.Column("key", sa.String(length=512), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("expires_at", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("key"),
+    )
 
 
 def downgrade():
+    op.drop_table("rate_limit_counter")
     op.drop_table("recovery_code")
     with op.batch_alter_table("staff_user") as batch:
         batch.drop_column("totp_last_step")
