@@ -4,7 +4,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -121,11 +121,9 @@ def staff_count() -> int:
     return db.session.scalar(select(func.count()).select_from(StaffUser))
 
 
-# Logging in, lockout, and the changes made to an account afterwards. Callers start a write
-# transaction (`begin_write()`) first, record the audit event and commit.
-
-LOCKOUT_THRESHOLD = 5  # failed attempts in a row
-LOCKOUT_DURATION = timedelta(minutes=15)
+# Logging in, and the changes made to an account afterwards. Callers start a write
+# transaction (`begin_write()`) first, record the audit event and commit. Wrong passwords are
+# slowed by intake.login_limits (by account and address), never by locking the account.
 
 
 class LoginOutcome:
@@ -133,7 +131,6 @@ class LoginOutcome:
 
     SUCCESS = "success"
     BAD_CREDENTIALS = "bad_credentials"
-    LOCKED = "locked"
     INACTIVE = "inactive"
 
 
@@ -156,18 +153,11 @@ def _decoy_hash() -> str:
     return _hasher.hash(secrets.token_hex(16))
 
 
-def is_locked(user: StaffUser, now: datetime | None = None) -> bool:
-    """Whether the account is inside a lockout period."""
-    now = now or datetime.now(UTC)
-    return user.locked_until is not None and user.locked_until > now
-
-
 def authenticate(email: str, password: str, now: datetime | None = None) -> LoginAttempt:
-    """Check an email and password, counting failures and locking the account after too many.
+    """Check an email and password, counting the account's wrong passwords in a row.
 
-    Five failures in a row lock the account for 15 minutes, during which even the right
-    password is refused. A password is checked in every case, so the time taken does not
-    tell whether the email belongs to an account.
+    A password is checked in every case, so the time taken does not tell whether the email
+    belongs to an account.
     """
     now = now or datetime.now(UTC)
     user = db.session.scalar(
@@ -181,14 +171,8 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> Logi
     password_ok = verify_password(user, password)
     if not user.active:
         return LoginAttempt(user, LoginOutcome.INACTIVE)
-    if is_locked(user, now):
-        return LoginAttempt(user, LoginOutcome.LOCKED)
     if not password_ok:
         user.failed_logins += 1
-        if user.failed_logins >= LOCKOUT_THRESHOLD:
-            user.failed_logins = 0
-            user.locked_until = now + LOCKOUT_DURATION
-            return LoginAttempt(user, LoginOutcome.LOCKED)
         return LoginAttempt(user, LoginOutcome.BAD_CREDENTIALS)
     user.failed_logins = 0
     user.locked_until = None
@@ -221,7 +205,7 @@ def set_password(user: StaffUser, password: str) -> None:
 
 
 def unlock(user: StaffUser) -> None:
-    """Lift a lockout before it runs out."""
+    """Forget the account's wrong passwords in a row (intake.login_limits keeps the wait)."""
     user.failed_logins = 0
     user.locked_until = None
 

@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from intake import accounts, audit, two_step
+from intake import accounts, audit, login_limits, two_step
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
@@ -72,8 +72,13 @@ def reactivate_account(user_id: int):
 
 @admin_bp.post("/accounts/<int:user_id>/unlock")
 def unlock_account(user_id: int):
-    """Lift a lockout before its 15 minutes are up."""
-    return _change(user_id, AuditAction.STAFF_UNLOCK, "{email} is unlocked.", accounts.unlock)
+    """Lift the wait that wrong passwords put on an account's tries, at once."""
+
+    def lift(user: StaffUser) -> None:
+        accounts.unlock(user)
+        login_limits.forget_failures(user.email)
+
+    return _change(user_id, AuditAction.STAFF_UNLOCK, "{email} can try again at once.", lift)
 
 
 @admin_bp.post("/accounts/<int:user_id>/two-step/reset")
@@ -90,7 +95,7 @@ def reset_two_step(user_id: int):
 
 @admin_bp.route("/accounts/<int:user_id>/password", methods=["GET", "POST"])
 def reset_password(user_id: int):
-    """Give an account a new password; its sessions end and any lockout is lifted."""
+    """Give an account a new password; its sessions end and any wait is lifted."""
     user = db.session.get(StaffUser, user_id) or abort(404)
     form = ResetPasswordForm()
     form.account_email = user.email
@@ -101,8 +106,14 @@ def reset_password(user_id: int):
         user_id,
         AuditAction.STAFF_PASSWORD_RESET,
         "{email} has a new password and was logged out everywhere.",
-        lambda account: accounts.set_password(account, form.new_password.data),
+        lambda account: _new_password(account, form.new_password.data),
     )
+
+
+def _new_password(user: StaffUser, password: str) -> None:
+    """The new password, and no wait left from wrong ones typed before."""
+    accounts.set_password(user, password)
+    login_limits.forget_failures(user.email)
 
 
 def _change(user_id: int, action: str, message: str, change):
@@ -121,5 +132,5 @@ def _render_accounts(form: CreateStaffForm, status: int = 200):
         "staff/accounts.html",
         form=form,
         users=accounts.all_staff(),
-        is_locked=accounts.is_locked,
+        is_slowed=lambda user: user.failed_logins >= login_limits.FREE_FAILURES,
     ), status
