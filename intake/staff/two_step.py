@@ -66,27 +66,16 @@ def _record(action: AuditAction, user: StaffUser, outcome: str, **detail) -> Non
 @limiter.limit(CODE_RATE_LIMIT_PER_ADDRESS, methods=["POST"])
 def login_code():
     """The second step: the code the authenticator app shows now."""
-    if pending_user(Step.CODE) is None:
-        return _start_again()
-    form = CodeForm()
-    if not form.validate_on_submit():
-        return render_template("staff/login_code.html", form=form)
-    begin_write()
-    user = pending_user(Step.CODE, for_update=True)
-    if user is None:
-        db.session.rollback()
-        return _start_again()
-    outcome = two_step.check_code(user, form.code.data)
-    _record(AuditAction.AUTH_TWO_STEP_CODE, user, outcome)
-    db.session.commit()
-    if outcome != two_step.CodeOutcome.SUCCESS:
-        form.code.errors.append(
-            "That code was used already. Wait for the next one."
-            if outcome == two_step.CodeOutcome.REPLAYED
-            else WRONG_CODE_MESSAGE
-        )
-        return render_template("staff/login_code.html", form=form)  # 200, as a wrong password
-    return _finish(user)
+    return _second_step(
+        CodeForm,
+        "staff/login_code.html",
+        AuditAction.AUTH_TWO_STEP_CODE,
+        two_step.check_code,
+        refusals={
+            two_step.CodeOutcome.REPLAYED: "That code was used already. Wait for the next one.",
+            two_step.CodeOutcome.WRONG: WRONG_CODE_MESSAGE,
+        },
+    )
 
 
 @bp.route("/login/recovery", methods=["GET", "POST"])
@@ -94,33 +83,45 @@ def login_code():
 @limiter.limit(CODE_RATE_LIMIT_PER_ADDRESS, methods=["POST"])
 def login_recovery():
     """A recovery code instead of the app's code: each works once."""
+    return _second_step(
+        RecoveryCodeForm,
+        "staff/login_recovery.html",
+        AuditAction.AUTH_RECOVERY_CODE,
+        two_step.use_recovery_code,
+        refusals={
+            two_step.CodeOutcome.REPLAYED: "That recovery code was used already; each works once.",
+            two_step.CodeOutcome.WRONG: "That is not one of your recovery codes.",
+        },
+    )
+
+
+def _second_step(form_class, template: str, action: AuditAction, check, refusals: dict):
+    """Check a code for the pending login under its row lock, audit the try, and log in."""
     if pending_user(Step.CODE) is None:
         return _start_again()
-    form = RecoveryCodeForm()
+    form = form_class()
     if not form.validate_on_submit():
-        return render_template("staff/login_recovery.html", form=form)
+        return render_template(template, form=form)
     begin_write()
     user = pending_user(Step.CODE, for_update=True)
     if user is None:
         db.session.rollback()
         return _start_again()
-    outcome = two_step.use_recovery_code(user, form.code.data)
-    left = two_step.unused_recovery_codes(user)
-    _record(AuditAction.AUTH_RECOVERY_CODE, user, outcome, left=left)
+    outcome = check(user, form.code.data)
+    recovery = action == AuditAction.AUTH_RECOVERY_CODE
+    left = two_step.unused_recovery_codes(user) if recovery else None
+    _record(action, user, outcome, **({"left": left} if recovery else {}))
     db.session.commit()
     if outcome != two_step.CodeOutcome.SUCCESS:
-        form.code.errors.append(
-            "That recovery code was used already; each works once."
-            if outcome == two_step.CodeOutcome.REPLAYED
-            else "That is not one of your recovery codes."
-        )
-        return render_template("staff/login_recovery.html", form=form)
+        form.code.errors.append(refusals[outcome])
+        return render_template(template, form=form)  # 200, as for a wrong password
     response = _finish(user)
-    flash(
-        f"You used a recovery code; {left} left. Make new ones under “My account” "
-        "if you are running low, or ask an admin to reset two-step login if you lost your phone.",
-        "info",
-    )
+    if recovery:
+        flash(
+            f"You used a recovery code; {left} left. Make new ones under “My account” if you "
+            "are running low, or ask an admin to reset two-step login if you lost your phone.",
+            "info",
+        )
     return response
 
 
