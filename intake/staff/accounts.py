@@ -74,11 +74,13 @@ def reactivate_account(user_id: int):
 def unlock_account(user_id: int):
     """Lift the wait that wrong passwords put on an account's tries, at once."""
 
-    def lift(user: StaffUser) -> None:
-        accounts.unlock(user)
-        login_limits.forget_failures(user.email)
-
-    return _change(user_id, AuditAction.STAFF_UNLOCK, "{email} can try again at once.", lift)
+    return _change(
+        user_id,
+        AuditAction.STAFF_UNLOCK,
+        "{email} can try again at once.",
+        accounts.unlock,
+        after_commit=login_limits.forget_failures,
+    )
 
 
 @admin_bp.post("/accounts/<int:user_id>/two-step/reset")
@@ -106,23 +108,21 @@ def reset_password(user_id: int):
         user_id,
         AuditAction.STAFF_PASSWORD_RESET,
         "{email} has a new password and was logged out everywhere.",
-        lambda account: _new_password(account, form.new_password.data),
+        lambda account: accounts.set_password(account, form.new_password.data),
+        after_commit=login_limits.forget_failures,  # no wait left from wrong ones before
     )
 
 
-def _new_password(user: StaffUser, password: str) -> None:
-    """The new password, and no wait left from wrong ones typed before."""
-    accounts.set_password(user, password)
-    login_limits.forget_failures(user.email)
-
-
-def _change(user_id: int, action: str, message: str, change):
-    """Apply one change to an account in a write transaction, audited."""
+def _change(user_id: int, action: str, message: str, change, after_commit=None):
+    """Apply one change to an account in a write transaction, audited; then `after_commit`
+    with its email (the rate-limit counters may share the database's write lock)."""
     begin_write()
     user = db.session.get(StaffUser, user_id, with_for_update=True) or abort(404)
     change(user)
     audit.record(action, target_type=TARGET_TYPE, target_id=user.id, detail={"email": user.email})
     db.session.commit()
+    if after_commit is not None:
+        after_commit(user.email)
     flash(message.format(email=user.email), "success")
     return redirect(url_for("staff.admin.staff_accounts"))
 

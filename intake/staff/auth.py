@@ -73,10 +73,6 @@ def login():
         return render_login(form, message=refusal.message, status=429)
     begin_write()
     attempt = accounts.authenticate(form.email.data, form.password.data)
-    if attempt.succeeded:
-        login_limits.after_right_password(form.email.data)
-    else:
-        login_limits.after_wrong_password(form.email.data)
     event = audit.record(
         AuditAction.AUTH_LOGIN,
         actor_type=ActorType.STAFF,
@@ -91,8 +87,12 @@ def login():
         if second_step is not None:
             event.outcome = SECOND_STEP_OUTCOMES[second_step]
     db.session.commit()
+    # After the commit: the counters may live in this same SQLite file, whose write lock the
+    # transaction held.
     if not attempt.succeeded:
+        login_limits.after_wrong_password(form.email.data)
         return render_login(form, message=FAILED_LOGIN_MESSAGE)
+    login_limits.after_right_password(form.email.data)
     if second_step is not None:
         pending.begin_pending(attempt.user, second_step, safe_next(request.args.get("next")))
         return redirect(url_for(SECOND_STEP_PAGES[second_step]))

@@ -2,7 +2,8 @@
 
 It names the account, that account's session token (a password reset, deactivation or
 "log out everywhere" meanwhile ends it) and when the password was given; after five
-minutes it is gone and the password is asked again.
+minutes (fifteen while setting up an app for the first time) it is gone and the password is
+asked again.
 """
 
 import time
@@ -15,6 +16,7 @@ from intake.models import StaffUser
 PENDING = "staff_pending_login"
 ENROL_SECRET = "staff_enrol_secret"
 PENDING_SECONDS = 300
+ENROL_SECONDS = 900  # installing an authenticator app takes longer than typing a code
 
 
 class Step:
@@ -39,7 +41,10 @@ def begin_pending(user: StaffUser, step: str, next_path: str | None) -> None:
 def pending() -> dict | None:
     """This browser's pending login, unless there is none or it is too old."""
     state = session.get(PENDING)
-    if not isinstance(state, dict) or time.time() - state.get("at", 0) > PENDING_SECONDS:
+    if not isinstance(state, dict):
+        return None
+    limit = ENROL_SECONDS if state.get("step") == Step.ENROL else PENDING_SECONDS
+    if time.time() - state.get("at", 0) > limit:
         return None
     return state
 

@@ -21,7 +21,7 @@ from intake.staff.pending import ENROL_SECRET, PENDING, Step, pending, pending_u
 # moment, 20 tries an hour give a guesser about one chance in 17,000 a day.
 CODE_RATE_LIMIT = "5 per minute; 20 per hour"
 CODE_RATE_LIMIT_PER_ADDRESS = "10 per minute"
-EXPIRED_MESSAGE = "That took more than 5 minutes. Please log in again."
+EXPIRED_MESSAGE = "That page waited too long, so nothing was kept. Please log in again."
 WRONG_CODE_MESSAGE = (
     "That code is not right. Check the app shows this account, and try the newest code."
 )
