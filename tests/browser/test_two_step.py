@@ -9,6 +9,7 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
+from testkit.browser import AXE_JS, axe_violations
 from testkit.factories import DEFAULT_PASSWORD
 from tests.staff_support import STAFF_EMAIL, add_staff, audit_events
 
@@ -20,6 +21,7 @@ def page(browser):
     """A desktop page that fails the test on any console error (a CSP violation included)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
+    context.add_init_script(path=str(AXE_JS))  # not subject to the page's CSP
     tab = context.new_page()
     problems: list[str] = []
     tab.on(
@@ -69,6 +71,7 @@ def test_enrol_log_in_with_a_code_then_a_recovery_code_once(app, live_server, pa
     code_field = page.get_by_label("6-digit code")
     assert code_field.get_attribute("autocomplete") == "one-time-code"
     assert code_field.get_attribute("inputmode") == "numeric"
+    assert axe_violations(page) == []
     shot = Path(tmp_path) / "enrol.png"
     page.screenshot(path=str(shot), full_page=True)
     secret = page.locator("[data-secret]").inner_text().replace(" ", "")
@@ -78,6 +81,7 @@ def test_enrol_log_in_with_a_code_then_a_recovery_code_once(app, live_server, pa
     code_field.fill(_fresh_code(totp, used))
     page.get_by_role("button", name="Turn on two-step login").click()
     expect(page.get_by_role("heading", name="Your recovery codes")).to_be_visible()
+    assert axe_violations(page) == []
     codes = page.locator("ol.recovery-codes li").all_inner_texts()
     assert len(codes) == 10
     page.get_by_role("link", name="I have kept them — continue").click()
@@ -101,6 +105,7 @@ def test_enrol_log_in_with_a_code_then_a_recovery_code_once(app, live_server, pa
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_text("That code is not right")).to_be_visible()
     expect(page.get_by_label("6-digit code")).to_have_attribute("aria-invalid", "true")
+    assert axe_violations(page) == []
 
     # A recovery code instead: accepted once…
     page.get_by_role("link", name="Use a recovery code").click()
