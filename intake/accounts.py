@@ -196,7 +196,7 @@ def end_all_sessions(user: StaffUser) -> None:
 
 
 def set_password(user: StaffUser, password: str) -> None:
-    """Give the account a new password, lift any lockout and end its sessions."""
+    """Give the account a new password, forget its wrong ones and end its sessions."""
     check_password_strength(password, [user.email])
     user.password_hash = hash_password(password)
     user.failed_logins = 0

@@ -1,4 +1,5 @@
-"""Admins manage staff accounts: create, deactivate, reactivate, unlock, reset the password."""
+"""Admins manage staff accounts: create, deactivate, reactivate, lift the wait after wrong
+passwords, reset the password or two-step login."""
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user

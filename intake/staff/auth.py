@@ -1,4 +1,5 @@
-"""Logging in and out: one message for any failure, lockout, a per-IP limit, a fresh session."""
+"""Logging in and out: one message for any failure, limits by account and address, a fresh
+session, and the second step when two-step login is on."""
 
 from urllib.parse import urlsplit
 
