@@ -9,7 +9,7 @@ import pytest
 import segno
 from sqlalchemy import select
 
-from intake import two_step
+from intake import accounts, two_step
 from intake.config import ConfigError, load_config
 from intake.extensions import db
 from intake.models import RecoveryCode, StaffRole, StaffUser
@@ -287,3 +287,19 @@ def test_required_by_default_in_production_only(tmp_path):
     assert load_config(str(tmp_path), off)["STAFF_REQUIRE_MFA"] is False
     with pytest.raises(ConfigError, match="INTAKE_STAFF_REQUIRE_MFA"):
         load_config(str(tmp_path), {**key, "INTAKE_STAFF_REQUIRE_MFA": "yes"})
+
+
+def test_a_password_reset_gives_the_real_user_fresh_code_tries(app):
+    staff_id = add_staff(app)
+    secret = enrol_two_step(app, staff_id)
+    guesser = app.test_client()
+    log_in(guesser)  # someone who has the password
+    for _ in range(5):
+        post_code(guesser, _wrong_code(secret))
+    assert post_code(guesser, _wrong_code(secret)).status_code == 429
+    with app.app_context():
+        accounts.set_password(db.session.get(StaffUser, staff_id), "lantern orbit pickle fjord")
+        db.session.commit()
+    owner = app.test_client()
+    log_in(owner, password="lantern orbit pickle fjord")
+    assert post_code(owner, pyotp.TOTP(secret).now()).status_code == 302

@@ -17,9 +17,10 @@ from intake.staff.blueprint import bp
 from intake.staff.forms import CodeForm, RecoveryCodeForm
 from intake.staff.pending import ENROL_SECRET, PENDING, Step, pending, pending_user
 
-# Codes tried per account, wherever from, and per address: with three codes valid at any
-# moment, 20 tries an hour give a guesser about one chance in 17,000 a day.
-CODE_RATE_LIMIT = "5 per minute; 20 per hour"
+# Codes tried per account, wherever from, and per address. Three codes are valid at any
+# moment, so 50 tries a day give someone who already has the password about one chance in
+# 6,700 a day of guessing a code, each try in the audit log.
+CODE_RATE_LIMIT = "5 per minute; 20 per hour; 50 per day"
 CODE_RATE_LIMIT_PER_ADDRESS = "10 per minute"
 EXPIRED_MESSAGE = "That page waited too long, so nothing was kept. Please log in again."
 WRONG_CODE_MESSAGE = (
@@ -28,10 +29,11 @@ WRONG_CODE_MESSAGE = (
 
 
 def _pending_key() -> str:
-    """Rate-limit key: the account being logged in to, whatever the address."""
-    pending = session.get(PENDING)
-    if isinstance(pending, dict) and "user" in pending:
-        return f"two-step:{pending['user']}"
+    """Rate-limit key: the account being logged in to, whatever the address. Its session
+    token is part of it, so a password reset gives the real user fresh tries."""
+    state = session.get(PENDING)
+    if isinstance(state, dict) and "user" in state:
+        return f"two-step:{state['user']}:{state.get('token')}"
     return "two-step:none"
 
 
