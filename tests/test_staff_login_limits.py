@@ -77,7 +77,6 @@ def limits_app(request, app):
 
 def test_a_guesser_on_many_addresses_is_slowed_never_locked_out_for_long(limits_app):
     app = limits_app
-    started = time.monotonic()
     admin_id = add_staff(app, ADMIN_EMAIL, StaffRole.ADMIN)
     desk = app.test_client()  # the admin's own browser, logged in before the attack
     assert log_in(desk, ADMIN_EMAIL, **_address(200)).status_code == 302
@@ -89,6 +88,8 @@ def test_a_guesser_on_many_addresses_is_slowed_never_locked_out_for_long(limits_
     codes = [response.status_code for response in statuses]
     assert codes[:6] == [200] * 6  # five free wrong passwords, and the one that starts the wait
     slowed = [r for r in statuses[6:] if r.status_code == 429]
+    # (Counted after the login's commit: inside it, on SQLite, the count would wait for the
+    # login's own write lock, give up, and nothing would be slowed.)
     assert slowed, "tries after five wrong passwords must wait"
     for response in slowed:
         seconds = int(re.search(r"try again in (\d+) second", _message(response)).group(1))
@@ -97,8 +98,6 @@ def test_a_guesser_on_many_addresses_is_slowed_never_locked_out_for_long(limits_
     # The admin's own browser is not held up by the guesses; a new one waits a minute at most.
     assert log_in(desk, ADMIN_EMAIL, **_address(201)).status_code == 302
     assert staff_user(app, admin_id)["locked_until"] is None
-    # Counting never waits on the login's own write lock (SQLite's busy timeout is 10 s).
-    assert time.monotonic() - started < 8
 
 
 def test_the_wait_grows_and_stops_at_a_minute():
