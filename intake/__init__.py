@@ -21,7 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions created in intake.extensions to this app."""
-    from intake import accounts
+    from intake import accounts, rate_limit_storage  # noqa: F401  (registers its storage)
     from intake.database import tune_engine
     from intake.extensions import csrf, db, limiter, login_manager, migrate
 

@@ -2,7 +2,12 @@
 
 from flask import Flask, render_template, request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    SecurityError,
+    ServiceUnavailable,
+)
 
 MESSAGES = {
     400: ("Something went wrong with that request", "Please go back and try again."),
@@ -51,6 +56,9 @@ def render_database_unavailable(error: DBAPIError):
 
 def render_http_error(error: HTTPException):
     """Render a known HTTP error with the clinic's wording."""
+    if isinstance(error, SecurityError):
+        # A Host outside INTAKE_ALLOWED_HOSTS: no URL can be built for it, and none is.
+        return "This site does not answer to that host name.", 400, {"Content-Type": "text/plain"}
     code = error.code or 500
     title, message = MESSAGES.get(code, (error.name, "Please go back and try again."))
     response = render_error_page(code, title, message)

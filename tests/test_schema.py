@@ -12,7 +12,14 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from intake.extensions import db
-from intake.models import AuditEvent, ChartDocument, ExportBatch, SignerRelationship, Submission
+from intake.models import (
+    AuditEvent,
+    ChartDocument,
+    ExportBatch,
+    SignerRelationship,
+    StaffUser,
+    Submission,
+)
 from testkit.factories import make_submission, submission_values
 
 
@@ -246,6 +253,7 @@ def test_guardian_phone_comes_empty_to_rows_stored_before_and_goes_away_again(ap
     downgrade(revision="0010_flag_notes")
     before = _stored_as_then()
     upgrade()
+    assert _revision() != "0010_flag_notes"  # the head, whichever migration is last
     assert db.session.get(Submission, before).guardian_phone is None
     db.session.rollback()
     minor = make_submission({"date_of_birth": "2015-06-01"})
@@ -293,5 +301,26 @@ def test_consent_decisions_keep_every_account_and_submission(app_context):
     roles = dict(db.session.execute(sa.text("SELECT email, role FROM staff_user")).all())
     assert roles == {"desk@example.org": "staff", "boss@example.org": "admin"}
     db.session.commit()
+    upgrade()
+    assert _differences() == []
+
+
+def test_staff_accounts_stored_before_two_step_login_have_none(app_context):
+    downgrade(revision="0011_guardian_phone")
+    db.session.execute(
+        sa.text(
+            "INSERT INTO staff_user (email, password_hash, role, active, failed_logins, "
+            "created_at, session_token) VALUES ('old@example.org', 'x', 'staff', true, 0, "
+            ":now, 'token')"
+        ),
+        {"now": datetime.now(UTC).replace(tzinfo=None)},
+    )
+    db.session.commit()
+    upgrade()
+    user = db.session.scalar(select(StaffUser).where(StaffUser.email == "old@example.org"))
+    assert not user.has_two_step and user.recovery_codes == []
+    db.session.rollback()
+    downgrade(revision="0011_guardian_phone")
+    assert "recovery_code" not in db.inspect(db.engine).get_table_names()
     upgrade()
     assert _differences() == []

@@ -18,7 +18,10 @@ from intake.staff import sessions
 bp = Blueprint("staff", __name__)  # mounted at /staff in create_app
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-PUBLIC_ENDPOINTS = frozenset({"staff.login"})
+# The login's second step is reached before a login exists (its views check the pending one).
+PUBLIC_ENDPOINTS = frozenset(
+    {"staff.login", "staff.login_code", "staff.login_recovery", "staff.login_enrol"}
+)
 # Warn this long before an idle session ends (or at half the time left, if that is shorter).
 IDLE_WARNING_SECONDS = 120
 
