@@ -7,9 +7,11 @@ from datetime import date
 from sqlalchemy import select
 
 from intake import consents, languages
+from intake.chart import render_and_store
 from intake.extensions import db
 from intake.models import Submission
-from testkit.factories import signature_payload
+from testkit.factories import make_submission, signature_payload
+from tests.chart_support import pdf_pages
 from tests.support import csrf_token, hidden_fields
 from tests.test_kiosk import fill_history, post_section, start, stored_input
 
@@ -45,10 +47,6 @@ def test_a_language_not_offered_changes_nothing(client):
 
 def test_switching_language_on_a_page_keeps_what_was_typed(app, client):
     start(client)
-    response = post_section(
-        client, "about", {"first_name": "María José", "last_name": "García"}, action="x"
-    )
-    assert response.status_code == 303
     typed = {"first_name": "María José", "last_name": "García López"}
     data = {"csrf_token": csrf_token(client, "/intake/about"), "language": "es", **typed}
     response = client.post("/intake/about", data=data)
@@ -147,3 +145,18 @@ def test_a_version_1_spanish_document_keeps_its_agreement_in_spanish():
     assert spanish.agreement is None
     assert spanish.agreement_text.startswith("Leí este consentimiento")
     assert consents.current(today=date(2026, 11, 5), language="es").version == "1"
+
+
+def test_a_spanish_chart_prints_the_consent_as_read_beside_english_answers(app, runner):
+    with app.app_context():
+        submission = make_submission(
+            {"preferred_language": "spanish"}, consent=consents.current(language="es")
+        )
+        document = render_and_store(submission)
+        assert submission.language == "es"
+        text = " ".join(pdf_pages(document.content))
+    assert "Signed in Spanish" in text
+    assert "neumotórax" in text and "acupuntura" in text
+    assert "Health history" in text and "Which language do you prefer for your care?" in text
+    result = runner.invoke(args=["intake", "verify"])
+    assert result.exit_code == 0, result.output

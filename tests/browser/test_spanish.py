@@ -9,13 +9,8 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import Submission
-from testkit.browser import (
-    LANDSCAPE,
-    PORTRAIT,
-    axe_violations,
-    draw_with_finger,
-    layout_problems,
-)
+from testkit.browser import check_tablet_page as check_page
+from testkit.browser import draw_with_finger
 from testkit.browser_flow import fill_history, in_language, next_page
 from tests.chart_support import pdf_pages
 
@@ -23,15 +18,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.backends("sqlite")]
 
 es = in_language("es")
 PATIENT = {"first_name": "María José", "last_name": "García López"}
-
-
-def check_page(page, name: str) -> None:
-    """axe finds nothing serious or critical; the layout holds upright and on its side."""
-    assert axe_violations(page) == [], name
-    for size in (PORTRAIT, LANDSCAPE):
-        page.set_viewport_size(size)
-        assert layout_problems(page) == [], (name, size)
-    page.set_viewport_size(PORTRAIT)
 
 
 def test_a_patient_completes_the_whole_flow_in_spanish(live_server, page, runner, tmp_path):
