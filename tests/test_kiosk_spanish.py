@@ -160,3 +160,13 @@ def test_a_spanish_chart_prints_the_consent_as_read_beside_english_answers(app, 
     assert "Health history" in text and "Which language do you prefer for your care?" in text
     result = runner.invoke(args=["intake", "verify"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_display_button_goes_back_only_to_a_page_of_this_site(client):
+    for elsewhere in ("https://example.org/", "//example.org/", "/\\example.org", "/\t/x.org"):
+        data = {"csrf_token": csrf_token(client, "/"), "language": "es", "next": elsewhere}
+        assert client.post("/display", data=data).location == "/"
+
+
+def test_a_display_button_without_a_form_token_is_refused(client):
+    assert client.post("/display", data={"language": "es", "next": "/"}).status_code == 400

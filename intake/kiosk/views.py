@@ -4,6 +4,8 @@ Every page works on the tablet's own draft only, found through its HttpOnly cook
 a live draft a page shows nothing and sends the tablet back to the welcome screen.
 """
 
+from urllib.parse import urlsplit
+
 from flask import (
     Blueprint,
     Response,
@@ -133,7 +135,8 @@ def display_choice():
     the same page again (any local page; the welcome screen otherwise)."""
     display.apply_choice(request.form)
     following = request.form.get("next", "")
-    if not following.startswith("/") or following.startswith("//") or "\\" in following:
+    local = following.startswith("/") and not urlsplit(following).netloc
+    if not local or following.startswith("//") or not following.isprintable() or "\\" in following:
         following = url_for("kiosk.welcome")
     return redirect(following, code=303)
 
