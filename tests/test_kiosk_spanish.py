@@ -170,3 +170,12 @@ def test_a_display_button_goes_back_only_to_a_page_of_this_site(client):
 
 def test_a_display_button_without_a_form_token_is_refused(client):
     assert client.post("/display", data={"language": "es", "next": "/"}).status_code == 400
+
+
+def test_the_welcome_screen_says_the_answers_were_cleared_after_the_tablet_was_idle(client):
+    start(client)
+    data = {"csrf_token": csrf_token(client, "/intake/about"), "reason": "idle"}
+    response = client.post("/intake/discard", data=data)
+    assert response.location == "/"
+    html = client.get("/").get_data(as_text=True)
+    assert "your answers were cleared to keep them private" in html

@@ -108,3 +108,19 @@ def test_spanish_pages_at_200_percent_text_keep_their_layout(live_server, page):
         "options => options.map(o => o.getBoundingClientRect().width)"
     )
     assert widths and min(widths) >= 44
+
+
+def test_switching_language_mid_page_keeps_what_was_typed(live_server, page):
+    page.goto(live_server.url + "/")
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_url("**/intake/about")
+    page.get_by_label("First name").fill("María José")
+    page.get_by_label("Last name").fill("García López")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Español").click()
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert page.get_by_label(es("First name"), exact=True).input_value() == "María José"
+    assert page.get_by_label(es("Last name"), exact=True).input_value() == "García López"
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
+    assert page.get_by_label("Last name").input_value() == "García López"
