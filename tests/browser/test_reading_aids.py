@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from intake import drafts
-from testkit.browser import draw_with_finger
+from testkit.browser import draw_with_finger, layout_problems
 from testkit.factories import make_draft
 
 pytestmark = [pytest.mark.browser, pytest.mark.backends("sqlite")]
@@ -77,3 +77,16 @@ def test_read_aloud_is_offered_only_where_the_browser_has_a_voice(live_server, p
         expect(button).to_be_hidden()
     else:
         expect(button).to_be_visible()
+
+
+def test_at_320_px_wide_every_page_reflows_without_a_sideways_scroll(live_server, page):
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(live_server.url + "/")
+    assert layout_problems(page) == [], "welcome"
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_url("**/intake/about")
+    assert layout_problems(page) == [], "about"
+    at_consent(live_server, page)
+    assert layout_problems(page) == [], "consent"
+    page.goto(live_server.url + "/intake/visit")
+    assert layout_problems(page) == [], "visit"
