@@ -6,6 +6,8 @@ closed or submitted form sends the next patient to an English welcome screen. St
 always English.
 """
 
+from pathlib import Path
+
 from flask import Flask, current_app, has_request_context, request, session
 
 from intake import consents
@@ -24,6 +26,14 @@ def offered_languages(app: Flask) -> tuple[str, ...]:
         code = language.value
         if code == ENGLISH:
             continue
+        if not _compiled(app, code):
+            # Pages in English with a consent in another language would be worse than either.
+            app.logger.warning(
+                "%s (%s) is not offered: its catalogue is not compiled (run `make translations`)",
+                language.label,
+                code,
+            )
+            continue
         unreviewed = consents.unreviewed_translations(code)
         if unreviewed and app.config["INTAKE_ENV"] == "production":
             names = ", ".join(f"v{doc.version}" for doc in unreviewed)
@@ -36,6 +46,11 @@ def offered_languages(app: Flask) -> tuple[str, ...]:
             continue
         offered.append(code)
     return tuple(offered)
+
+
+def _compiled(app: Flask, code: str) -> bool:
+    """Whether the language's compiled catalogue (the .mo file) is where Flask-Babel reads it."""
+    return (Path(app.root_path) / "translations" / code / "LC_MESSAGES" / "messages.mo").exists()
 
 
 def register(app: Flask) -> None:

@@ -179,3 +179,10 @@ def test_the_welcome_screen_says_the_answers_were_cleared_after_the_tablet_was_i
     assert response.location == "/"
     html = client.get("/").get_data(as_text=True)
     assert "your answers were cleared to keep them private" in html
+
+
+def test_a_language_whose_catalogue_is_not_compiled_is_not_offered(app, caplog, monkeypatch):
+    monkeypatch.setattr(languages, "_compiled", lambda app, code: False)
+    with caplog.at_level(logging.WARNING):
+        assert languages.offered_languages(app) == ("en",)
+    assert any("catalogue is not compiled" in r.getMessage() for r in caplog.records)
