@@ -238,3 +238,11 @@ def test_a_translation_keeps_every_placeholder_of_its_message():
             for string in strings:
                 assert set(re.findall(r"%\((\w+)\)", string)) <= names | {"num"}, message.id
                 assert names - {"num"} <= set(re.findall(r"%\((\w+)\)", string)), message.id
+
+
+def test_no_message_holds_a_bare_percent_sign():
+    # Jinja's gettext treats every message as a format string, even without values: a "%"
+    # in a question ("50% better") must be written "%%" or it breaks the page.
+    for message in extracted_messages():
+        for text in message if isinstance(message, tuple) else (message,):
+            assert not re.search(r"%(?!\(\w+\)[sd]|%)", text), text
