@@ -31,6 +31,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, deferred, mapped_column, object_session, relationship
 
 from intake.extensions import db
+from intake.translation import N_
 
 # JSONB on PostgreSQL (indexable, compact), plain JSON text elsewhere.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -198,11 +199,32 @@ class SignerRelationship(StrEnum):
 
 RELATIONSHIP_LABELS = {
     SignerRelationship.SELF: "Self (the patient)",
-    SignerRelationship.PARENT: "Parent",
-    SignerRelationship.LEGAL_GUARDIAN: "Legal guardian",
-    SignerRelationship.HEALTH_CARE_POA: "Health-care power of attorney",
-    SignerRelationship.LEGAL_REPRESENTATIVE: "Other legally authorised representative",
+    # Marked for the catalogue: the consent page offers them (translated as drawn).
+    SignerRelationship.PARENT: N_("Parent"),
+    SignerRelationship.LEGAL_GUARDIAN: N_("Legal guardian"),
+    SignerRelationship.HEALTH_CARE_POA: N_("Health-care power of attorney"),
+    SignerRelationship.LEGAL_REPRESENTATIVE: N_("Other legally authorised representative"),
 }
+
+
+class Language(StrEnum):
+    """A language the patient pages and the consent are written in (the one a patient signed)."""
+
+    ENGLISH = "en"
+    SPANISH = "es"
+
+    @property
+    def label(self) -> str:
+        """How staff pages name it: "Spanish"."""
+        return LANGUAGE_LABELS[self]
+
+    @property
+    def own_name(self) -> str:
+        """How a patient who reads it names it: "Español"."""
+        return {Language.ENGLISH: "English", Language.SPANISH: "Español"}[self]
+
+
+LANGUAGE_LABELS = {Language.ENGLISH: "English", Language.SPANISH: "Spanish"}
 
 
 class Submission(db.Model):
@@ -236,6 +258,7 @@ class Submission(db.Model):
         one_of("submission", "signature_kind", SignatureKind),
         one_of("submission", "signer_relationship", SignerRelationship),
         one_of("submission", "consent_state", ConsentState),
+        one_of("submission", "language", Language),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -267,6 +290,10 @@ class Submission(db.Model):
     consent_sha256: Mapped[str] = mapped_column(String(64))
     consent_initials: Mapped[dict[str, str]] = mapped_column(JSONType)
     consent_agreed: Mapped[bool] = mapped_column(Boolean)
+    # The language of the consent as read and signed (and of the pages the patient saw).
+    language: Mapped[str] = mapped_column(
+        String(8), default=Language.ENGLISH, server_default=Language.ENGLISH.value
+    )
 
     signer_name: Mapped[str] = mapped_column(String(200))
     signer_relationship: Mapped[str] = mapped_column(String(20))  # a SignerRelationship

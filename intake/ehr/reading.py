@@ -66,6 +66,7 @@ def _select(consent_as_of: datetime) -> Select:
         _pdf_sha256.label("pdf_sha256"),
         _consent_as_of(consent_as_of, ConsentDecision.kind).label("consent_decision"),
         _consent_as_of(consent_as_of, ConsentDecision.decided_at).label("consent_decided_at"),
+        Submission.language,
     ).outerjoin(_corrected, Submission.corrects_id == _corrected.id)
 
 
