@@ -144,6 +144,9 @@ def test_a_render_worker_killed_mid_render_leaves_every_pdf_to_the_next(app, run
         assert started > finished, log
         os.killpg(worker.pid, signal.SIGKILL)
         worker.process.wait(timeout=10)
+        deadline = time.monotonic() + 10  # its render process takes a moment to be gone
+        while group_members(worker.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert group_members(worker.pid) == []
         assert _statuses(app).get(PdfStatus.PENDING), worker.log_tail()
 
