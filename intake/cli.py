@@ -128,18 +128,35 @@ def render_pending(ctx: click.Context) -> None:
 
 
 @intake_cli.command("verify")
+@click.option(
+    "--anchor",
+    "anchor_file",
+    type=click.File("r", encoding="utf-8"),
+    help="An anchor from `audit-anchor`: also prove nothing before it changed.",
+)
 @click.pass_context
-def verify(ctx: click.Context) -> None:
-    """Check every stored chart PDF against its SHA-256 and the audit event that recorded it.
+def verify(ctx: click.Context, anchor_file) -> None:
+    """Check every stored chart PDF (hash, seal, audit record) and the audit log's hash chain.
 
-    Exits 1, naming each submission, if a PDF's bytes changed, it was replaced, or a PDF
-    recorded as stored is missing.
+    Exits 1, naming each submission, if a PDF's bytes changed, it was replaced, its seal does
+    not validate, or a PDF recorded as stored is missing; and naming each audit event where the
+    chain breaks.
     """
-    from intake import chart
+    from intake import audit_chain, chart
 
-    checked, problems = chart.verify_documents()
+    anchor = None
+    if anchor_file is not None:
+        try:
+            anchor = audit_chain.Anchor.from_json(anchor_file.read())
+        except ValueError as error:
+            raise click.ClickException(f"{anchor_file.name}: {error}") from None
+    length, breaks = audit_chain.verify_chain(anchor)
+    db.session.rollback()
+    checked, problems = chart.verify_documents(chain_breaks=len(breaks))
     for problem in problems:
         click.echo(f"{problem.finding.upper()} {problem}", err=True)
+    for chain_break in breaks:
+        click.echo(f"CHAIN {chain_break}", err=True)
     if problems:
         submissions = len({problem.submission_id for problem in problems})
         click.echo(
@@ -147,11 +164,34 @@ def verify(ctx: click.Context) -> None:
             f"in {submissions} submission(s).",
             err=True,
         )
+    else:
+        click.echo(
+            f"Checked {checked} stored documents: every one matches its SHA-256 and the audit "
+            "event that recorded it, and every PDF recorded is stored."
+        )
+    if breaks:
+        click.echo(
+            f"The audit chain of {length} events breaks in {len(breaks)} place(s).", err=True
+        )
+    else:
+        anchored = f", and reaches the anchor of {anchor.at}" if anchor and anchor.length else ""
+        click.echo(f"The audit chain of {length} events is whole{anchored}.")
+    if problems or breaks:
         ctx.exit(1)
-    click.echo(
-        f"Checked {checked} stored documents: every one matches its SHA-256 and the audit "
-        "event that recorded it, and every PDF recorded is stored."
-    )
+
+
+@intake_cli.command("audit-anchor")
+def audit_anchor() -> None:
+    """Print the audit chain's head (count, time, hash) as JSON, to keep off the server.
+
+    `flask intake verify --anchor FILE` later proves that no event up to it has changed.
+    """
+    from intake import audit_chain
+
+    begin_write()
+    audit.record(AuditAction.AUDIT_ANCHOR, actor_type=ActorType.CLI, actor_label=_cli_actor())
+    db.session.commit()
+    click.echo(audit_chain.head().to_json())
 
 
 @intake_cli.command("export-csv")

@@ -7,6 +7,8 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import current_app
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -48,6 +50,12 @@ def _stored_as_then(**columns: Any) -> int:
     ).scalar_one()
     db.session.commit()
     return submission_id
+
+
+def _head_revision() -> str:
+    """The newest revision of the migrations, whichever migration that is today."""
+    config = current_app.extensions["migrate"].migrate.get_config()
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 def _revision() -> str:
@@ -210,7 +218,7 @@ def test_vocabulary_checks_keep_every_row_and_refuse_unknown_values(app_context)
             submission_id=submission_id, kind="intake", content=b"%PDF", size=4, sha256=""
         )
     )
-    db.session.add(AuditEvent(actor_type="kiosk", action="submission.create"))
+    db.session.execute(insert(AuditEvent).values(actor_type="kiosk", action="submission.create"))
     db.session.commit()
 
     upgrade()  # copies submission on SQLite, which chart_document points at
@@ -239,7 +247,7 @@ def test_guardian_phone_comes_empty_to_rows_stored_before_and_goes_away_again(ap
     downgrade(revision="0010_flag_notes")
     before = _stored_as_then()
     upgrade()
-    assert _revision() == "0011_guardian_phone"
+    assert _revision() == _head_revision()
     assert db.session.get(Submission, before).guardian_phone is None
     db.session.rollback()
     minor = make_submission({"date_of_birth": "2015-06-01"})

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import current_app
 
+from intake import audit_chain
 from intake.chart.content import (
     attachment_name,
     canonical_json,
@@ -34,6 +35,8 @@ def chart_html(submission: Submission, events: Sequence[AuditEvent], rendered_at
         clinic_name=config["CLINIC_NAME"],
         timezone=config["CLINIC_TIMEZONE"],
         rendered_at=rendered_at,
+        # Every PDF a patient or payer holds is then an anchor of the audit chain.
+        chain_head=audit_chain.head_at(rendered_at),
     )
     # The template gets plain values only: no request, session or context processors, so the
     # same row renders the same way from a kiosk request, a staff request or the CLI.

@@ -46,16 +46,20 @@ class Problem:
         return f"submission {self.submission_id}: {self.description}"
 
 
-def verify_documents() -> tuple[int, list[Problem]]:
-    """Check every stored chart document and every recorded PDF; return the count and problems."""
+def verify_documents(chain_breaks: int = 0) -> tuple[int, list[Problem]]:
+    """Check every stored chart document and every recorded PDF; return the count and problems.
+
+    `chain_breaks`, the places the audit chain was found broken, is recorded with the result.
+    """
     checked, problems = _check_documents()
     problems += _missing_documents()
     begin_write()
     audit.record(
         AuditAction.CHART_VERIFY,
-        outcome="success" if not problems else "failure",
+        outcome="success" if not problems and not chain_breaks else "failure",
         detail={
             "checked": checked,
+            "chain_breaks": chain_breaks,
             "problems": [
                 {"submission": p.submission_id, "finding": p.finding, "document": p.document_id}
                 for p in problems
