@@ -90,6 +90,11 @@ def head() -> Anchor:
     return Anchor(row.length, _iso(row.head_at), row.head_hash)
 
 
+def started_at() -> datetime | None:
+    """When the chain began (and chart documents began to be sealed); None before."""
+    return db.session.scalar(select(_chain.c.started_at).where(_chain.c.id == 1))
+
+
 def head_at(moment: datetime) -> Anchor | None:
     """The chain's head as it stood at `moment` (the last event written by then), or None.
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import click
+from cryptography.hazmat.primitives import hashes
 from flask.cli import AppGroup
 
 from intake import accounts, audit, demo
@@ -152,7 +153,8 @@ def verify(ctx: click.Context, anchor_file) -> None:
             raise click.ClickException(f"{anchor_file.name}: {error}") from None
     length, breaks = audit_chain.verify_chain(anchor)
     db.session.rollback()
-    checked, problems = chart.verify_documents(chain_breaks=len(breaks))
+    result = chart.verify_documents(chain_breaks=len(breaks))
+    checked, problems = result.checked, result.problems
     for problem in problems:
         click.echo(f"{problem.finding.upper()} {problem}", err=True)
     for chain_break in breaks:
@@ -167,7 +169,13 @@ def verify(ctx: click.Context, anchor_file) -> None:
     else:
         click.echo(
             f"Checked {checked} stored documents: every one matches its SHA-256 and the audit "
-            "event that recorded it, and every PDF recorded is stored."
+            "event that recorded it, every seal is the clinic's and intact, and every PDF "
+            "recorded is stored."
+        )
+    if result.made_before_sealing:
+        click.echo(
+            f"{result.made_before_sealing} document(s) are unsealed, made before sealing "
+            "began; their SHA-256 and the audit chain vouch for them."
         )
     if breaks:
         click.echo(
@@ -192,6 +200,45 @@ def audit_anchor() -> None:
     audit.record(AuditAction.AUDIT_ANCHOR, actor_type=ActorType.CLI, actor_label=_cli_actor())
     db.session.commit()
     click.echo(audit_chain.head().to_json())
+
+
+@intake_cli.group("signing-key")
+def signing_key() -> None:
+    """The clinic's key and certificate that seal every chart document."""
+
+
+@signing_key.command("create")
+@click.option(
+    "--key-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="New file for the private key (PEM, readable by you only).",
+)
+@click.option(
+    "--cert-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="New file for the self-signed certificate (PEM).",
+)
+@click.option("--years", type=click.IntRange(1, 30), default=10, show_default=True)
+def signing_key_create(key_out: Path, cert_out: Path, years: int) -> None:
+    """Make a key and a self-signed certificate for a clinic with no certificate authority.
+
+    Point INTAKE_SIGNING_KEY_FILE and INTAKE_SIGNING_CERT_FILE at them. Existing files are
+    never overwritten (see docs/deploying.md for rotating a key).
+    """
+    from flask import current_app
+
+    from intake.chart.clinic_certificate import create_signing_key
+
+    for path in (key_out, cert_out):
+        if path.exists():
+            raise click.ClickException(f"{path} already exists; nothing was written.")
+    certificate = create_signing_key(key_out, cert_out, current_app.config["CLINIC_NAME"], years)
+    fingerprint = certificate.fingerprint(hashes.SHA256()).hex(":")
+    click.echo(f"Wrote {key_out} (mode 0600) and {cert_out}.")
+    click.echo(f"Certificate SHA-256 fingerprint: {fingerprint}")
+    click.echo(f"Valid until {certificate.not_valid_after_utc:%Y-%m-%d}.")
 
 
 @intake_cli.command("export-csv")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from intake.config import ConfigError, load_config
+from tests.conftest import signing_key_for_tests
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "k" * 40
@@ -36,7 +37,14 @@ def test_production_refuses_to_start_without_secret_key(tmp_path):
 
 
 def test_production_cookies_are_secure(tmp_path):
-    config = load_config(str(tmp_path), {"INTAKE_ENV": "production", "INTAKE_SECRET_KEY": KEY})
+    key, cert = signing_key_for_tests()
+    environ = {
+        "INTAKE_ENV": "production",
+        "INTAKE_SECRET_KEY": KEY,
+        "INTAKE_SIGNING_KEY_FILE": str(key),
+        "INTAKE_SIGNING_CERT_FILE": str(cert),
+    }
+    config = load_config(str(tmp_path), environ)
     assert config["SESSION_COOKIE_SECURE"] is True
 
 

@@ -14,6 +14,7 @@ from intake.chart.content import (
     submission_record,
 )
 from intake.chart.job import RenderJob
+from intake.chart.seal import seal_pdf
 from intake.chart.worker import renderer
 from intake.models import AuditEvent, Submission
 
@@ -58,8 +59,13 @@ def render_job(
 
 
 def render_pdf(job: RenderJob, timeout: float | None = None) -> bytes:
-    """Render a job in the render process; raises RenderError when that fails or runs too long."""
+    """Render a job in the render process and seal it with the clinic's key, here.
+
+    Every chart document, whatever its kind, is made through this function, so every one is
+    sealed before it can be stored. Raises RenderError (SealError) when either step fails or
+    the render runs too long.
+    """
     result = renderer.render(job, timeout or current_app.config["CHART_RENDER_TIMEOUT_SECONDS"])
     for message in result.messages:
         logger.warning("WeasyPrint, rendering %s: %s", job.attachment_name, message)
-    return result.pdf
+    return seal_pdf(result.pdf)
