@@ -7,13 +7,15 @@ Each round renders one full submission (every follow-up shown, long answers, Lat
 and Arabic text, a drawn signature, audit events) twice, interleaved:
 
   intake   intake.chart: HTML from the template, then the render process, which keeps the
-           parsed stylesheet and the font configuration between renders;
+           parsed stylesheet and the font configuration between renders, then the clinic's
+           seal (a PAdES signature by pyHanko, in this process);
   plain    WeasyPrint in this process, given the same HTML, stylesheet file and options
            (PDF/A-3u, the same attachment), parsing and loading fonts afresh each time,
            as `HTML(string=...).write_pdf(...)` does.
 
-It prints both medians and their ratio (intake / plain); the target is 1.15 at most. The
-timings are for a person to read; no test asserts them.
+It prints both medians and their ratio (intake / plain); the target is 1.15 at most. It also
+times the seal alone on the same unsealed PDF, and the bytes it adds. The timings are for a
+person to read; no test asserts them.
 """
 
 import argparse
@@ -44,10 +46,10 @@ def main() -> int:
             INTAKE_CLINIC_NAME="Riverside Physical Therapy",
             INTAKE_TIMEZONE="America/Chicago",
         )
-        return run(rounds)
+        return run(rounds, Path(folder))
 
 
-def run(rounds: int) -> int:
+def run(rounds: int, folder: Path) -> int:
     import weasyprint
     from flask_migrate import upgrade
 
@@ -55,12 +57,14 @@ def run(rounds: int) -> int:
     from intake.chart.document import render_job, render_pdf
     from intake.chart.fetcher import ASSET_DIR
     from intake.chart.pdf import PDF_VARIANT
+    from intake.chart.seal import seal_pdf
     from intake.chart.worker import renderer
     from intake.extensions import db
     from intake.models import AuditEvent, utcnow
     from testkit.factories import drawn_signature, make_submission
 
     app = create_app({"TESTING": True})
+    app.instance_path = str(folder)  # the clinic's development key is made here, not in the tree
     with app.app_context():
         upgrade()
         submission = make_submission(
@@ -94,12 +98,16 @@ def run(rounds: int) -> int:
                 stylesheets=[stylesheet], pdf_variant=PDF_VARIANT, attachments=[attachment]
             )
 
-        # Warm up both: the render process starts, Python imports and caches settle.
+        # Warm up both: the render process starts, Python imports and caches settle (and
+        # outside production the clinic's development key is made, once).
         ours, theirs = intake_render(), plain_render()
-        intake_times, plain_times = [], []
+        unsealed = renderer.render(job, timeout=120).pdf
+        intake_times, plain_times, seal_times = [], [], []
         for _ in range(rounds):
             intake_times.append(_timed(intake_render))
             plain_times.append(_timed(plain_render))
+            seal_times.append(_timed(lambda: seal_pdf(unsealed)))
+        added = (len(seal_pdf(unsealed)) - len(unsealed)) / 1024
         renderer.stop()
 
     intake_median = statistics.median(intake_times)
@@ -109,6 +117,9 @@ def run(rounds: int) -> int:
     print(f"  pages {_pages(ours)} (plain: {_pages(theirs)}), {len(ours) / 1024:.0f} KiB")
     print(f"  intake.chart (cached stylesheet and fonts, render process): {intake_median:.3f} s")
     print(f"  plain WeasyPrint, same HTML and options, in process:        {plain_median:.3f} s")
+    seal_median = statistics.median(seal_times)
+    seal_ms = seal_median * 1000
+    print(f"  of which the clinic's seal (pyHanko, PAdES): {seal_ms:.0f} ms, {added:.1f} KiB")
     verdict = "within" if ratio <= TARGET_RATIO else "ABOVE"
     print(f"  ratio intake / plain: {ratio:.2f} ({verdict} the {TARGET_RATIO} target)")
     # Lines for scripts/bench_report.py (see its docstring).
@@ -116,6 +127,7 @@ def run(rounds: int) -> int:
     print(f"figure: {label}: intake.chart median = {intake_median:.3f} s")
     print(f"figure: {label}: plain WeasyPrint median = {plain_median:.3f} s")
     print(f"figure: {label}: ratio intake / plain = {ratio:.2f} (target {TARGET_RATIO})")
+    print(f"figure: {label}: seal median = {seal_ms:.0f} ms")
     return 0
 
 
