@@ -8,7 +8,6 @@ network service.
 import hashlib
 import http.server
 import io
-import subprocess
 import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -34,7 +33,7 @@ from intake.chart.worker import renderer
 from intake.extensions import db
 from intake.models import AuditChain, AuditEvent, ChartDocument, PdfStatus, Submission
 from testkit.factories import make_submission
-from tests.chart_support import _pdf_file, flat, needs, pdf_pages
+from tests.chart_support import flat, needs, pdf_pages, pdfsig
 
 
 def _rendered() -> tuple[Submission, ChartDocument]:
@@ -77,8 +76,7 @@ def _replace_everywhere(document_id: int, event_id: int, pdf: bytes) -> str:
 @needs("pdfsig")
 def test_pdfsig_and_pyhanko_find_the_seal_valid_over_the_whole_pdf(app_context):
     _, document = _rendered()
-    with _pdf_file(document.content) as path:
-        report = subprocess.run(["pdfsig", path], capture_output=True, text=True).stdout
+    report = pdfsig(document.content)
     assert "Signature Validation: Signature is Valid." in report
     assert "Total document signed" in report
     assert "Signature Type: ETSI.CAdES.detached" in report  # PAdES
