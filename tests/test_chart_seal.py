@@ -18,7 +18,7 @@ import pytest
 from asn1crypto import keys, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
@@ -27,7 +27,7 @@ from sqlalchemy import select, update
 from intake import audit, audit_chain, config
 from intake.audit import AuditAction
 from intake.chart import render_and_store, render_pending
-from intake.chart.clinic_certificate import create_signing_key
+from intake.chart.clinic_certificate import create_signing_key, self_signed_certificate
 from intake.chart.seal import SealState, check_seal
 from intake.chart.worker import renderer
 from intake.extensions import db
@@ -319,17 +319,11 @@ def _test_time_stamp_authority():
 def _tsa_certificate() -> tuple[asn1_x509.Certificate, keys.PrivateKeyInfo]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test time-stamp authority")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
-        .sign(key, hashes.SHA256())
+    certificate = self_signed_certificate(
+        key,
+        name,
+        timedelta(days=30),
+        [(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), True)],
     )
     der_key = key.private_bytes(
         serialization.Encoding.DER,

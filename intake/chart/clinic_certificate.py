@@ -94,32 +94,22 @@ def create_signing_key(
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, clinic_name[:64]),
         ]
     )
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=365 * years))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
+    usage = x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=True,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=False,
+        crl_sign=False,
+        encipher_only=False,
+        decipher_only=False,
+    )
+    certificate = self_signed_certificate(
+        key,
+        name,
+        timedelta(days=365 * years),
+        [(x509.BasicConstraints(ca=False, path_length=None), True), (usage, True)],
     )
     key_pem = key.private_bytes(
         serialization.Encoding.PEM,
@@ -133,6 +123,32 @@ def create_signing_key(
         key_path.unlink()
         raise
     return certificate
+
+
+def self_signed_certificate(
+    key: rsa.RSAPrivateKey,
+    name: x509.Name,
+    lifetime: timedelta,
+    extensions: list[tuple[x509.ExtensionType, bool]],
+) -> x509.Certificate:
+    """A certificate for `key`, issued by itself, valid from yesterday for `lifetime`.
+
+    `extensions` are (extension, critical) pairs; the subject key identifier is added.
+    """
+    now = datetime.now(UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + lifetime)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    )
+    for extension, critical in extensions:
+        builder = builder.add_extension(extension, critical=critical)
+    return builder.sign(key, hashes.SHA256())
 
 
 def _create_development_key(instance: Path, files: KeyFiles, clinic_name: str) -> None:
