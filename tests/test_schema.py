@@ -13,8 +13,18 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from intake import audit, audit_chain
+from intake.audit import AuditAction
+from intake.database import begin_write
 from intake.extensions import db
-from intake.models import AuditEvent, ChartDocument, ExportBatch, SignerRelationship, Submission
+from intake.models import (
+    AuditChain,
+    AuditEvent,
+    ChartDocument,
+    ExportBatch,
+    SignerRelationship,
+    Submission,
+)
 from testkit.factories import make_submission, submission_values
 
 
@@ -259,3 +269,25 @@ def test_guardian_phone_comes_empty_to_rows_stored_before_and_goes_away_again(ap
     assert "guardian_phone" not in columns
     upgrade()
     assert _differences() == []
+
+
+def test_the_audit_chain_begins_after_the_events_recorded_before_it(app_context):
+    downgrade(revision="0011_guardian_phone")
+    then = sa.table(
+        "audit_event", *(sa.column(name) for name in ("actor_type", "action", "at", "outcome"))
+    )
+    moment = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    if db.engine.dialect.name == "sqlite":
+        moment = moment.replace(tzinfo=None)
+    for action in ("auth.login", "dashboard.view"):
+        row = {"actor_type": "staff", "action": action, "at": moment, "outcome": "success"}
+        db.session.execute(insert(then).values(row))
+    db.session.commit()
+    upgrade()
+    chain = db.session.get(AuditChain, 1)
+    assert (chain.unchained_events, chain.length) == (2, 0)
+    db.session.rollback()
+    begin_write()
+    audit.record(AuditAction.DASHBOARD_VIEW)
+    db.session.commit()
+    assert audit_chain.verify_chain() == (1, [])
