@@ -5,7 +5,9 @@ event before it (`prev_hash`) and its own `hash`: SHA-256 over the canonical JSO
 and those two. The one-row `audit_chain` table holds the head (length, hash, time) and is
 locked by every transaction that appends, so two writers never fork the chain: PostgreSQL
 waits on the row (`SELECT … FOR UPDATE`), and on SQLite every writer already holds the
-database's write lock (`begin_write()`, BEGIN IMMEDIATE).
+database's write lock (`begin_write()`, BEGIN IMMEDIATE). The head is held from the first flush
+of an event until commit, so a unit of work takes its row locks first and records its event last,
+as the services do, and every writer waits in the same order.
 
 Someone who can write the database could still rewrite every event after the one they change
 and the head with them. An anchor (the head at some moment, kept off the server; every chart
