@@ -120,7 +120,7 @@ def prepare(args, url: str) -> None:
         f"seeded {args.rows:,} submissions and {batches:,} daily export batches "
         f"in {time.perf_counter() - started:.0f} s"
     )
-    accounts.create_staff_user("bench@example.org", PASSWORD, StaffRole.STAFF)
+    accounts.create_staff_user("bench@example.org", PASSWORD, StaffRole.FRONT_DESK)
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:

@@ -56,7 +56,7 @@ def run(rounds: int, folder: Path) -> int:
     from intake import audit, create_app
     from intake.chart.document import render_job, render_pdf
     from intake.chart.fetcher import ASSET_DIR
-    from intake.chart.pdf import PDF_VARIANT
+    from intake.chart.pdf import PDF_VARIANT, embedded_record
     from intake.chart.seal import seal_pdf
     from intake.chart.worker import renderer
     from intake.extensions import db
@@ -86,16 +86,11 @@ def run(rounds: int, folder: Path) -> int:
         stylesheet = str(ASSET_DIR / "chart.css")
 
         def plain_render() -> bytes:
-            attachment = weasyprint.Attachment(
-                string=job.attachment,
-                name=job.attachment_name,
-                description=job.attachment_description,
-                created=job.created,
-                modified=job.created,
-                relationship="Data",
-            )
+            # WeasyPrint's own fetcher and a stylesheet parsed each time: the plain way.
             return weasyprint.HTML(string=job.html).write_pdf(
-                stylesheets=[stylesheet], pdf_variant=PDF_VARIANT, attachments=[attachment]
+                stylesheets=[stylesheet],
+                pdf_variant=PDF_VARIANT,
+                attachments=embedded_record(job),
             )
 
         # Warm up both: the render process starts, Python imports and caches settle (and

@@ -1,6 +1,7 @@
 """Staff accounts: creation, password hashing (argon2id) and loading for Flask-Login."""
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -52,7 +53,14 @@ def find_by_email(email: str) -> StaffUser | None:
     )
 
 
-def create_staff_user(email: str, password: str, role: str = StaffRole.STAFF) -> StaffUser:
+def create_staff_user(
+    email: str,
+    password: str,
+    role: str = StaffRole.FRONT_DESK,
+    *,
+    display_name: str | None = None,
+    credentials: str | None = None,
+) -> StaffUser:
     """Add a staff account to the session; the caller commits."""
     email = normalise_email(email)
     try:
@@ -68,12 +76,34 @@ def create_staff_user(email: str, password: str, role: str = StaffRole.STAFF) ->
         email=email,
         password_hash=hash_password(password),
         role=role,
+        display_name=_signing_text(display_name, MAX_DISPLAY_NAME, "name"),
+        credentials=_signing_text(credentials, MAX_CREDENTIALS, "credentials"),
         active=True,
         failed_logins=0,
         session_token=new_session_token(),
     )
     db.session.add(user)
     return user
+
+
+MAX_DISPLAY_NAME = 120  # StaffUser.display_name
+MAX_CREDENTIALS = 80  # StaffUser.credentials
+
+
+def set_signing_name(user: StaffUser, display_name: str | None, credentials: str | None) -> None:
+    """Set the name and credentials the account signs consent addenda with."""
+    user.display_name = _signing_text(display_name, MAX_DISPLAY_NAME, "name")
+    user.credentials = _signing_text(credentials, MAX_CREDENTIALS, "credentials")
+
+
+def _signing_text(value: str | None, limit: int, what: str) -> str | None:
+    """Spaces collapsed, control characters refused, None when empty."""
+    text = " ".join((value or "").split())
+    if any(unicodedata.category(char)[0] == "C" for char in text):
+        raise AccountError(f"The {what} may hold letters, digits and punctuation only.")
+    if len(text) > limit:
+        raise AccountError(f"The {what} may be at most {limit} characters long.")
+    return text or None
 
 
 def new_session_token() -> str:

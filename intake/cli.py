@@ -21,12 +21,30 @@ intake_cli = AppGroup("intake", help="Intake administration commands.")
 
 @intake_cli.command("create-staff")
 @click.argument("email")
-@click.option("--admin", is_flag=True, help="May manage staff accounts and read the audit log.")
+@click.option(
+    "--role",
+    type=click.Choice([role.value.replace("_", "-") for role in StaffRole]),
+    help="front-desk (the default); therapist: also records the consent conversation and "
+    "withdrawals; admin: also manages staff accounts and reads the audit log.",
+)
+@click.option("--admin", is_flag=True, help="The same as --role admin.")
+@click.option("--name", "display_name", help="The name a therapist signs with.")
+@click.option("--credentials", help='A therapist\'s credentials, e.g. "PT, DPT, Cert. DN".')
 @click.option(
     "--password-stdin", is_flag=True, help="Read the password from standard input (one line)."
 )
-def create_staff(email: str, admin: bool, password_stdin: bool) -> None:
+def create_staff(
+    email: str,
+    role: str | None,
+    admin: bool,
+    display_name: str | None,
+    credentials: str | None,
+    password_stdin: bool,
+) -> None:
     """Create a staff account for EMAIL; the password is asked for twice."""
+    if admin and role not in (None, "admin"):
+        raise click.UsageError("--admin and --role say different things; give one.")
+    role = StaffRole.ADMIN if admin else StaffRole((role or "front-desk").replace("-", "_"))
     begin_write()
     if accounts.find_by_email(email) is not None:
         db.session.rollback()
@@ -38,9 +56,10 @@ def create_staff(email: str, admin: bool, password_stdin: bool) -> None:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    role = StaffRole.ADMIN if admin else StaffRole.STAFF
     try:
-        user = accounts.create_staff_user(email, password, role)
+        user = accounts.create_staff_user(
+            email, password, role, display_name=display_name, credentials=credentials
+        )
         db.session.flush()
     except accounts.AccountError as error:
         db.session.rollback()
@@ -53,7 +72,7 @@ def create_staff(email: str, admin: bool, password_stdin: bool) -> None:
         detail={"email": user.email, "role": role},
     )
     db.session.commit()
-    click.echo(f"Created {role} account {user.email}.")
+    click.echo(f"Created {role.label.lower()} account {user.email}.")
 
 
 @intake_cli.command("staff-count", hidden=True)
@@ -95,7 +114,8 @@ def purge_drafts() -> None:
 @intake_cli.command("render-pending")
 @click.pass_context
 def render_pending(ctx: click.Context) -> None:
-    """Render the signed PDF of every submission that has none yet (failed or interrupted).
+    """Render the signed PDF of every submission that has none yet (failed or interrupted),
+    and the addendum of every consent decision that has none.
 
     Each PDF is built from the stored submission alone; one that exists, or was stored once and
     has since been removed, is never rendered again. Exits 1 if any still fails or was removed.
@@ -114,6 +134,18 @@ def render_pending(ctx: click.Context) -> None:
             failed += 1
             reason = outcome.error or "see the application log"
             click.echo(f"FAILED submission {outcome.submission_id}: {reason}", err=True)
+    from intake import consent_status
+
+    for decision, document in consent_status.render_pending_addenda():
+        about = (
+            f"consent addendum {decision.public_id} of submission {decision.submission.public_id}"
+        )
+        if document is not None:
+            rendered += 1
+            click.echo(f"Rendered the {about}.")
+        else:
+            failed += 1
+            click.echo(f"FAILED {about}: see the application log", err=True)
     if not rendered and not failed and not removed:
         click.echo("Every submission has its PDF; nothing to render.")
         return

@@ -25,6 +25,12 @@ def local(moment: datetime, zone: tzinfo | None = None) -> datetime:
     return moment.astimezone(zone or clinic_zone())
 
 
+def from_local(wall_clock: datetime) -> datetime:
+    """The UTC instant a naive time on the clinic's wall names (the earlier one in a repeated
+    hour)."""
+    return wall_clock.replace(tzinfo=clinic_zone(), fold=0).astimezone(UTC)
+
+
 def start_of_day(day: date, zone: tzinfo | None = None) -> datetime:
     """The UTC instant at which `day` begins at the clinic (or in the zone given)."""
     return datetime.combine(day, time.min, tzinfo=zone or clinic_zone()).astimezone(UTC)

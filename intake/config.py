@@ -1,6 +1,7 @@
 """Settings read from INTAKE_* environment variables, validated once at start-up."""
 
 import os
+import re
 import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -58,6 +59,11 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "CLINIC_NAME": env.get("INTAKE_CLINIC_NAME", "Physical Therapy Clinic"),
         "CLINIC_TIMEZONE": timezone,
+        # How a patient reaches the clinic: printed on the patient's copy and in its email.
+        "CLINIC_PHONE": env.get("INTAKE_CLINIC_PHONE", "").strip(),
+        "CLINIC_ADDRESS": env.get("INTAKE_CLINIC_ADDRESS", "").strip(),
+        "CLINIC_EMAIL": _address(env, "INTAKE_CLINIC_EMAIL"),
+        **_mail_settings(env),
         "MAX_CONTENT_LENGTH": _int(env, "INTAKE_MAX_REQUEST_BYTES", 1_000_000),
         "KIOSK_IDLE_WARNING_SECONDS": _int(env, "INTAKE_KIOSK_IDLE_WARNING_SECONDS", 240),
         "KIOSK_IDLE_RESET_SECONDS": _int(env, "INTAKE_KIOSK_IDLE_RESET_SECONDS", 60),
@@ -152,6 +158,66 @@ def _int(env, name: str, default: int, minimum: int = 1) -> int:
 def _yes(env, name: str) -> bool:
     """Read an on/off setting: 1 is on, 0 or unset is off."""
     raw = env.get(name) or "0"
+    if raw not in ("0", "1"):
+        raise ConfigError(f"{name} must be 1 (on) or 0 (off), not {raw!r}")
+    return raw == "1"
+
+
+# One address, as a person types it into a mail client: no name part, no list.
+_EMAIL_ADDRESS = re.compile(r"[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+")
+
+
+def _address(env, name: str) -> str:
+    """Read an optional email address setting ("" when unset)."""
+    raw = (env.get(name) or "").strip()
+    if raw and not _EMAIL_ADDRESS.fullmatch(raw):
+        raise ConfigError(f"{name} must be one email address such as desk@example.org, not {raw!r}")
+    return raw
+
+
+def _mail_settings(env) -> dict:
+    """The SMTP server that emails a patient their copy; no INTAKE_SMTP_HOST means no email."""
+    host = (env.get("INTAKE_SMTP_HOST") or "").strip()
+    ssl = _yes(env, "INTAKE_SMTP_SSL")
+    if ssl and env.get("INTAKE_SMTP_STARTTLS") == "1":
+        raise ConfigError("INTAKE_SMTP_SSL=1 and INTAKE_SMTP_STARTTLS=1: choose one")
+    # STARTTLS unless told otherwise (the message carries a copy of a signed health
+    # document); with SSL, TLS starts with the first byte and there is nothing to upgrade.
+    starttls = not ssl and _yes_by_default(env, "INTAKE_SMTP_STARTTLS")
+    user = env.get("INTAKE_SMTP_USER") or ""
+    password = env.get("INTAKE_SMTP_PASSWORD") or ""
+    mail_from = _address(env, "INTAKE_MAIL_FROM")
+    port = _int(env, "INTAKE_SMTP_PORT", 465 if ssl else 587 if starttls else 25)
+    if port > 65535:
+        raise ConfigError("INTAKE_SMTP_PORT must be a TCP port (1 to 65535)")
+    if host:
+        if not mail_from:
+            raise ConfigError("INTAKE_MAIL_FROM must be set when INTAKE_SMTP_HOST is")
+        if bool(user) != bool(password):
+            raise ConfigError("INTAKE_SMTP_USER and INTAKE_SMTP_PASSWORD go together")
+        if user and not (ssl or starttls):
+            raise ConfigError(
+                "INTAKE_SMTP_USER needs INTAKE_SMTP_STARTTLS=1 or INTAKE_SMTP_SSL=1: "
+                "the password would cross the network unencrypted"
+            )
+    email_copies = _yes_by_default(env, "INTAKE_PATIENT_COPY_EMAIL")
+    return {
+        "SMTP_HOST": host,
+        "SMTP_PORT": port,
+        "SMTP_SSL": ssl,
+        "SMTP_STARTTLS": starttls,
+        "SMTP_USER": user,
+        "SMTP_PASSWORD": password,
+        "SMTP_TIMEOUT_SECONDS": _int(env, "INTAKE_SMTP_TIMEOUT_SECONDS", 10),
+        "MAIL_FROM": mail_from,
+        # Offered only with a server to send through; a clinic may turn it off regardless.
+        "PATIENT_COPY_EMAIL": bool(host) and email_copies,
+    }
+
+
+def _yes_by_default(env, name: str) -> bool:
+    """Read an on/off setting that is on unless set to 0."""
+    raw = env.get(name) or "1"
     if raw not in ("0", "1"):
         raise ConfigError(f"{name} must be 1 (on) or 0 (off), not {raw!r}")
     return raw == "1"

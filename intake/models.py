@@ -104,9 +104,76 @@ class SignatureKind(StrEnum):
 
 
 class DocumentKind(StrEnum):
-    """What a chart document is: the signed intake now; addenda later."""
+    """What a chart document is: the signed intake, or a later addendum to its consent."""
 
     INTAKE = "intake"
+    CONSENT_ADDENDUM = "consent_addendum"  # a therapist's confirmation, decline or withdrawal
+
+
+class ConsentState(StrEnum):
+    """Where a submission's dry-needling consent stands (after FHIR Consent's status)."""
+
+    SIGNED = "signed"  # by the patient; no therapist has recorded the conversation yet
+    CONFIRMED = "confirmed"  # discussed, questions answered, the patient agrees
+    DECLINED = "declined"  # not appropriate, or the patient declined, after the discussion
+    WITHDRAWN = "withdrawn"  # the patient withdrew consent later
+
+    @property
+    def label(self) -> str:
+        """The words staff read."""
+        return _CONSENT_STATE_LABELS[self]
+
+
+_CONSENT_STATE_LABELS = {
+    ConsentState.SIGNED: "Signed by patient",
+    ConsentState.CONFIRMED: "Confirmed by therapist",
+    ConsentState.DECLINED: "Declined",
+    ConsentState.WITHDRAWN: "Withdrawn",
+}
+
+
+# What a therapist's decision can make the consent: every state but the patient's own.
+DECISION_KINDS = (ConsentState.CONFIRMED, ConsentState.DECLINED, ConsentState.WITHDRAWN)
+
+
+class DeclineReason(StrEnum):
+    """Why dry needling will not go ahead, when the therapist records a decline."""
+
+    NOT_APPROPRIATE = "not_appropriate"
+    PATIENT_DECLINED = "patient_declined"
+
+    @property
+    def label(self) -> str:
+        """The words the staff page and the addendum read."""
+        return _DECLINE_LABELS[self]
+
+
+_DECLINE_LABELS = {
+    DeclineReason.NOT_APPROPRIATE: "Dry needling is not appropriate for this patient",
+    DeclineReason.PATIENT_DECLINED: "The patient declined dry needling",
+}
+
+
+class WithdrawalChannel(StrEnum):
+    """How the patient said they withdraw their consent."""
+
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    IN_WRITING = "in_writing"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        """The words the staff page and the addendum read."""
+        return _CHANNEL_LABELS[self]
+
+
+_CHANNEL_LABELS = {
+    WithdrawalChannel.IN_PERSON: "In person",
+    WithdrawalChannel.PHONE: "By phone",
+    WithdrawalChannel.IN_WRITING: "In writing (letter, email, portal message)",
+    WithdrawalChannel.OTHER: "Another way",
+}
 
 
 class SignerRelationship(StrEnum):
@@ -168,6 +235,7 @@ class Submission(db.Model):
         one_of("submission", "pdf_status", PdfStatus),
         one_of("submission", "signature_kind", SignatureKind),
         one_of("submission", "signer_relationship", SignerRelationship),
+        one_of("submission", "consent_state", ConsentState),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -224,6 +292,11 @@ class Submission(db.Model):
     pdf_status: Mapped[str] = mapped_column(String(20), default=PdfStatus.PENDING)
     pdf_error: Mapped[str | None] = mapped_column(String(500))
     corrects_id: Mapped[int | None] = mapped_column(ForeignKey("submission.id"))
+    # The consent's standing, kept in step with its ConsentDecision rows (the record) by
+    # intake.consent_status, so the dashboard and the CSV read it without a join.
+    consent_state: Mapped[str] = mapped_column(String(20), default=ConsentState.SIGNED)
+    consent_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    consent_ends_on: Mapped[date | None] = mapped_column(Date)  # the plan of care's end
 
     reviewed_by: Mapped["StaffUser | None"] = relationship()
     export_batch: Mapped["ExportBatch | None"] = relationship(back_populates="submissions")
@@ -252,8 +325,56 @@ class ChartDocument(db.Model):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A consent addendum's decision; None for the intake document.
+    consent_decision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("consent_decision.id"), unique=True
+    )
 
     submission: Mapped[Submission] = relationship(back_populates="documents")
+
+
+class ConsentDecision(db.Model):
+    """A therapist's record about a signed consent: confirmed, declined or withdrawn.
+
+    Rows are only ever added. Each is signed by the therapist's account as it was at the
+    time (name, credentials and email are copied), and becomes an addendum chart document
+    that names the SHA-256 of the intake PDF it refers to.
+    """
+
+    __tablename__ = "consent_decision"
+    __table_args__ = (
+        CheckConstraint(
+            f"kind IN ({', '.join(repr(str(kind)) for kind in DECISION_KINDS)})",
+            name="ck_consent_decision_kind",
+        ),
+        one_of("consent_decision", "decline_reason", DeclineReason),
+        one_of("consent_decision", "told_how", WithdrawalChannel),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, default=uuid.uuid4)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # a ConsentState other than "signed"
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
+    staff_name: Mapped[str] = mapped_column(String(120))
+    staff_credentials: Mapped[str] = mapped_column(String(80))
+    staff_email: Mapped[str] = mapped_column(String(254))
+    # The intake PDF the decision is about, by its SHA-256.
+    intake_sha256: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+    care_plan_ends_on: Mapped[date | None] = mapped_column(Date)  # confirmed only
+    decline_reason: Mapped[str | None] = mapped_column(String(20))  # declined only
+    # Withdrawn only: who told whom, when and how.
+    told_by: Mapped[str | None] = mapped_column(String(200))
+    told_to: Mapped[str | None] = mapped_column(String(200))
+    told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    told_how: Mapped[str | None] = mapped_column(String(20))
+
+    submission: Mapped[Submission] = relationship()
+    document: Mapped[ChartDocument | None] = relationship(
+        primaryjoin="ChartDocument.consent_decision_id == ConsentDecision.id", viewonly=True
+    )
 
 
 class Draft(db.Model):
@@ -279,8 +400,21 @@ class Draft(db.Model):
 class StaffRole(StrEnum):
     """What a staff account may do."""
 
-    ADMIN = "admin"
-    STAFF = "staff"
+    ADMIN = "admin"  # manages accounts, reads the audit log
+    THERAPIST = "therapist"  # records the consent conversation, declines and withdrawals
+    FRONT_DESK = "front_desk"
+
+    @property
+    def label(self) -> str:
+        """The words staff read."""
+        return _ROLE_LABELS[self]
+
+
+_ROLE_LABELS = {
+    StaffRole.ADMIN: "Admin",
+    StaffRole.THERAPIST: "Therapist",
+    StaffRole.FRONT_DESK: "Front desk",
+}
 
 
 class StaffUser(db.Model):
@@ -292,7 +426,10 @@ class StaffUser(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower-cased
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(10), default=StaffRole.STAFF)
+    role: Mapped[str] = mapped_column(String(10), default=StaffRole.FRONT_DESK)
+    # As a therapist signs the consent addenda: "Dana Reyes", "PT, DPT, Cert. DN".
+    display_name: Mapped[str | None] = mapped_column(String(120))
+    credentials: Mapped[str | None] = mapped_column(String(80))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -305,6 +442,11 @@ class StaffUser(db.Model):
     def is_admin(self) -> bool:
         """Whether the account may manage staff and read the audit log."""
         return self.role == StaffRole.ADMIN
+
+    @property
+    def is_therapist(self) -> bool:
+        """Whether the account may record the consent conversation and withdrawals."""
+        return self.role == StaffRole.THERAPIST
 
     # Flask-Login's user protocol.
     @property
@@ -418,7 +560,17 @@ class ExportBatch(db.Model):
 # to change it, whatever code path tries; tests tamper behind its back to prove `verify`.
 
 WORKFLOW_COLUMNS = frozenset(
-    {"status", "reviewed_at", "reviewed_by_id", "export_batch_id", "pdf_status", "pdf_error"}
+    {
+        "status",
+        "reviewed_at",
+        "reviewed_by_id",
+        "export_batch_id",
+        "pdf_status",
+        "pdf_error",
+        "consent_state",
+        "consent_confirmed_at",
+        "consent_ends_on",
+    }
 )
 
 
@@ -457,3 +609,4 @@ def _submission_is_never_deleted(_mapper, _connection, submission: Submission) -
 
 _append_only(ChartDocument, "chart document")
 _append_only(AuditEvent, "audit event")
+_append_only(ConsentDecision, "consent decision")

@@ -180,6 +180,18 @@ def _thanks(run):
         page.get_by_role("button", name="Sign and submit").click()
 
 
+@shot(
+    "kiosk-18-email-copy",
+    "Thank you, with \u201cEmail me a copy\u201d: the address masked, the patient chooses",
+)
+def _email_copy(run):
+    # As a clinic with a mail server would be set up; nothing is sent for the picture.
+    run.app.config.update(
+        SMTP_HOST="127.0.0.1", MAIL_FROM="frontdesk@example.org", PATIENT_COPY_EMAIL=True
+    )
+    run.page.reload()
+
+
 @shot("kiosk-12-typed-signature", "A typed signature, for people who cannot draw", full_page=False)
 def _typed(run):
     page, base_url = run.page, run.base_url

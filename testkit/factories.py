@@ -115,10 +115,16 @@ def make_draft(answers: dict[str, Any] | None = None, **typed: Any) -> tuple[Dra
 
 
 def make_staff(
-    email: str = "staff@example.org", role: str = StaffRole.STAFF, password: str = DEFAULT_PASSWORD
+    email: str = "staff@example.org",
+    role: str = StaffRole.FRONT_DESK,
+    password: str = DEFAULT_PASSWORD,
+    **signing_name: str | None,
 ) -> StaffUser:
-    """A committed staff account."""
-    user = accounts.create_staff_user(email, password, role)
+    """A committed staff account; a therapist signs as "Dana Reyes, PT, DPT" unless given
+    `display_name` and `credentials`."""
+    if role == StaffRole.THERAPIST:
+        signing_name = {"display_name": "Dana Reyes", "credentials": "PT, DPT"} | signing_name
+    user = accounts.create_staff_user(email, password, role, **signing_name)
     db.session.commit()
     return user
 

@@ -80,6 +80,13 @@ def expected_row(submission: Submission, pdf_sha256: str = "") -> dict[str, str]
         "corrects_submission_id": "",
         "red_flags": ";".join(code for code in submission.flags if code in red),
         "guardian_phone": submission.guardian_phone or "",
+        # As the submission's own columns say it now (the export reads the decisions).
+        "consent_state": submission.consent_state,
+        "consent_confirmed_at_utc": (
+            submission.consent_confirmed_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+            if submission.consent_confirmed_at
+            else ""
+        ),
     }
     for question in questionnaire.QUESTIONS:
         if question.id in IDENTITY_QUESTIONS:

@@ -18,12 +18,15 @@ from tests.support import csrf_token
 
 STAFF_EMAIL = "staff@example.org"
 ADMIN_EMAIL = "admin@example.org"
+THERAPIST_EMAIL = "therapist@example.org"
 
 
-def add_staff(app, email: str = STAFF_EMAIL, role: str = StaffRole.STAFF) -> int:
+def add_staff(
+    app, email: str = STAFF_EMAIL, role: str = StaffRole.FRONT_DESK, **signing_name
+) -> int:
     """A committed staff account; returns its id."""
     with app.app_context():
-        return make_staff(email, role).id
+        return make_staff(email, role, **signing_name).id
 
 
 def log_in(client, email: str = STAFF_EMAIL, password: str = DEFAULT_PASSWORD, **kwargs):

@@ -187,7 +187,7 @@ def test_consent_clauses_carry_their_own_initials(app_context):
     document = consents.current()
     initials = {clause.id: f"X{i}" for i, clause in enumerate(document.clauses)}
     content = _content(make_submission(consent_initials=initials))
-    assert [(c.heading, c.initials) for c in content.clauses] == [
+    assert [(c.heading, c.initials) for c in content.consent.clauses] == [
         (clause.heading, initials[clause.id]) for clause in document.clauses
     ]
 

@@ -19,10 +19,10 @@ def test_create_staff_prompts_twice_and_hashes_with_argon2id(app, runner):
         args=["intake", "create-staff", "Nurse@Example.org"], input=f"{PASSWORD}\n{PASSWORD}\n"
     )
     assert result.exit_code == 0, result.output
-    assert "Created staff account nurse@example.org" in result.output
+    assert "Created front desk account nurse@example.org" in result.output
     (user,) = _staff(app)
     assert user.email == "nurse@example.org"
-    assert user.role == StaffRole.STAFF
+    assert user.role == StaffRole.FRONT_DESK
     assert user.password_hash.startswith("$argon2id$")
     assert PASSWORD not in user.password_hash
     with app.app_context():
@@ -78,4 +78,40 @@ def test_create_staff_refuses_what_is_not_an_email_address(app, runner, email):
     )
     assert result.exit_code != 0
     assert "is not an email address" in result.output
+    assert _staff(app) == []
+
+
+def test_create_a_therapist_with_the_name_and_credentials_they_sign_with(app, runner):
+    result = runner.invoke(
+        args=[
+            "intake",
+            "create-staff",
+            "dana@example.org",
+            "--role",
+            "therapist",
+            "--name",
+            "  Dana   Reyes ",
+            "--credentials",
+            "PT, DPT, Cert. DN",
+            "--password-stdin",
+        ],
+        input=f"{PASSWORD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "Created therapist account dana@example.org" in result.output
+    (user,) = _staff(app)
+    assert (user.role, user.display_name, user.credentials) == (
+        StaffRole.THERAPIST,
+        "Dana Reyes",
+        "PT, DPT, Cert. DN",
+    )
+
+
+def test_admin_and_role_must_agree(app, runner):
+    result = runner.invoke(
+        args=["intake", "create-staff", "x@example.org", "--admin", "--role", "front-desk"],
+        input=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert result.exit_code != 0
+    assert "--admin and --role say different things" in result.output
     assert _staff(app) == []

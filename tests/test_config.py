@@ -85,3 +85,61 @@ def test_wsgi_start_up_fails_with_one_line_naming_the_setting(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "INTAKE_TIMEZONE" in lines[0]
+
+
+SMTP = {"INTAKE_SECRET_KEY": KEY, "INTAKE_SMTP_HOST": "mail.example.org"}
+
+
+def test_email_copies_are_off_without_an_smtp_server(tmp_path):
+    config = load_config(str(tmp_path), {"INTAKE_SECRET_KEY": KEY})
+    assert config["PATIENT_COPY_EMAIL"] is False and config["SMTP_HOST"] == ""
+
+
+def test_an_smtp_server_uses_starttls_on_587_unless_told_otherwise(tmp_path):
+    config = load_config(str(tmp_path), {**SMTP, "INTAKE_MAIL_FROM": "desk@example.org"})
+    assert config["PATIENT_COPY_EMAIL"] is True
+    assert (config["SMTP_PORT"], config["SMTP_STARTTLS"], config["SMTP_SSL"]) == (587, True, False)
+    ssl = load_config(
+        str(tmp_path), {**SMTP, "INTAKE_MAIL_FROM": "desk@example.org", "INTAKE_SMTP_SSL": "1"}
+    )
+    assert (ssl["SMTP_PORT"], ssl["SMTP_STARTTLS"], ssl["SMTP_SSL"]) == (465, False, True)
+
+
+def test_a_clinic_can_turn_email_copies_off(tmp_path):
+    environ = {**SMTP, "INTAKE_MAIL_FROM": "desk@example.org", "INTAKE_PATIENT_COPY_EMAIL": "0"}
+    assert load_config(str(tmp_path), environ)["PATIENT_COPY_EMAIL"] is False
+
+
+@pytest.mark.parametrize(
+    ("environ", "named"),
+    [
+        ({}, "INTAKE_MAIL_FROM"),
+        ({"INTAKE_MAIL_FROM": "Front desk"}, "INTAKE_MAIL_FROM"),
+        ({"INTAKE_MAIL_FROM": "a@example.org", "INTAKE_SMTP_PORT": "70000"}, "INTAKE_SMTP_PORT"),
+        ({"INTAKE_MAIL_FROM": "a@example.org", "INTAKE_SMTP_PORT": "smtp"}, "INTAKE_SMTP_PORT"),
+        ({"INTAKE_MAIL_FROM": "a@example.org", "INTAKE_SMTP_SSL": "yes"}, "INTAKE_SMTP_SSL"),
+        (
+            {
+                "INTAKE_MAIL_FROM": "a@example.org",
+                "INTAKE_SMTP_SSL": "1",
+                "INTAKE_SMTP_STARTTLS": "1",
+            },
+            "INTAKE_SMTP_SSL",
+        ),
+        ({"INTAKE_MAIL_FROM": "a@example.org", "INTAKE_SMTP_USER": "desk"}, "INTAKE_SMTP_USER"),
+        (
+            {
+                "INTAKE_MAIL_FROM": "a@example.org",
+                "INTAKE_SMTP_STARTTLS": "0",
+                "INTAKE_SMTP_USER": "desk",
+                "INTAKE_SMTP_PASSWORD": "secret",
+            },
+            "unencrypted",
+        ),
+        ({"INTAKE_MAIL_FROM": "a@example.org", "INTAKE_CLINIC_EMAIL": "x"}, "INTAKE_CLINIC_EMAIL"),
+        ({"INTAKE_MAIL_FROM": "a@example.org", "INTAKE_PATIENT_COPY_EMAIL": "on"}, "COPY_EMAIL"),
+    ],
+)
+def test_smtp_settings_that_make_no_sense_stop_start_up(tmp_path, environ, named):
+    with pytest.raises(ConfigError, match=named):
+        load_config(str(tmp_path), {**SMTP, **environ})

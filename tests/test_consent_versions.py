@@ -101,7 +101,7 @@ def test_a_submission_signed_under_version_1_renders_and_verifies_as_before(app,
             timezone="America/Chicago",
             rendered_at=datetime.now(UTC),
         )
-        assert content.risk_notes == () and content.agreement is None
+        assert content.consent.risk_notes == () and content.consent.agreement is None
         document = render_and_store(submission)
         assert document is not None
         pages = PdfReader(io.BytesIO(document.content)).pages

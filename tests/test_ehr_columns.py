@@ -21,8 +21,9 @@ HEADER_SHA256 = {
     "2": "1e365cf8acc0784b3497d1f04af08924acbd43fb61569042087f10f90f8d3361",
     # `guardian_phone` after `red_flags`; a fuller history (side, imaging, goals, language,
     # falls, lung disease, CRPS, fainting, surgery timing); pregnancy and needle fear graded;
-    # the LEFS: its 20 items (`lefs_01`..`lefs_20`), and `lefs_total` after every other column.
-    "3": "9c6fc1304e8936ee15356501644eb97ad6a4b6ca4a500f266f704ee6ae848f95",
+    # the LEFS: its 20 items (`lefs_01`..`lefs_20`), and `lefs_total` after every other column;
+    # `consent_state` and `consent_confirmed_at_utc` after `guardian_phone`.
+    "3": "c031f4ff256379f71ec0dc8e7e869ccf7380ebaa4a7a3157972eb89af08134bb",
 }
 
 
@@ -50,6 +51,8 @@ def test_fixed_columns_then_every_question_in_order_then_the_scores():
         "corrects_submission_id",
         "red_flags",
         "guardian_phone",
+        "consent_state",
+        "consent_confirmed_at_utc",
     ]
     asked = [q.id for q in questionnaire.QUESTIONS if q.id not in IDENTITY_QUESTIONS]
     assert names[len(FIXED_COLUMNS) :] == [*asked, "lefs_total"]

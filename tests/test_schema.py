@@ -223,10 +223,17 @@ def test_audit_events_are_append_only(app_context):
 def test_vocabulary_checks_keep_every_row_and_refuse_unknown_values(app_context):
     downgrade(revision="0006_review_status")
     submission_id = _stored_as_then()
-    db.session.add(
-        ChartDocument(
-            submission_id=submission_id, kind="intake", content=b"%PDF", size=4, sha256=""
-        )
+    db.session.execute(
+        insert(ChartDocument),
+        [
+            {
+                "submission_id": submission_id,
+                "kind": "intake",
+                "content": b"%PDF",
+                "size": 4,
+                "sha256": "",
+            }
+        ],
     )
     db.session.execute(insert(AuditEvent).values(actor_type="kiosk", action="submission.create"))
     db.session.commit()
@@ -271,8 +278,46 @@ def test_guardian_phone_comes_empty_to_rows_stored_before_and_goes_away_again(ap
     assert _differences() == []
 
 
-def test_the_audit_chain_begins_after_the_events_recorded_before_it(app_context):
+def test_consent_decisions_keep_every_account_and_submission(app_context):
     downgrade(revision="0011_guardian_phone")
+    before = _stored_as_then()
+    db.session.execute(
+        sa.text(
+            "INSERT INTO staff_user (email, password_hash, role, active, failed_logins, "
+            "created_at, session_token) VALUES "
+            "('desk@example.org', 'x', 'staff', true, 0, CURRENT_TIMESTAMP, 't1'), "
+            "('boss@example.org', 'x', 'admin', true, 0, CURRENT_TIMESTAMP, 't2')"
+        )
+    )
+    db.session.commit()
+    upgrade()
+    assert _differences() == []
+    roles = dict(db.session.execute(sa.text("SELECT email, role FROM staff_user")).all())
+    assert roles == {"desk@example.org": "front_desk", "boss@example.org": "admin"}
+    stored = db.session.get(Submission, before)
+    assert (stored.consent_state, stored.consent_confirmed_at, stored.consent_ends_on) == (
+        "signed",
+        None,
+        None,
+    )
+    db.session.rollback()
+    with pytest.raises(IntegrityError):
+        db.session.execute(update(Submission).values(consent_state="maybe"))
+    db.session.rollback()
+    with pytest.raises(IntegrityError):
+        db.session.execute(sa.text("UPDATE staff_user SET role = 'staff'"))
+    db.session.rollback()
+
+    downgrade(revision="0011_guardian_phone")
+    roles = dict(db.session.execute(sa.text("SELECT email, role FROM staff_user")).all())
+    assert roles == {"desk@example.org": "staff", "boss@example.org": "admin"}
+    db.session.commit()
+    upgrade()
+    assert _differences() == []
+
+
+def test_the_audit_chain_begins_after_the_events_recorded_before_it(app_context):
+    downgrade(revision="0012_consent_decisions")
     then = sa.table(
         "audit_event", *(sa.column(name) for name in ("actor_type", "action", "at", "outcome"))
     )

@@ -14,7 +14,12 @@ PUBLIC_BLUEPRINTS = ("kiosk",)
 PUBLIC_ENDPOINTS = {"static", "staff.login"}
 # A value for each URL argument a rule may have; a new argument name must be added here.
 _RECORD_ID = uuid.uuid4()  # pages of one record (a submission, an export batch)
-SAMPLE_ARGUMENTS = {"public_id": _RECORD_ID, "batch_id": _RECORD_ID, "user_id": 1}
+SAMPLE_ARGUMENTS = {
+    "public_id": _RECORD_ID,
+    "batch_id": _RECORD_ID,
+    "decision_id": _RECORD_ID,
+    "user_id": 1,
+}
 # Pages that answer a form error without their query string.
 SAMPLE_QUERIES = {"staff.export_range": "?from_date=2026-11-01&to_date=2026-11-02"}
 

@@ -43,17 +43,17 @@ def test_create_an_account(app, admin_client):
         admin_client,
         "/staff/admin/accounts",
         email="New.Person@Example.org",
-        role="staff",
+        role="front_desk",
         new_password=NEW_PASSWORD,
         confirm_password=NEW_PASSWORD,
     )
     assert response.status_code == 302
     page = admin_client.get(response.location).get_data(as_text=True)
-    assert "Created the staff account new.person@example.org." in page
+    assert "Created the front desk account new.person@example.org." in page
     newcomer = app.test_client()
     assert log_in(newcomer, "new.person@example.org", NEW_PASSWORD).status_code == 302
     (event,) = audit_events(app, "staff.create")
-    assert event["detail"] == {"email": "new.person@example.org", "role": "staff"}
+    assert event["detail"] == {"email": "new.person@example.org", "role": "front_desk"}
 
 
 def test_account_form_errors_keep_what_was_typed(app, admin_client):
@@ -74,7 +74,7 @@ def test_account_form_errors_keep_what_was_typed(app, admin_client):
         admin_client,
         "/staff/admin/accounts",
         email="other@example.org",
-        role="staff",
+        role="front_desk",
         new_password=NEW_PASSWORD,
         confirm_password="something else entirely",
     )
@@ -83,7 +83,7 @@ def test_account_form_errors_keep_what_was_typed(app, admin_client):
         admin_client,
         "/staff/admin/accounts",
         email="other@example.org",
-        role="staff",
+        role="front_desk",
         new_password="short",
         confirm_password="short",
     )
@@ -207,3 +207,31 @@ def test_audit_log_pages(app, admin_client):
     second = admin_client.get(older).get_data(as_text=True)
     assert second.count("<td><code>dashboard.view</code></td>") == 5
     assert 'rel="next"' not in second
+
+
+def test_an_admin_sets_the_name_and_credentials_a_therapist_signs_with(app, admin_client):
+    therapist = add_staff(app, "dana@example.org", StaffRole.THERAPIST)
+    path = f"/staff/admin/accounts/{therapist}/signing-name"
+    refused = _post(admin_client, path, display_name="Dana\u202eReyes", credentials="PT")
+    assert refused.status_code == 400
+    assert "letters, digits and punctuation only" in refused.get_data(as_text=True)
+    response = _post(admin_client, path, display_name="Dana  Reyes-Ortiz", credentials="PT, DPT")
+    assert response.status_code == 302
+    page = admin_client.get("/staff/admin/accounts").get_data(as_text=True)
+    assert "Dana Reyes-Ortiz, PT, DPT" in page
+    (event,) = audit_events(app, "staff.signing_name")
+    assert event["target_id"] == str(therapist)
+
+
+def test_a_therapist_account_needs_a_name_and_credentials(app, admin_client):
+    response = _post(
+        admin_client,
+        "/staff/admin/accounts",
+        email="new.therapist@example.org",
+        role="therapist",
+        new_password=NEW_PASSWORD,
+        confirm_password=NEW_PASSWORD,
+    )
+    assert response.status_code == 400
+    assert "A therapist signs with a full name and credentials." in response.get_data(as_text=True)
+    assert audit_events(app, "staff.create") == []

@@ -39,6 +39,32 @@ class ConsentClause:
 
 
 @dataclass(frozen=True)
+class SignedConsent:
+    """The consent as signed: its text as shown, the initials, the signature and who signed.
+
+    The chart PDF and the patient's copy both print it, from the stored snapshot alone.
+    """
+
+    title: str
+    version: str
+    effective: str
+    clauses: tuple[ConsentClause, ...]
+    # From consent version 2: the risk notes shown before the signature, and the agreement
+    # ticked (None for version 1, whose snapshot holds no agreement; its chart is unchanged).
+    risk_notes: tuple[str, ...]
+    agreement: str | None
+    agreed: bool
+    signature_kind: str
+    drawn_signature: DrawnSignature | None
+    typed_signature: str | None
+    signer_name: str
+    signer_relationship: str
+    guardian_phone: str | None  # a minor's parent or guardian who signed
+    signed_local: str
+    signed_utc: str
+
+
+@dataclass(frozen=True)
 class EventRow:
     """One audit event about the submission, as listed on the audit page."""
 
@@ -67,23 +93,7 @@ class ChartContent:
     scores: tuple[Score, ...]  # the outcome instruments the patient answered
     details: SectionView
     history: tuple[SectionView, ...]
-    consent_title: str
-    consent_version: str
-    consent_effective: str
-    clauses: tuple[ConsentClause, ...]
-    # From consent version 2: the risk notes shown before the signature, and the agreement
-    # ticked (None for version 1, whose snapshot holds no agreement; its chart is unchanged).
-    risk_notes: tuple[str, ...]
-    agreement: str | None
-    consent_agreed: bool
-    signature_kind: str
-    drawn_signature: DrawnSignature | None
-    typed_signature: str | None
-    signer_name: str
-    signer_relationship: str
-    guardian_phone: str | None  # a minor's parent or guardian who signed
-    signed_local: str
-    signed_utc: str
+    consent: "SignedConsent"
     started_local: str
     started_utc: str
     submitted_local: str
@@ -141,7 +151,6 @@ def chart_content(
     flag_notes = submission.flag_notes or {}
     sections = questionnaire.history(answers, Audience.CLINIC, stored_flags, flag_notes)
     details, history = sections[0], tuple(sections[1:])
-    initials = submission.consent_initials or {}
     patient_name = submission.full_name
     submitted_on = clock.local(submission.submitted_at, zone)
     return ChartContent(
@@ -166,24 +175,7 @@ def chart_content(
         scores=questionnaire.scores(answers),
         details=details,
         history=history,
-        consent_title=document.title,
-        consent_version=document.version,
-        consent_effective=document.effective_date,
-        clauses=tuple(
-            ConsentClause(clause.heading, clause.paragraphs, initials.get(clause.id) or None)
-            for clause in document.clauses
-        ),
-        risk_notes=tuple(note.paragraph for note in document.risk_notes or ()),
-        agreement=document.agreement,
-        consent_agreed=bool(submission.consent_agreed),
-        signature_kind=submission.signature_kind,
-        drawn_signature=_drawn_signature(submission),
-        typed_signature=_typed_signature(submission),
-        signer_name=submission.signer_name,
-        signer_relationship=SignerRelationship.label_of(submission.signer_relationship),
-        guardian_phone=submission.guardian_phone,
-        signed_local=clinic_time(submission.signed_at, zone),
-        signed_utc=utc_time(submission.signed_at),
+        consent=signed_consent(submission, zone),
         started_local=clinic_time(submission.started_at, zone),
         started_utc=utc_time(submission.started_at),
         submitted_local=clinic_time(submission.submitted_at, zone),
@@ -202,6 +194,32 @@ def chart_content(
         chain_head=(
             None if chain_head is None else (chain_head.length, chain_head.at, chain_head.hash)
         ),
+    )
+
+
+def signed_consent(submission: Submission, zone: ZoneInfo) -> SignedConsent:
+    """The consent exactly as signed, from the stored snapshot; refuses one that fails its hash."""
+    document = _signed_consent(submission)
+    initials = submission.consent_initials or {}
+    return SignedConsent(
+        title=document.title,
+        version=document.version,
+        effective=document.effective_date,
+        clauses=tuple(
+            ConsentClause(clause.heading, clause.paragraphs, initials.get(clause.id) or None)
+            for clause in document.clauses
+        ),
+        risk_notes=tuple(note.paragraph for note in document.risk_notes or ()),
+        agreement=document.agreement,
+        agreed=bool(submission.consent_agreed),
+        signature_kind=submission.signature_kind,
+        drawn_signature=_drawn_signature(submission),
+        typed_signature=_typed_signature(submission),
+        signer_name=submission.signer_name,
+        signer_relationship=SignerRelationship.label_of(submission.signer_relationship),
+        guardian_phone=submission.guardian_phone,
+        signed_local=clinic_time(submission.signed_at, zone),
+        signed_utc=utc_time(submission.signed_at),
     )
 
 

@@ -58,14 +58,15 @@ def render_job(
     )
 
 
-def render_pdf(job: RenderJob, timeout: float | None = None) -> bytes:
+def render_pdf(job: RenderJob, timeout: float | None = None, *, sealed: bool = True) -> bytes:
     """Render a job in the render process and seal it with the clinic's key, here.
 
     Every chart document, whatever its kind, is made through this function, so every one is
-    sealed before it can be stored. Raises RenderError (SealError) when either step fails or
-    the render runs too long.
+    sealed before it can be stored. `sealed=False` is for a PDF that is never stored and must
+    come out the same each time (the patient's copy). Raises RenderError (SealError) when
+    either step fails or the render runs too long.
     """
     result = renderer.render(job, timeout or current_app.config["CHART_RENDER_TIMEOUT_SECONDS"])
     for message in result.messages:
         logger.warning("WeasyPrint, rendering %s: %s", job.attachment_name, message)
-    return seal_pdf(result.pdf)
+    return seal_pdf(result.pdf) if sealed else result.pdf

@@ -7,13 +7,14 @@ from datetime import datetime
 
 @dataclass(frozen=True)
 class RenderJob:
-    """Everything one render needs: the finished HTML and the record to embed."""
+    """Everything one render needs: the finished HTML and the record to embed, if any."""
 
     html: str
-    attachment: bytes
-    attachment_name: str
-    attachment_description: str
     created: datetime  # aware; dates the PDF and the embedded file
+    # The chart PDF embeds the submission as JSON; the patient's copy embeds nothing.
+    attachment: bytes | None = None
+    attachment_name: str = ""
+    attachment_description: str = ""
 
 
 @dataclass(frozen=True)

@@ -50,22 +50,13 @@ def render(job: RenderJob) -> RenderResult:
     """Render one chart document to PDF/A-3u bytes."""
     engine = _engine()
     engine.fetcher.reset()
-    attachment = Attachment(
-        string=job.attachment,
-        name=job.attachment_name,
-        description=job.attachment_description,
-        created=job.created,
-        modified=job.created,
-        # PDF/A-3: the JSON is the data the visible pages present.
-        relationship="Data",
-        url_fetcher=engine.fetcher,
-    )
+    attachments = embedded_record(job, engine.fetcher)
     with _collect_messages() as messages:
         pdf = HTML(string=job.html, base_url=ASSET_BASE_URL, url_fetcher=engine.fetcher).write_pdf(
             stylesheets=list(engine.stylesheets),
             font_config=engine.font_config,
             pdf_variant=PDF_VARIANT,
-            attachments=[attachment],
+            attachments=attachments,
             presentational_hints=False,
             finisher=_list_attachments_once,
         )
@@ -74,6 +65,23 @@ def render(job: RenderJob) -> RenderResult:
         # raised while drawing an SVG, though, so check: a refused fetch means no PDF.
         raise RefusedURL(f"refused to fetch {engine.fetcher.refused[0]}")
     return RenderResult(pdf, tuple(engine.fetcher.requested), tuple(messages))
+
+
+def embedded_record(job: RenderJob, url_fetcher=None) -> list[Attachment]:
+    """The job's record as the PDF's one attachment; none for a job without a record."""
+    if job.attachment is None:
+        return []
+    attachment = Attachment(
+        string=job.attachment,
+        name=job.attachment_name,
+        description=job.attachment_description,
+        created=job.created,
+        modified=job.created,
+        # PDF/A-3: the JSON is the data the visible pages present.
+        relationship="Data",
+        url_fetcher=url_fetcher,
+    )
+    return [attachment]
 
 
 def _list_attachments_once(_document, pdf: pydyf.PDF) -> None:

@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import reduce
 
 from sqlalchemy import ColumnElement, String, Uuid, case, cast, exists, func, select
+from sqlalchemy.orm import aliased
 
 from intake import audit, audit_chain
 from intake.audit import AuditAction
@@ -20,7 +21,14 @@ from intake.chart.seal import SealState, check_seal
 from intake.chart.store import successful_render
 from intake.database import begin_write
 from intake.extensions import db
-from intake.models import AuditEvent, ChartDocument, DocumentKind, PdfStatus, Submission
+from intake.models import (
+    AuditEvent,
+    ChartDocument,
+    ConsentDecision,
+    DocumentKind,
+    PdfStatus,
+    Submission,
+)
 
 CANONICAL_UUID = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"  # str(uuid)
 
@@ -64,7 +72,7 @@ def verify_documents(chain_breaks: int = 0) -> DocumentCheck:
     `chain_breaks`, the places the audit chain was found broken, is recorded with the result.
     """
     result = _check_documents()
-    problems = result.problems + _missing_documents()
+    problems = result.problems + _missing_documents() + _check_addenda()
     begin_write()
     audit.record(
         AuditAction.CHART_VERIFY,
@@ -125,11 +133,13 @@ def _check_documents() -> DocumentCheck:
                 Problem(str(public_id), Finding.SEAL, f"{name}: {seal.reason}", document_id)
             )
         elif seal.state == SealState.UNSEALED:
-            # Made before sealing began, by its render event's place (outside the chain) or,
-            # for a document no event records, by its own time.
-            if render_chained or (
-                event_id is None and (sealing_began is None or created_at >= sealing_began)
-            ):
+            # Made since sealing began, by its render event's place in the chain (an intake
+            # PDF) or by its own time (an addendum, or a PDF no event records).
+            if kind == DocumentKind.INTAKE and event_id is not None:
+                since_sealing = bool(render_chained)
+            else:
+                since_sealing = sealing_began is None or created_at >= sealing_began
+            if since_sealing:
                 problems.append(
                     Problem(
                         str(public_id),
@@ -230,6 +240,102 @@ def _missing_documents() -> list[Problem]:
             ),
         )
     return list(found.values())
+
+
+def _check_addenda() -> list[Problem]:
+    """Each consent addendum against the chart.addendum event that recorded it, and against
+    the signed intake PDF its decision names; each recorded addendum is still there."""
+    recorded = {
+        (event.detail or {}).get("decision"): (event.id, (event.detail or {}).get("sha256"))
+        for event in db.session.scalars(
+            select(AuditEvent)
+            .where(
+                AuditEvent.action == AuditAction.CHART_ADDENDUM,
+                AuditEvent.outcome == "success",
+            )
+            .order_by(AuditEvent.id.desc())  # the first event wins
+        )
+    }
+    first_intake = aliased(ChartDocument)
+    intake_sha256 = (
+        select(first_intake.sha256)
+        .where(
+            first_intake.submission_id == ConsentDecision.submission_id,
+            first_intake.kind == DocumentKind.INTAKE,
+        )
+        .order_by(first_intake.id)
+        .limit(1)
+        .correlate(ConsentDecision)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        select(
+            ConsentDecision.public_id,
+            ConsentDecision.intake_sha256,
+            Submission.public_id,
+            ChartDocument.id,
+            ChartDocument.sha256,
+            intake_sha256,
+        )
+        .join(Submission, ConsentDecision.submission_id == Submission.id)
+        .outerjoin(ChartDocument, ChartDocument.consent_decision_id == ConsentDecision.id)
+        .order_by(ConsentDecision.id)
+    )
+    problems = []
+    for decision_id, names, submission_id, document_id, sha256, intake in rows:
+        event_id, recorded_sha256 = recorded.pop(str(decision_id), (None, None))
+        name = f"the consent addendum of decision {decision_id}"
+        if intake is not None and names != intake:
+            problems.append(
+                Problem(
+                    str(submission_id),
+                    Finding.REPLACED,
+                    f"{name} names the signed intake PDF sha256 {names}, but the stored "
+                    f"intake PDF has sha256 {intake}",
+                    document_id,
+                )
+            )
+        if document_id is None:
+            if event_id is not None:
+                problems.append(
+                    Problem(
+                        str(submission_id),
+                        Finding.MISSING,
+                        f"{name} (sha256 {recorded_sha256}, {AuditAction.CHART_ADDENDUM} event "
+                        f"{event_id}) is not in the database",
+                    )
+                )
+        elif event_id is None:
+            problems.append(
+                Problem(
+                    str(submission_id),
+                    Finding.UNRECORDED,
+                    f"{name} (chart document {document_id}) was not stored by Intake: no "
+                    f"{AuditAction.CHART_ADDENDUM} event records it",
+                    document_id,
+                )
+            )
+        elif recorded_sha256 != sha256:
+            problems.append(
+                Problem(
+                    str(submission_id),
+                    Finding.REPLACED,
+                    f"{name} (chart document {document_id}) has sha256 {sha256}, but "
+                    f"{AuditAction.CHART_ADDENDUM} event {event_id} recorded {recorded_sha256}: "
+                    "it was replaced",
+                    document_id,
+                )
+            )
+    for decision_id, (event_id, recorded_sha256) in recorded.items():
+        problems.append(
+            Problem(
+                "unknown",
+                Finding.MISSING,
+                f"the consent decision {decision_id} and its addendum (sha256 {recorded_sha256}, "
+                f"{AuditAction.CHART_ADDENDUM} event {event_id}) are not in the database",
+            )
+        )
+    return problems
 
 
 def _audit_target(public_id: ColumnElement[uuid.UUID]) -> ColumnElement[str]:

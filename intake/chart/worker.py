@@ -146,16 +146,18 @@ def _send_job(connection: Connection, job: RenderJob) -> None:
         "attachment_name": job.attachment_name,
         "attachment_description": job.attachment_description,
         "created": job.created.isoformat(),
+        "attached": job.attachment is not None,
     }
     connection.send_bytes(json.dumps(header).encode("utf-8"))
-    connection.send_bytes(job.attachment)
+    connection.send_bytes(job.attachment or b"")
 
 
 def _receive_job(connection: Connection) -> RenderJob:
     header = json.loads(connection.recv_bytes())
+    attachment = connection.recv_bytes()
     return RenderJob(
         html=header["html"],
-        attachment=connection.recv_bytes(),
+        attachment=attachment if header["attached"] else None,
         attachment_name=header["attachment_name"],
         attachment_description=header["attachment_description"],
         created=datetime.fromisoformat(header["created"]),

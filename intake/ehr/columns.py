@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from intake import questionnaire
 from intake.answers import PHONE_SHAPE
-from intake.models import SignerRelationship
+from intake.models import ConsentState, SignerRelationship
 from intake.questionnaire import FLAGS, Audience, Kind, Question, instruments
 
 COLUMNS_VERSION = questionnaire.VERSION
@@ -63,6 +63,8 @@ class Record(NamedTuple):
     guardian_phone: str | None
     corrects_public_id: uuid.UUID | None
     pdf_sha256: str | None
+    consent_decision: str | None  # the latest therapist's decision then, if any
+    consent_decided_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ def _fixed_columns() -> tuple[Column, ...]:
         f"`{code}` ({FLAGS[code].label})" for code in questionnaire.RED_FLAG_CODES
     )
     relationships = ", ".join(f"`{value}` ({value.label})" for value in SignerRelationship)
+    states = ", ".join(f"`{value}` ({value.label})" for value in ConsentState)
     return (
         Column(
             "submission_id",
@@ -287,6 +290,28 @@ def _fixed_columns() -> tuple[Column, ...]:
             "as `phone`, or empty",
             lambda r, z: _optional(r.guardian_phone),
             PHONE,
+        ),
+        Column(
+            "consent_state",
+            "Where the dry-needling consent stood when this file was written: signed by the "
+            "patient, then confirmed or declined by a therapist, or withdrawn by the patient "
+            "(see docs/consent.md). A batch downloaded again shows it as it was then.",
+            "code",
+            f"one of: {states}",
+            lambda r, z: r.consent_decision or ConsentState.SIGNED,
+            CODE,
+        ),
+        Column(
+            "consent_confirmed_at_utc",
+            "When a therapist confirmed the consent (discussed with the patient, questions "
+            "answered, the patient agrees), in UTC; empty unless `consent_state` is "
+            "`confirmed`.",
+            "timestamp",
+            f"{when}, or empty",
+            lambda r, z: (
+                _utc(r.consent_decided_at) if r.consent_decision == ConsentState.CONFIRMED else ""
+            ),
+            TIMESTAMP,
         ),
     )
 

@@ -36,7 +36,8 @@ def data_dictionary() -> str:
         "pregnancy and needle-fear flags became graded: `pregnancy` and `needle_phobia` are no "
         "longer raised (see `flags`). Outcome scores come after every other column (version 3 "
         "added the LEFS: its items `lefs_01` to `lefs_20` among the questions, and "
-        "`lefs_total` last).",
+        "`lefs_total` last), and `consent_state` and `consent_confirmed_at_utc` after "
+        "`guardian_phone`.",
         "",
         "## The file",
         "",

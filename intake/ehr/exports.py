@@ -80,7 +80,7 @@ def export_new(
         return None
 
     # Write the file once, here, only to hash it: the hash is committed with the batch.
-    tally = _Tally(batch_records(batch.id))
+    tally = _Tally(batch_records(batch.id, batch.created_at))
     digest = hashlib.sha256()
     for chunk in write_csv(tally, COLUMNS, ZoneInfo(zone_name), fmt):
         digest.update(chunk)
@@ -122,7 +122,7 @@ def stream_batch(
     match the recorded SHA-256, and the raw bytes must not reach a spreadsheet.
     """
     batch_id, public_id, expected = batch.id, batch.public_id, batch.sha256
-    options, rows = dict(batch.options), batch.row_count
+    options, rows, created_at = dict(batch.options), batch.row_count, batch.created_at
     if options["raw"] and not allow_raw:
         begin_write()
         audit.record(
@@ -157,7 +157,7 @@ def stream_batch(
         detail={"rows": rows},
     )
     db.session.commit()
-    records = batch_records(batch_id, without_pdf=options.get("without_pdf", ()))
+    records = batch_records(batch_id, created_at, without_pdf=options.get("without_pdf", ()))
     fmt = Format(excel=options["excel"], raw=options["raw"])
     chunks = write_csv(records, columns, ZoneInfo(options["timezone"]), fmt)
     return _verified(chunks, expected, public_id)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 
 from intake.ehr.columns import Record
 from intake.extensions import db
-from intake.models import ChartDocument, DocumentKind, Submission
+from intake.models import ChartDocument, ConsentDecision, DocumentKind, Submission, utcnow
 
 CHUNK_ROWS = 1000
 
@@ -29,7 +29,20 @@ _pdf_sha256 = (
 )
 
 
-def _select() -> Select:
+def _consent_as_of(moment: datetime, column) -> ColumnElement:
+    """SQL: a column of the submission's latest consent decision made by `moment`."""
+    return (
+        select(column)
+        .where(ConsentDecision.submission_id == Submission.id, ConsentDecision.decided_at <= moment)
+        .order_by(ConsentDecision.decided_at.desc(), ConsentDecision.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _select(consent_as_of: datetime) -> Select:
+    """The columns of a Record; the consent as it stood at `consent_as_of`, so a batch made
+    again later shows the consent as it was when the batch was first written."""
     return select(
         Submission.id,
         Submission.public_id,
@@ -51,11 +64,16 @@ def _select() -> Select:
         Submission.guardian_phone,
         _corrected.public_id.label("corrects_public_id"),
         _pdf_sha256.label("pdf_sha256"),
+        _consent_as_of(consent_as_of, ConsentDecision.kind).label("consent_decision"),
+        _consent_as_of(consent_as_of, ConsentDecision.decided_at).label("consent_decided_at"),
     ).outerjoin(_corrected, Submission.corrects_id == _corrected.id)
 
 
-def batch_records(batch_id: int, *, without_pdf: Sequence[Sequence[int]] = ()) -> Iterator[Record]:
-    """The submissions of one export batch, in id order.
+def batch_records(
+    batch_id: int, consent_as_of: datetime, *, without_pdf: Sequence[Sequence[int]] = ()
+) -> Iterator[Record]:
+    """The submissions of one export batch, in id order, their consent as of `consent_as_of`
+    (the batch's creation).
 
     `without_pdf` holds runs [first id, last id] of the batch's submissions whose PDF had not
     been rendered when the batch was first written: their PDF hash stays empty, so the batch
@@ -65,7 +83,7 @@ def batch_records(batch_id: int, *, without_pdf: Sequence[Sequence[int]] = ()) -
     last_id = 0
     while True:
         rows = db.session.execute(
-            _select()
+            _select(consent_as_of)
             .where(Submission.export_batch_id == batch_id, Submission.id > last_id)
             .order_by(Submission.id)
             .limit(CHUNK_ROWS)
@@ -81,14 +99,16 @@ def batch_records(batch_id: int, *, without_pdf: Sequence[Sequence[int]] = ()) -
 
 
 def range_records(start: datetime, end: datetime) -> Iterator[Record]:
-    """Submissions with start <= submitted_at < end, in the order they were submitted."""
+    """Submissions with start <= submitted_at < end, in the order they were submitted, their
+    consent as it stands now."""
+    now = utcnow()
     in_range: ColumnElement[bool] = and_(
         Submission.submitted_at >= start, Submission.submitted_at < end
     )
     after: ColumnElement[bool] = in_range
     while True:
         rows = db.session.execute(
-            _select()
+            _select(now)
             .where(in_range, after)
             .order_by(Submission.submitted_at, Submission.id)
             .limit(CHUNK_ROWS)

@@ -18,12 +18,12 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
-from intake import answers, drafts, errors, questionnaire, signatures, signing
+from intake import answers, drafts, errors, patient_copies, questionnaire, signatures, signing
 from intake.clock import clinic_today
 from intake.extensions import limiter
-from intake.kiosk import forms
+from intake.kiosk import copy_offer, forms
 from intake.kiosk.steps import SECTION_IDS, STEPS, kiosk_settings, neighbour, steps_for
-from intake.models import Draft
+from intake.models import ActorType, Draft
 from intake.questionnaire import instruments
 from intake.tablets import read_tablet_label
 
@@ -102,6 +102,7 @@ def _step_url(step: str, **params) -> str:
 def welcome():
     """The tablet's resting screen. A live draft on this tablet is held for its date of birth
     (whoever holds the tablet now may not be its patient) and offered to be continued."""
+    copy_offer.forget()  # the next patient never sees the last one's offer
     token = _token()
     held = drafts.hold_for_resume(token)
     page = render_template("kiosk/welcome.html", resume=held, draft_active=held)
@@ -115,6 +116,7 @@ def welcome():
 @limiter.limit(lambda: current_app.config["KIOSK_START_RATE_LIMIT"])
 def start():
     """Start a new intake: any draft this tablet had is discarded first."""
+    copy_offer.forget()
     drafts.discard(_token())
     _, token = drafts.create(device_label=read_tablet_label(request))
     response = redirect(_step_url(STEPS[0]), code=303)
@@ -345,7 +347,7 @@ def consent():
             # A second tap after the first one finished: the submission exists.
             done = signing.find_by_draft_key(drafts.hash_token(token))
             if done is not None:
-                return _thank_you_redirect()
+                return _thank_you_redirect(done)
         return _no_draft()
     today = clinic_today()
     typed = draft.data.get("input", {})
@@ -371,7 +373,9 @@ def consent():
             return Response(status=204)
         return redirect(_step_url("review"), code=303)
     try:
-        signing.submit_draft(token, form.signing(document), signing.Evidence.from_request(request))
+        submission = signing.submit_draft(
+            token, form.signing(document), signing.Evidence.from_request(request)
+        )
     except signing.SigningRefused as refused:
         if signing.CONSENT_UPDATED in refused.problems:
             return _consent_updated(token, form)
@@ -385,7 +389,7 @@ def consent():
         return redirect(_step_url(incomplete.section_id, check=1), code=303)
     except signing.DraftGone:
         return _no_draft()
-    return _thank_you_redirect()
+    return _thank_you_redirect(submission)
 
 
 def _consent_updated(token, form) -> Response:
@@ -450,7 +454,8 @@ def _render_consent(form, document, checked: dict, status: int = 200):
     )
 
 
-def _thank_you_redirect() -> Response:
+def _thank_you_redirect(submission) -> Response:
+    copy_offer.remember(submission)
     response = redirect(url_for("kiosk.thanks"), code=303)
     drafts.clear_cookie(response)
     return response
@@ -458,10 +463,39 @@ def _thank_you_redirect() -> Response:
 
 @bp.get("/intake/thanks")
 def thanks():
-    """Thank you, and nothing else: no answer, no name. Returns to the welcome screen."""
+    """Thank you, and nothing else: no answer, no name; "Email me a copy" when the patient
+    gave an address (shown masked). Returns to the welcome screen."""
     return render_template(
-        "kiosk/thanks.html", return_after=current_app.config["KIOSK_THANK_YOU_SECONDS"]
+        "kiosk/thanks.html",
+        return_after=current_app.config["KIOSK_THANK_YOU_SECONDS"],
+        offer=copy_offer.current(),
     )
+
+
+COPY_MESSAGES = {
+    patient_copies.Emailed.SENT: ("Your copy is on its way by email.", "success"),
+    patient_copies.Emailed.ALREADY: ("Your copy was already sent.", "info"),
+    patient_copies.Emailed.FAILED: (
+        "We could not send the email just now. Your forms are saved and nothing is lost: "
+        "the front desk can print your copy or email it later.",
+        "info",
+    ),
+    patient_copies.Emailed.NOT_OFFERED: (
+        "This screen can no longer send a copy. The front desk can print one for you.",
+        "info",
+    ),
+}
+
+
+@bp.post("/intake/thanks/email-copy")
+def email_copy():
+    """Email the patient their copy of the consent, once, when they ask on the thank-you page."""
+    public_id = copy_offer.forget()
+    outcome = patient_copies.Emailed.NOT_OFFERED
+    if public_id is not None:
+        outcome = patient_copies.email_copy(public_id, once_from=ActorType.KIOSK)
+    flash(*COPY_MESSAGES[outcome])
+    return redirect(url_for("kiosk.thanks"), code=303)
 
 
 @bp.errorhandler(CSRFError)

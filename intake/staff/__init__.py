@@ -8,9 +8,11 @@ from intake.staff import (  # noqa: F401  (each module registers its routes)
     accounts,
     audit_log,
     auth,
+    consent,
     dashboard,
     exports,
     my_account,
+    patient_copy,
     submissions,
     tablets,
 )

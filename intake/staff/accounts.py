@@ -1,4 +1,4 @@
-"""Admins manage staff accounts: create, deactivate, reactivate, unlock, reset the password."""
+"""Admins manage staff accounts: create, name, deactivate, reactivate, unlock, reset passwords."""
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -7,9 +7,9 @@ from intake import accounts, audit
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
-from intake.models import StaffUser
+from intake.models import StaffRole, StaffUser
 from intake.staff.blueprint import admin_bp
-from intake.staff.forms import CreateStaffForm, ResetPasswordForm
+from intake.staff.forms import CreateStaffForm, ResetPasswordForm, SigningNameForm
 
 TARGET_TYPE = "staff_user"
 
@@ -28,7 +28,13 @@ def create_account():
         return _render_accounts(form, 400)
     begin_write()
     try:
-        user = accounts.create_staff_user(form.email.data, form.new_password.data, form.role.data)
+        user = accounts.create_staff_user(
+            form.email.data,
+            form.new_password.data,
+            form.role.data,
+            display_name=form.display_name.data,
+            credentials=form.credentials.data,
+        )
         db.session.flush()
     except accounts.AccountError as error:
         db.session.rollback()
@@ -41,7 +47,7 @@ def create_account():
         detail={"email": user.email, "role": user.role},
     )
     db.session.commit()
-    flash(f"Created the {user.role} account {user.email}.", "success")
+    flash(f"Created the {StaffRole(user.role).label.lower()} account {user.email}.", "success")
     return redirect(url_for("staff.admin.staff_accounts"))
 
 
@@ -90,6 +96,28 @@ def reset_password(user_id: int):
         "{email} has a new password and was logged out everywhere.",
         lambda account: accounts.set_password(account, form.new_password.data),
     )
+
+
+@admin_bp.route("/accounts/<int:user_id>/signing-name", methods=["GET", "POST"])
+def signing_name(user_id: int):
+    """Set the name and credentials a therapist signs consent addenda with."""
+    user = db.session.get(StaffUser, user_id) or abort(404)
+    form = SigningNameForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            return _change(
+                user_id,
+                AuditAction.STAFF_SIGNING_NAME,
+                "{email} now signs as they are named here.",
+                lambda account: accounts.set_signing_name(
+                    account, form.display_name.data, form.credentials.data
+                ),
+            )
+        except accounts.AccountError as error:
+            db.session.rollback()
+            form.credentials.errors.append(str(error))
+    status = 400 if form.is_submitted() else 200
+    return render_template("staff/signing_name.html", form=form, user=user), status
 
 
 def _change(user_id: int, action: str, message: str, change):

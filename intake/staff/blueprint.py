@@ -12,6 +12,7 @@ from intake import audit, clock
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db, login_manager
+from intake.models import ConsentState, StaffRole
 from intake.staff import sessions
 
 bp = Blueprint("staff", __name__)  # mounted at /staff in create_app
@@ -40,6 +41,8 @@ def _configure(state) -> None:
     login_manager.login_message_category = "info"
     state.app.add_template_filter(clock.format_datetime, "clinic_datetime")
     state.app.add_template_filter(clock.format_date, "clinic_date")
+    state.app.add_template_filter(lambda role: StaffRole(role).label, "role_label")
+    state.app.add_template_filter(lambda value: ConsentState(value).label, "consent_state")
 
 
 @bp.before_request

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from flask import render_template, request, url_for
 
-from intake import audit, clock, questionnaire
+from intake import audit, clock, consent_status, questionnaire
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
@@ -40,6 +40,8 @@ class DashboardLine:
     status_label: str
     exported: str | None  # the clinic day its export batch was made; None if not exported yet
     pdf_status: str
+    consent_state: str
+    consent_lapsed: str | None  # why the consent is no longer in force
 
 
 @bp.get("/")
@@ -163,4 +165,6 @@ def _line(row: SubmissionRow, exported_at: datetime | None, today: date) -> Dash
         status_label=SubmissionStatus(row.status).label,
         exported=exported,
         pdf_status=row.pdf_status,
+        consent_state=row.consent_state,
+        consent_lapsed=consent_status.lapse_reason(row, today),
     )

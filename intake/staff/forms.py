@@ -1,19 +1,26 @@
 """The staff side's forms. Field labels are the words clinic training material uses."""
 
+from datetime import UTC, datetime
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     EmailField,
     PasswordField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-from intake.accounts import MIN_PASSWORD_LENGTH
-from intake.models import StaffRole
+from intake import clock
+from intake.accounts import MAX_CREDENTIALS, MAX_DISPLAY_NAME, MIN_PASSWORD_LENGTH
+from intake.consent_status.decisions import MAX_NOTE_LENGTH, default_care_plan_end
+from intake.models import DeclineReason, StaffRole, WithdrawalChannel
 from intake.questionnaire import Severity
 from intake.tablets import MAX_LABEL_LENGTH
 
@@ -28,6 +35,11 @@ FLAG_CHOICES = [
     SelectChoice(Severity.RED_FLAG, "Red flags"),
 ]
 _DATE_MESSAGE = "Enter a date, for example 2026-11-25."
+ROLE_ORDER = (StaffRole.FRONT_DESK, StaffRole.THERAPIST, StaffRole.ADMIN)
+
+
+def _stripped(value: str | None) -> str | None:
+    return " ".join(value.split()) if isinstance(value, str) else value
 
 
 class LoginForm(FlaskForm):
@@ -94,15 +106,37 @@ class NewPasswordMixin:
     )
 
 
-class CreateStaffForm(NewPasswordMixin, FlaskForm):
+class SigningNameMixin:
+    """The name and credentials a therapist signs consent addenda with."""
+
+    display_name = StringField(
+        "Full name", validators=[Optional(), Length(max=MAX_DISPLAY_NAME)], filters=[_stripped]
+    )
+    credentials = StringField(
+        "Credentials", validators=[Optional(), Length(max=MAX_CREDENTIALS)], filters=[_stripped]
+    )
+
+
+class CreateStaffForm(NewPasswordMixin, SigningNameMixin, FlaskForm):
     """An admin adds a staff account."""
 
     email = EmailField("Email", validators=[DataRequired("Enter an email."), Length(max=254)])
     role = SelectField(
         "Role",
-        choices=[SelectChoice(StaffRole.STAFF, "Staff"), SelectChoice(StaffRole.ADMIN, "Admin")],
-        default=StaffRole.STAFF,
+        choices=[SelectChoice(role.value, role.label) for role in ROLE_ORDER],
+        default=StaffRole.FRONT_DESK,
     )
+
+    def validate_role(self, field) -> None:
+        # Here, not on the optional fields: an empty optional field skips its own checks.
+        if field.data == StaffRole.THERAPIST and not (
+            self.credentials.data and self.display_name.data
+        ):
+            raise ValidationError("A therapist signs with a full name and credentials.")
+
+
+class SigningNameForm(SigningNameMixin, FlaskForm):
+    """An admin sets the name and credentials an account signs with."""
 
 
 class ResetPasswordForm(NewPasswordMixin, FlaskForm):
@@ -142,3 +176,74 @@ class ExportRangeForm(DateRangeMixin, FlaskForm):
         csrf = False
 
     excel = BooleanField("For Excel (byte-order mark, Windows line ends)", default=True)
+
+
+class ConsentNoteMixin:
+    """The therapist's optional note on a consent decision."""
+
+    note = TextAreaField(
+        "Note (optional)",
+        validators=[
+            Optional(),
+            Length(max=MAX_NOTE_LENGTH, message=f"Use at most {MAX_NOTE_LENGTH} characters."),
+        ],
+    )
+
+
+class ConfirmConsentForm(ConsentNoteMixin, FlaskForm):
+    """The therapist confirms the consent after the conversation with the patient."""
+
+    care_plan_ends_on = DateField(
+        "Consent in force until (end of the plan of care)",
+        validators=[DataRequired("Enter the date the plan of care ends.")],
+        invalid_value_message=_DATE_MESSAGE,
+    )
+
+
+class DeclineConsentForm(ConsentNoteMixin, FlaskForm):
+    """The therapist records that dry needling will not go ahead."""
+
+    reason = RadioField(
+        "Why",
+        choices=[SelectChoice(reason.value, reason.label) for reason in DeclineReason],
+        validators=[DataRequired("Choose why dry needling will not go ahead.")],
+    )
+
+
+class WithdrawConsentForm(ConsentNoteMixin, FlaskForm):
+    """The therapist records a patient's withdrawal: who told whom, when and how."""
+
+    told_by = StringField(
+        "Who withdrew",
+        default="The patient",
+        validators=[DataRequired("Say who withdrew the consent."), Length(max=200)],
+    )
+    told_to = StringField(
+        "Who they told",
+        validators=[DataRequired("Say who was told."), Length(max=200)],
+    )
+    told_at = DateTimeLocalField(
+        "When (clinic time)",
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired("Enter when the patient withdrew.")],
+    )
+    told_how = SelectField(
+        "How",
+        choices=[SelectChoice(channel.value, channel.label) for channel in WithdrawalChannel],
+        default=WithdrawalChannel.IN_PERSON,
+    )
+
+
+def consent_forms(user) -> dict[str, FlaskForm]:
+    """Empty consent forms for the submission page, with a therapist's usual defaults."""
+    now = clock.local(datetime.now(UTC)).replace(second=0, microsecond=0, tzinfo=None)
+    return {
+        "confirm_form": ConfirmConsentForm(
+            formdata=None,
+            care_plan_ends_on=default_care_plan_end(clock.clinic_today()),
+        ),
+        "decline_form": DeclineConsentForm(formdata=None),
+        "withdraw_form": WithdrawConsentForm(
+            formdata=None, told_to=user.display_name or user.email, told_at=now
+        ),
+    }

@@ -85,6 +85,12 @@ class SubmissionRow:
     export_batch_id: int | None
     pdf_status: str
     device_label: str | None
+    # What tells whether the consent is in force (intake.consent_status.lapse_reason).
+    consent_state: str
+    consent_document: str
+    consent_version: str
+    consent_ends_on: date | None
+    signed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,11 @@ _LIST_COLUMNS = (
     Submission.export_batch_id,
     Submission.pdf_status,
     Submission.device_label,
+    Submission.consent_state,
+    Submission.consent_document,
+    Submission.consent_version,
+    Submission.consent_ends_on,
+    Submission.signed_at,
 )
 
 

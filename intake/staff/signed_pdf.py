@@ -34,36 +34,41 @@ def is_intact(document: ChartDocument) -> bool:
     return hashlib.sha256(document.content).hexdigest() == document.sha256
 
 
-def download_name(submission: Submission) -> str:
+def download_name(submission: Submission, document: str = "intake") -> str:
     """A file name safe on every system: "Doe_Jane_2026-11-25_intake.pdf", with letters
     spelled in ASCII ("Łukasz" -> "Lukasz") and "patient" for a name with none."""
     return _named(
         _ascii_part(submission.last_name) or "patient",
         _ascii_part(submission.first_name),
         submission,
+        document,
     )
 
 
-def download_name_as_written(submission: Submission) -> str:
+def download_name_as_written(submission: Submission, document: str = "intake") -> str:
     """The file name with the name as written ("Łukasz_Zoë_…", "王_小明_…"), for browsers
     that read RFC 6266's filename* parameter."""
     return _named(
-        _part(submission.last_name) or "patient", _part(submission.first_name), submission
+        _part(submission.last_name) or "patient",
+        _part(submission.first_name),
+        submission,
+        document,
     )
 
 
-def content_disposition(submission: Submission) -> dict[str, str]:
+def content_disposition(submission: Submission, document: str = "intake") -> dict[str, str]:
     """The attachment's name parameters: filename in ASCII, and filename* (RFC 5987) with
-    the name as written when ASCII cannot spell it."""
-    plain, written = download_name(submission), download_name_as_written(submission)
+    the name as written when ASCII cannot spell it. `document` ends the name ("intake")."""
+    plain = download_name(submission, document)
+    written = download_name_as_written(submission, document)
     if written == plain:
         return {"filename": plain}
     return {"filename": plain, "filename*": "UTF-8''" + quote(written, safe="!#$&+-.^_`|~")}
 
 
-def _named(last: str, first: str, submission: Submission) -> str:
+def _named(last: str, first: str, submission: Submission, document: str) -> str:
     day = clock.local(submission.submitted_at).date().isoformat()
-    return "_".join(part for part in (last, first, day, "intake") if part) + ".pdf"
+    return "_".join(part for part in (last, first, day, document) if part) + ".pdf"
 
 
 # Apostrophes join the parts of a name (O'Brien, Hawaiʻi); other separators become hyphens.

@@ -9,19 +9,27 @@ from flask import abort, current_app, flash, redirect, render_template, send_fil
 from flask_login import current_user
 from sqlalchemy import select
 
-from intake import audit, consents, questionnaire
+from intake import audit, consent_status, consents, patient_copies, questionnaire
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
-from intake.models import PdfStatus, SignerRelationship, Submission, SubmissionStatus
+from intake.models import (
+    ConsentState,
+    PdfStatus,
+    SignerRelationship,
+    Submission,
+    SubmissionStatus,
+)
 from intake.questionnaire import Audience
 from intake.staff import signed_pdf
 from intake.staff.blueprint import bp
+from intake.staff.forms import consent_forms
 
 TARGET_TYPE = "submission"
 
 
-def _submission_or_404(public_id: uuid.UUID, *, for_update: bool = False) -> Submission:
+def submission_or_404(public_id: uuid.UUID, *, for_update: bool = False) -> Submission:
+    """The submission with this public id, or a 404 page."""
     stmt = select(Submission).where(Submission.public_id == public_id)
     if for_update:
         stmt = stmt.with_for_update()
@@ -34,8 +42,14 @@ def _submission_or_404(public_id: uuid.UUID, *, for_update: bool = False) -> Sub
 @bp.get("/submissions/<uuid:public_id>")
 def submission(public_id: uuid.UUID):
     """Everything the patient submitted, as they submitted it."""
+    return submission_page(public_id)
+
+
+def submission_page(public_id: uuid.UUID, **forms) -> str:
+    """The submission's page, its view on record; `forms` replace the empty consent forms
+    (one the therapist posted with errors)."""
     begin_write()
-    record = _submission_or_404(public_id)
+    record = submission_or_404(public_id)
     audit.record(AuditAction.SUBMISSION_VIEW, target_type=TARGET_TYPE, target_id=record.public_id)
     corrects = db.session.get(Submission, record.corrects_id) if record.corrects_id else None
     page = render_template(
@@ -57,7 +71,12 @@ def submission(public_id: uuid.UUID):
         signature_image=_signature_data_uri(record.signature_svg),
         document=signed_pdf.find(record),
         pdf_failed=record.pdf_status == PdfStatus.FAILED,
+        email_copy=patient_copies.email_offered(record),
         corrects=corrects,
+        consent_state=ConsentState(record.consent_state),
+        consent_lapsed=consent_status.lapse_reason(record),
+        decisions=consent_status.decisions_of(record),
+        **(consent_forms(current_user) | forms),
     )
     db.session.commit()  # the page goes out only once its read is on record
     return page
@@ -74,7 +93,7 @@ def _signature_data_uri(svg: str | None) -> str | None:
 def download_pdf(public_id: uuid.UUID):
     """The signed PDF exactly as stored, as an attachment."""
     begin_write()
-    record = _submission_or_404(public_id)
+    record = submission_or_404(public_id)
     document = signed_pdf.find(record, with_content=True)
     if document is None:
         abort(404)
@@ -112,7 +131,7 @@ def download_pdf(public_id: uuid.UUID):
 def mark_reviewed(public_id: uuid.UUID):
     """Record who reviewed the submission, and when (once)."""
     begin_write()
-    record = _submission_or_404(public_id, for_update=True)
+    record = submission_or_404(public_id, for_update=True)
     if record.reviewed_at is not None:
         db.session.rollback()
         flash("This intake was already marked reviewed.", "info")

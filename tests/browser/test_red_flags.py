@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from intake import consents
 from intake.questionnaire import FLAGS
 from intake.questionnaire.instruments import LEFS
 from testkit.browser_flow import fill_history, next_page, start
@@ -64,6 +65,14 @@ def test_a_patient_with_red_flags_and_the_staff_who_read_them(
     next_page(page)
     page.wait_for_url("**/intake/consent")
     assert checked == ["lefs", "general"]
+    # Before the signature, a plain paragraph for each kind of flag her answers raised, and
+    # none for the others.
+    raised = {*RED_FLAGS, "fainting", "infection_now"}
+    notes = consents.current().risk_notes
+    expected = [note.paragraph for note in notes if raised & set(note.flags)]
+    assert 2 < len(expected) < len(notes)
+    shown = page.get_by_role("region", name="About your answers").locator("p")
+    expect(shown).to_have_text(expected)
     sign(page, "RO")
     page.wait_for_url("**/intake/thanks")
 
