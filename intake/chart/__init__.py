@@ -7,8 +7,9 @@ verify_documents()             what `flask intake verify` runs
 How a PDF is made: content.py turns the stored row into plain values (signature.py redraws a
 drawn signature from its stroke numbers), templates/chart/ lays them out, autoescaped, and a
 separate render process (worker.py) runs WeasyPrint (pdf.py) with a fetcher that serves only
-Intake's bundled assets (fetcher.py), within a time limit. store.py keeps the result;
-verify.py checks it against its hash and the audit event that recorded it.
+Intake's bundled assets (fetcher.py), within a time limit. Back in the web worker, seal.py
+signs it with the clinic's key (clinic_certificate.py), store.py keeps the result, and verify.py
+checks it against its hash, its seal and the audit event that recorded it.
 """
 
 from intake.chart.store import RenderOutcome, render_and_store, render_pending
