@@ -227,6 +227,14 @@ def test_rotated_keys_keep_old_documents_verifying_through_the_trust_file(app, r
     assert result.exit_code == 0, result.output
 
 
+def test_verify_needs_the_certificates_not_the_private_key(app, runner, tmp_path):
+    with app.app_context():
+        _rendered()
+    app.config["SIGNING_KEY_FILE"] = str(tmp_path / "kept-elsewhere.pem")
+    result = runner.invoke(args=["intake", "verify"])
+    assert result.exit_code == 0, result.output
+
+
 def test_a_time_stamp_is_added_when_an_authority_is_configured(app):
     with _test_time_stamp_authority() as url, app.app_context():
         app.config["TIMESTAMP_URL"] = url

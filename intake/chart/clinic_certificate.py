@@ -72,8 +72,15 @@ def signer() -> SimpleSigner:
 
 
 def trusted_certificates() -> list[asn1_x509.Certificate]:
-    """The certificates a chart document's seal may chain to: the current one and past ones."""
-    certificates = [signer().signing_cert]
+    """The certificates a chart document's seal may chain to: the current one and past ones.
+
+    With a PEM certificate file, read from it alone: checking needs no private key.
+    """
+    files = key_files()
+    if files.cert is not None:
+        certificates = list(_load_certificates(files.cert, _mtime(files.cert)))
+    else:
+        certificates = [signer().signing_cert]
     trust_file = current_app.config.get("SIGNING_TRUST_FILE")
     if trust_file:
         certificates += _load_certificates(Path(trust_file), _mtime(Path(trust_file)))
@@ -222,7 +229,7 @@ def _load_certificates(path: Path, _mtime: float) -> tuple[asn1_x509.Certificate
     try:
         return tuple(load_certs_from_pemder([str(path)]))
     except (OSError, ValueError) as error:
-        raise SigningKeyError(f"cannot read INTAKE_SIGNING_TRUST_FILE: {error}") from None
+        raise SigningKeyError(f"cannot read the certificates in {path}: {error}") from None
 
 
 def _mtimes(files: KeyFiles) -> tuple[float, ...]:
