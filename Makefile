@@ -31,7 +31,10 @@ run: $(BIN)/.installed
 	  echo "  $(BIN)/flask --app wsgi intake create-staff you@example.org --admin"; \
 	  echo ""; \
 	fi
-	$(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app
+	@# The render worker beside the web server; Ctrl-C (or the end of either) stops both.
+	@$(BIN)/flask intake render-worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check .

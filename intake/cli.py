@@ -1,9 +1,10 @@
 """`flask --app wsgi intake …` commands."""
 
+import logging
 import os
 import secrets
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
@@ -158,6 +159,50 @@ def render_pending(ctx: click.Context) -> None:
         )
     if failed or removed:
         ctx.exit(1)
+
+
+@intake_cli.command("render-worker")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 8),
+    help="Render jobs at once in this process (each has its own render process).",
+)
+def render_worker(workers: int) -> None:
+    """Render signed PDFs from the render queue until stopped (SIGINT or SIGTERM).
+
+    Run one per core on a host that renders (see docs/deploying.md). At start it queues every
+    submission whose PDF is still pending, so nothing committed before a crash is left behind.
+    """
+    from flask import current_app
+
+    from intake.chart import queue as render_queue
+    from intake.chart.worker import renderer
+
+    queue = render_queue.queue_of()
+    if queue.huey.immediate:
+        raise click.ClickException(
+            "INTAKE_QUEUE_URL is immediate: PDFs render in the request, nothing waits in a queue."
+        )
+    # Huey's consumer says what it runs and retries; the render's own errors are logged too.
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    renderer.start()
+    queued = render_queue.sweep_pending(older_than=timedelta(0), retrying_too=True)
+    click.echo(
+        f"Rendering from {_queue_name(current_app.config['QUEUE_URL'])} with {workers} "
+        f"worker(s); {queued} pending PDF(s) queued at start."
+    )
+    consumer = queue.huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+    consumer.run()
+
+
+def _queue_name(url: str) -> str:
+    """The queue's address without a password."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}" if rest else url
 
 
 @intake_cli.command("verify")

@@ -42,6 +42,14 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         # psycopg 3 is the driver we ship; SQLAlchemy's bare scheme means psycopg2.
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
 
+    queue_url = env.get("INTAKE_QUEUE_URL") or (
+        "immediate"
+        if intake_env == "testing"
+        else "sqlite:///" + str(Path(instance_path) / "queue.sqlite3")
+    )
+    if not queue_url.startswith(("immediate", "sqlite:///", "redis://", "rediss://", "unix://")):
+        raise ConfigError("INTAKE_QUEUE_URL must be immediate, a sqlite:/// file or a redis:// URL")
+
     secret_key = env.get("INTAKE_SECRET_KEY")
     if not secret_key:
         if production:
@@ -85,6 +93,10 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         ),
         "TRUSTED_PROXIES": _int(env, "INTAKE_TRUSTED_PROXIES", 0, minimum=0),
         "CHART_RENDER_TIMEOUT_SECONDS": _int(env, "INTAKE_CHART_RENDER_TIMEOUT_SECONDS", 20),
+        # Where signed PDFs wait for the consumer (intake.chart.queue).
+        "QUEUE_URL": queue_url,
+        # The dashboard warns when a PDF has waited longer than this.
+        "PDF_PENDING_WARN_SECONDS": _int(env, "INTAKE_PDF_PENDING_WARN_SECONDS", 300),
         # Precautions this clinic grades as contraindications, for submissions signed from now.
         "CONTRAINDICATED_PRECAUTIONS": (
             ("blood_thinner",) if _yes(env, "INTAKE_BLOOD_THINNER_IS_CONTRAINDICATION") else ()

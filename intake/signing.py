@@ -355,7 +355,7 @@ def submit_draft(token: str, signing: Signing, evidence: Evidence) -> Submission
         if existing is None:
             raise
         return existing
-    chart.render_and_store(submission)
+    chart.enqueue_render(submission.id)
     return submission
 
 

@@ -194,3 +194,16 @@ def self_signed_certificate(folder: Path) -> tuple[str, str]:
         capture_output=True,
     )
     return str(cert), str(key)
+
+
+def staff_page(browser, base_url: str, email: str, password: str):
+    """A desktop browser profile (downloads on) logged in to the staff side; its page."""
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto(base_url + "/staff/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(base_url + "/staff/")
+    return page

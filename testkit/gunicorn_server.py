@@ -47,10 +47,15 @@ class Gunicorn:
 
     def log_tail(self, lines: int = 40) -> str:
         """The end of gunicorn's log, for a failure message."""
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return "(no log)"
+        return log_tail(self.log, lines)
+
+
+def log_tail(log: Path, lines: int = 40) -> str:
+    """The end of a log file, for a failure message."""
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
 
 
 def children_of(pid: int) -> list[int]:

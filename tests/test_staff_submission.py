@@ -107,7 +107,7 @@ def test_the_page_shows_every_answer_from_the_questionnaire(app, staff_client):
     assert consent.agreement in page
     assert "<dd>José Núñez</dd>" in page
     assert "<dt>Relationship to the patient</dt><dd>Self (the patient)</dd>" in page
-    assert "Being made." in page  # PDF status
+    assert "PDF rendering…" in page  # PDF status
     assert "Front desk 1" in page
 
 

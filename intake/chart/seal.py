@@ -1,6 +1,7 @@
 """The clinic's seal on a chart document: a PAdES signature made with pyHanko, and its check.
 
-A document is sealed in the web worker (or CLI) right after the render process returns it and
+A document is sealed in the process that asked for it (the render worker consuming the queue,
+a web worker, or the CLI) right after the WeasyPrint render process returns it and
 before it is stored: the render process handles patient text with C libraries and is given no
 secrets (see intake.chart.worker), so the private key never enters it. The signature is an
 incremental update, so the PDF/A file WeasyPrint made is, byte for byte, the first revision of

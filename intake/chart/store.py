@@ -37,12 +37,14 @@ class RenderOutcome:
     removed: bool = False
 
 
-def render_and_store(submission: Submission) -> ChartDocument | None:
+def render_and_store(submission: Submission, *, final: bool = True) -> ChartDocument | None:
     """Render the submission's intake PDF and store it as a ChartDocument; never raises.
 
     Called after the submission has committed. A submission that already has its intake PDF
     is never rendered again. On failure the submission stays, with pdf_status "failed" and a
-    short pdf_error, for `flask intake render-pending`.
+    short pdf_error, for `flask intake render-pending`; unless this is not the `final` try of
+    a render that may succeed on another (it ran too long, or its process died): then it
+    stays "pending", the error noted, for the render queue to try again.
     """
     submission_id = None
     try:
@@ -53,7 +55,7 @@ def render_and_store(submission: Submission) -> ChartDocument | None:
             logger.error("render_and_store() called with unsaved changes; nothing rendered")
             return None
         submission_id = submission.id
-        return _render_and_store(submission_id)
+        return _render_and_store(submission_id, final=final)
     except Exception as error:
         logger.exception("Rendering the chart PDF of submission row %s failed", submission_id)
         db.session.rollback()
@@ -137,7 +139,7 @@ def _removed_pdf(submission: Submission) -> str | None:
     )
 
 
-def _render_and_store(submission_id: int) -> ChartDocument | None:
+def _render_and_store(submission_id: int, *, final: bool = True) -> ChartDocument | None:
     submission = db.session.get(Submission, submission_id)
     if submission is None:
         logger.error("render_and_store(): submission row %s does not exist", submission_id)
@@ -159,7 +161,8 @@ def _render_and_store(submission_id: int) -> ChartDocument | None:
         pdf = render_pdf(job)
     except (RenderError, ChartDataError) as error:
         logger.error("Chart PDF of submission %s not rendered: %s", public_id, error)
-        _record_failure(submission_id, str(error))
+        # A stored row that cannot be rendered faithfully will not render on a later try.
+        _record_failure(submission_id, str(error), final=final or isinstance(error, ChartDataError))
         return None
     return _store(submission_id, pdf, rendered_at)
 
@@ -223,21 +226,23 @@ def _settle(submission_id: int) -> ChartDocument:
     return document
 
 
-def _record_failure(submission_id: int, message: str) -> None:
-    """Keep the submission, and say on it that its PDF is missing and why."""
+def _record_failure(submission_id: int, message: str, *, final: bool = True) -> None:
+    """Keep the submission, and say on it that its PDF is missing and why (and, when another
+    try follows, that it is still to come)."""
     begin_write()
     submission = _locked(submission_id)
     if _intake_document(submission_id) is not None:
         _mark_rendered(submission)
     else:
-        submission.pdf_status = PdfStatus.FAILED
+        submission.pdf_status = PdfStatus.FAILED if final else PdfStatus.PENDING
         submission.pdf_error = message[:MAX_ERROR_LENGTH]
+        detail = {"document": DocumentKind.INTAKE, "error": message[:MAX_ERROR_LENGTH]}
         audit.record(
             AuditAction.CHART_RENDER,
             target_type="submission",
             target_id=submission.public_id,
             outcome="failure",
-            detail={"document": DocumentKind.INTAKE, "error": message[:MAX_ERROR_LENGTH]},
+            detail=detail if final else {**detail, "tried_again": True},
         )
     db.session.commit()
 

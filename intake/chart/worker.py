@@ -84,6 +84,12 @@ class RenderProcess:
             raise RenderError(str(reply["error"]))
         return RenderResult(pdf, tuple(reply["requested"]), tuple(reply["messages"]))
 
+    def start(self) -> None:
+        """Start the render process now (it loads fonts and the stylesheet at once), so the
+        first job does not wait for it."""
+        with self._lock:
+            self._connection_to_child()
+
     @property
     def pid(self) -> int | None:
         """The render process's id while one is running."""

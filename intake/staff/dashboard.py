@@ -4,9 +4,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 
-from intake import audit, clock, consent_status, questionnaire
+from intake import audit, chart, clock, consent_status, questionnaire
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
@@ -50,7 +50,7 @@ def dashboard():
     form = DashboardFilterForm(formdata=request.args)
     today = clock.clinic_today()
     criteria, days = _criteria(form, today)
-    lines, page, total = [], None, 0
+    lines, page, total, pdfs_waiting = [], None, 0, None
     if criteria is not None:
         begin_write()
         page = find_submissions(criteria, older_than=_cursor("older"), newer_than=_cursor("newer"))
@@ -66,6 +66,7 @@ def dashboard():
             },
         )
         exported = batch_times(row.export_batch_id for row in page.rows)
+        pdfs_waiting = chart.waiting()
         db.session.commit()
         lines = [_line(row, exported.get(row.export_batch_id), today) for row in page.rows]
     return render_template(
@@ -79,6 +80,8 @@ def dashboard():
         newer_url=_page_url("newer", page.newer_cursor) if page else None,
         older_url=_page_url("older", page.older_cursor) if page else None,
         quick_ranges=_quick_ranges(today),
+        pdfs_waiting=pdfs_waiting,
+        pdf_warn_seconds=current_app.config["PDF_PENDING_WARN_SECONDS"],
     )
 
 
