@@ -5,6 +5,7 @@ Time-stamps come from pyHanko's own test time-stamp authority, served on loopbac
 network service.
 """
 
+import asyncio
 import hashlib
 import http.server
 import io
@@ -28,7 +29,7 @@ from intake import audit, audit_chain, config
 from intake.audit import AuditAction
 from intake.chart import render_and_store, render_pending
 from intake.chart.clinic_certificate import create_signing_key, self_signed_certificate
-from intake.chart.seal import SealState, check_seal
+from intake.chart.seal import SealState, check_seal, seal_pdf
 from intake.chart.worker import renderer
 from intake.extensions import db
 from intake.models import AuditChain, AuditEvent, ChartDocument, PdfStatus, Submission
@@ -227,6 +228,19 @@ def test_rotated_keys_keep_old_documents_verifying_through_the_trust_file(app, r
     assert result.exit_code == 0, result.output
 
 
+def test_sealing_and_checking_work_where_an_event_loop_already_runs(app_context):
+    """pyHanko starts its own asyncio loop; a caller inside one (Playwright, say) still seals."""
+    _, document = _rendered()
+    unsealed = document.content[: document.content.index(b"%%EOF") + 6]
+
+    async def inside_a_loop():
+        sealed = seal_pdf(unsealed)
+        return check_seal(sealed, document.created_at)
+
+    seal = asyncio.run(inside_a_loop())
+    assert seal.state == SealState.VALID, seal.reason
+
+
 def test_verify_needs_the_certificates_not_the_private_key(app, runner, tmp_path):
     with app.app_context():
         _rendered()
@@ -289,8 +303,6 @@ def _sealed_with_another_key(app, sealed: bytes, tmp: Path) -> bytes:
     current = app.config["SIGNING_KEY_FILE"], app.config["SIGNING_CERT_FILE"]
     app.config.update(SIGNING_KEY_FILE=str(key), SIGNING_CERT_FILE=str(cert))
     try:
-        from intake.chart.seal import seal_pdf
-
         return seal_pdf(unsealed)
     finally:
         app.config.update(SIGNING_KEY_FILE=current[0], SIGNING_CERT_FILE=current[1])

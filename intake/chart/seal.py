@@ -11,11 +11,15 @@ With INTAKE_TIMESTAMP_URL set, an RFC 3161 time-stamp from that authority is add
 B-T): proof, from outside the clinic, of when the document existed.
 """
 
+import asyncio
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from io import BytesIO
+from typing import TypeVar
 
 from flask import current_app
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -31,6 +35,8 @@ from intake.chart import clinic_certificate
 from intake.chart.worker import RenderError
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 FIELD_NAME = "ClinicSeal"
 TIMESTAMP_TIMEOUT_SECONDS = 10
@@ -68,9 +74,14 @@ def seal_pdf(pdf: bytes) -> bytes:
             reason="Chart document sealed by the clinic when it was made",
             name=current_app.config["CLINIC_NAME"],
         )
-        writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-        _keep_metadata(writer)
-        sealed = signers.sign_pdf(writer, metadata, signer=signer, timestamper=_timestamper())
+        timestamper = _timestamper()
+
+        def sign() -> BytesIO:
+            writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+            _keep_metadata(writer)
+            return signers.sign_pdf(writer, metadata, signer=signer, timestamper=timestamper)
+
+        sealed = _outside_any_event_loop(sign)
     except clinic_certificate.SigningKeyError as error:
         raise SealError(str(error)) from None
     except Exception as error:  # pyHanko and the TSA client raise many kinds
@@ -101,7 +112,7 @@ def check_seal(pdf: bytes, made_at: datetime) -> SealCheck:
         allow_fetching=False,
     )
     try:
-        status = validate_pdf_signature(signatures[0], context)
+        status = _outside_any_event_loop(lambda: validate_pdf_signature(signatures[0], context))
     except (SignatureValidationError, ValueError) as error:
         return SealCheck(SealState.INVALID, f"its seal cannot be validated: {error}")
     if not status.intact or not status.valid:
@@ -119,6 +130,21 @@ def check_seal(pdf: bytes, made_at: datetime) -> SealCheck:
         f"sealed by {status.signing_cert.subject.human_friendly}",
         timestamped=_timestamp_intact(status.timestamp_validity),
     )
+
+
+def _outside_any_event_loop(work: Callable[[], T]) -> T:
+    """Run pyHanko's synchronous API, which starts an asyncio loop of its own.
+
+    Where this thread already runs one (a caller using an async library, such as Playwright's
+    synchronous API in the PDF bench), asyncio refuses a second: the work runs on a thread of
+    its own instead.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
 
 
 def _timestamp_intact(timestamp) -> bool:
