@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format system-deps bench screenshots clean
+.PHONY: run test lint format system-deps bench screenshots clean translations messages
 
 # Debian packages for PDF rendering, PDF checks, fonts for every script and browser tests.
 SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core \
@@ -23,7 +23,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-run: $(BIN)/.installed
+run: $(BIN)/.installed translations
 	$(BIN)/flask db upgrade
 	@if [ "$$($(BIN)/flask intake staff-count)" = "0" ]; then \
 	  echo ""; \
@@ -36,7 +36,7 @@ run: $(BIN)/.installed
 	  trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app
 
-test: $(BIN)/.installed
+test: $(BIN)/.installed translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -48,6 +48,20 @@ system-deps:
 	  echo "Installing:" $$missing; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
+
+# The patient pages' translations (docs/translating.md). `make messages` extracts every marked
+# string and the questionnaire's words into messages.pot and merges them into each language's
+# .po, for a translator; `make translations` compiles the .po files into the .mo files the app
+# reads (built, not committed).
+TRANSLATIONS := intake/translations
+messages: $(BIN)/.installed
+	PYTHONPATH=. $(BIN)/pybabel extract --mapping-file babel.cfg --keywords lazy_gettext \
+	  --no-location --sort-output --omit-header --width 100 -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update --input-file $(TRANSLATIONS)/messages.pot --output-dir $(TRANSLATIONS) \
+	  --width 100 --no-fuzzy-matching --ignore-obsolete
+
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile --directory $(TRANSLATIONS) --statistics
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

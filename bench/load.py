@@ -93,6 +93,7 @@ def main() -> int:
             "INTAKE_DATABASE_URL": database,
             "INTAKE_CLINIC_NAME": "Riverside Physical Therapy",
             "INTAKE_TIMEZONE": "America/Chicago",
+            "INTAKE_ALLOWED_HOSTS": "127.0.0.1",
             # Every simulated tablet comes from 127.0.0.1: one address starting many intakes.
             "INTAKE_KIOSK_START_RATE_LIMIT": "100000 per minute",
             "INTAKE_QUEUE_URL": args.queue or f"sqlite:///{folder}/queue.sqlite3",

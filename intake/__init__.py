@@ -12,6 +12,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     register_extensions(app)
+    register_languages(app)
     register_blueprints(app)
     register_cli(app)
     register_error_handlers(app)
@@ -21,9 +22,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions created in intake.extensions to this app."""
-    from intake import accounts
+    from intake import accounts, languages, rate_limit_storage  # noqa: F401  (registers its storage)
     from intake.database import tune_engine
-    from intake.extensions import csrf, db, limiter, login_manager, migrate
+    from intake.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     with app.app_context():
@@ -33,6 +34,14 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(accounts.load_user)
+    babel.init_app(app, locale_selector=languages.select_locale)
+
+
+def register_languages(app: Flask) -> None:
+    """Decide which languages the patient pages offer (English, and reviewed translations)."""
+    from intake import languages
+
+    languages.register(app)
 
 
 def register_blueprints(app: Flask) -> None:

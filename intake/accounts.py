@@ -1,20 +1,26 @@
 """Staff accounts: creation, password hashing (argon2id) and loading for Flask-Login."""
 
+import re
 import secrets
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
+from zxcvbn import zxcvbn
 
 from intake.extensions import db
 from intake.models import StaffRole, StaffUser
 
 MIN_PASSWORD_LENGTH = 12
+# zxcvbn's score 0-4; 3 is "safely unguessable: moderate protection from an offline attack".
+MIN_PASSWORD_SCORE = 3
+ESTIMATE_LENGTH = 100
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 
 
@@ -35,10 +41,28 @@ def verify_password(user: StaffUser, password: str) -> bool:
         return False
 
 
-def check_password_strength(password: str) -> None:
-    """Refuse passwords that are too short to be safe."""
+def check_password_strength(password: str, user_inputs: Sequence[str] = ()) -> None:
+    """Refuse passwords that are too short, or that an offline estimator (zxcvbn) finds easy
+    to guess: repeats, sequences, common passwords and words, the person's own email."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.")
+    inputs = [part for value in user_inputs if value for part in _words_of(value)]
+    # The estimate's cost grows with the length; what follows 100 characters only adds.
+    estimate = zxcvbn(password[:ESTIMATE_LENGTH], user_inputs=inputs)
+    if estimate["score"] < MIN_PASSWORD_SCORE:
+        feedback = estimate["feedback"]
+        hints = [feedback.get("warning") or "", *feedback.get("suggestions", [])]
+        advice = " ".join(hint for hint in hints if hint)
+        raise AccountError(
+            f"This password is too easy to guess. {advice} "
+            "Three or four unrelated words make a strong one."
+        )
+
+
+def _words_of(value: str) -> list[str]:
+    """An email or name and its parts, as words a guesser would try first."""
+    value = value.lower()
+    return [value, *re.split(r"[@.\-_+ ]+", value)]
 
 
 def normalise_email(email: str) -> str:
@@ -69,7 +93,7 @@ def create_staff_user(
         raise AccountError(f"{email!r} is not an email address: {error}") from None
     if role not in set(StaffRole):
         raise AccountError(f"Unknown role {role!r}.")
-    check_password_strength(password)
+    check_password_strength(password, [email])
     if find_by_email(email) is not None:
         raise AccountError(f"A staff account for {email} already exists; nothing was changed.")
     user = StaffUser(
@@ -127,11 +151,9 @@ def staff_count() -> int:
     return db.session.scalar(select(func.count()).select_from(StaffUser))
 
 
-# Logging in, lockout, and the changes made to an account afterwards. Callers start a write
-# transaction (`begin_write()`) first, record the audit event and commit.
-
-LOCKOUT_THRESHOLD = 5  # failed attempts in a row
-LOCKOUT_DURATION = timedelta(minutes=15)
+# Logging in, and the changes made to an account afterwards. Callers start a write
+# transaction (`begin_write()`) first, record the audit event and commit. Wrong passwords are
+# slowed by intake.login_limits (by account and address), never by locking the account.
 
 
 class LoginOutcome:
@@ -139,7 +161,6 @@ class LoginOutcome:
 
     SUCCESS = "success"
     BAD_CREDENTIALS = "bad_credentials"
-    LOCKED = "locked"
     INACTIVE = "inactive"
 
 
@@ -162,18 +183,11 @@ def _decoy_hash() -> str:
     return _hasher.hash(secrets.token_hex(16))
 
 
-def is_locked(user: StaffUser, now: datetime | None = None) -> bool:
-    """Whether the account is inside a lockout period."""
-    now = now or datetime.now(UTC)
-    return user.locked_until is not None and user.locked_until > now
-
-
 def authenticate(email: str, password: str, now: datetime | None = None) -> LoginAttempt:
-    """Check an email and password, counting failures and locking the account after too many.
+    """Check an email and password, counting the account's wrong passwords in a row.
 
-    Five failures in a row lock the account for 15 minutes, during which even the right
-    password is refused. A password is checked in every case, so the time taken does not
-    tell whether the email belongs to an account.
+    A password is checked in every case, so the time taken does not tell whether the email
+    belongs to an account.
     """
     now = now or datetime.now(UTC)
     user = db.session.scalar(
@@ -187,14 +201,8 @@ def authenticate(email: str, password: str, now: datetime | None = None) -> Logi
     password_ok = verify_password(user, password)
     if not user.active:
         return LoginAttempt(user, LoginOutcome.INACTIVE)
-    if is_locked(user, now):
-        return LoginAttempt(user, LoginOutcome.LOCKED)
     if not password_ok:
         user.failed_logins += 1
-        if user.failed_logins >= LOCKOUT_THRESHOLD:
-            user.failed_logins = 0
-            user.locked_until = now + LOCKOUT_DURATION
-            return LoginAttempt(user, LoginOutcome.LOCKED)
         return LoginAttempt(user, LoginOutcome.BAD_CREDENTIALS)
     user.failed_logins = 0
     user.locked_until = None
@@ -218,8 +226,8 @@ def end_all_sessions(user: StaffUser) -> None:
 
 
 def set_password(user: StaffUser, password: str) -> None:
-    """Give the account a new password, lift any lockout and end its sessions."""
-    check_password_strength(password)
+    """Give the account a new password, forget its wrong ones and end its sessions."""
+    check_password_strength(password, [user.email])
     user.password_hash = hash_password(password)
     user.failed_logins = 0
     user.locked_until = None
@@ -227,7 +235,7 @@ def set_password(user: StaffUser, password: str) -> None:
 
 
 def unlock(user: StaffUser) -> None:
-    """Lift a lockout before it runs out."""
+    """Forget the account's wrong passwords in a row (intake.login_limits keeps the wait)."""
     user.failed_logins = 0
     user.locked_until = None
 

@@ -19,6 +19,7 @@ from email_validator import EmailNotValidError, validate_email
 from intake import questionnaire
 from intake.dates import DateError, read_date
 from intake.questionnaire import Kind, Question
+from intake.translation import N_, gettext
 
 # Longest input of one field a page checks, whatever the question allows, so that a pasted
 # essay is refused with its length; a draft keeps no more than the question allows.
@@ -165,23 +166,26 @@ def age_on(date_of_birth: date, day: date) -> int:
 
 def _required_message(question: Question) -> str:
     if question.kind == Kind.YES_NO:
-        return "Please choose Yes or No."
+        return gettext("Please choose Yes or No.")
     if question.kind == Kind.CHOICE:
-        return "Please choose one of the answers."
+        return gettext("Please choose one of the answers.")
     if question.kind == Kind.MULTI:
-        return "Please choose at least one answer."
+        return gettext("Please choose at least one answer.")
     if question.kind == Kind.SCALE:
-        return "Please choose a number from 0 to 10."
+        return gettext("Please choose a number from 0 to 10.")
     if question.kind == Kind.DATE:
-        return "Please enter the date as month/day/year, for example 04/12/1970."
-    return "Please fill this in."
+        return gettext("Please enter the date as month/day/year, for example 04/12/1970.")
+    return gettext("Please fill this in.")
 
 
 def _check_length(question: Question, text: str) -> str:
     if len(text) > question.max_length:
         raise AnswerError(
-            f"Please shorten this to {question.max_length} characters or fewer "
-            f"(it has {len(text)})."
+            gettext(
+                "Please shorten this to %(limit)s characters or fewer (it has %(count)s).",
+                limit=question.max_length,
+                count=len(text),
+            )
         )
     return text
 
@@ -200,7 +204,7 @@ def _parse_multi(question: Question, raw: Raw | None) -> list[str]:
     values = raw if isinstance(raw, list) else ([raw] if raw else [])
     chosen = set(values)
     if not chosen.issubset(question.choice_values):
-        raise AnswerError("Please choose from the answers shown.")
+        raise AnswerError(gettext("Please choose from the answers shown."))
     if not chosen:
         if question.required:
             raise AnswerError(_required_message(question))
@@ -208,8 +212,11 @@ def _parse_multi(question: Question, raw: Raw | None) -> list[str]:
     if EXCLUSIVE_CHOICE in chosen and len(chosen) > 1:
         none_label = dict(question.choices)[EXCLUSIVE_CHOICE]
         raise AnswerError(
-            f"You chose \u201c{none_label}\u201d and another answer. "
-            "Please choose one or the other."
+            gettext(
+                "You chose \u201c%(answer)s\u201d and another answer. "
+                "Please choose one or the other.",
+                answer=gettext(none_label),
+            )
         )
     return [value for value in question.choice_values if value in chosen]
 
@@ -228,13 +235,21 @@ def _parse_date(question: Question, text: str, today: date) -> str:
         raise AnswerError(str(error)) from None
     if day is None:
         raise AnswerError(_required_message(question))
-    what = "date of birth" if question.id == "date_of_birth" else "date"
+    birth = question.id == "date_of_birth"
     if day > today:
-        raise AnswerError(f"The {what} cannot be in the future. Please check the year.")
+        if birth:
+            raise AnswerError(
+                gettext("The date of birth cannot be in the future. Please check the year.")
+            )
+        raise AnswerError(gettext("The date cannot be in the future. Please check the year."))
     if day < _years_before(today, MAX_AGE_YEARS):
-        raise AnswerError(
-            f"The {what} is more than {MAX_AGE_YEARS} years ago. Please check the year."
-        )
+        if birth:
+            message = N_(
+                "The date of birth is more than %(years)s years ago. Please check the year."
+            )
+        else:
+            message = N_("The date is more than %(years)s years ago. Please check the year.")
+        raise AnswerError(gettext(message, years=MAX_AGE_YEARS))
     return day.isoformat()
 
 
@@ -251,8 +266,10 @@ def _parse_email(question: Question, text: str, today: date) -> str:
         validate_email(text, check_deliverability=False)
     except EmailNotValidError:
         raise AnswerError(
-            "This does not look like an email address. Please check it "
-            "(for example name@example.com), or leave it empty."
+            gettext(
+                "This does not look like an email address. Please check it "
+                "(for example name@example.com), or leave it empty."
+            )
         ) from None
     return text
 
@@ -261,8 +278,10 @@ def _parse_phone(question: Question, text: str, today: date) -> str:
     _check_length(question, text)
     if text[0] not in "0123456789+(" and not text[0].isdigit():
         raise AnswerError(
-            "A phone number starts with a digit, + or (. Please enter it with the area "
-            "code, for example (312) 555-0142."
+            gettext(
+                "A phone number starts with a digit, + or (. Please enter it with the area "
+                "code, for example (312) 555-0142."
+            )
         )
     valid = False
     if PHONE_SHAPE.fullmatch(text):
@@ -273,8 +292,10 @@ def _parse_phone(question: Question, text: str, today: date) -> str:
             valid = False
     if not valid:
         raise AnswerError(
-            "This does not look like a phone number. Please enter it with the area code, "
-            "for example (312) 555-0142."
+            gettext(
+                "This does not look like a phone number. Please enter it with the area code, "
+                "for example (312) 555-0142."
+            )
         )
     return text
 

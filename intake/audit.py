@@ -22,6 +22,10 @@ class AuditAction(StrEnum):
     AUTH_SESSION_IDLE = "auth.session_idle"
     AUTH_SESSION_LIFETIME = "auth.session_lifetime"
     AUTH_SESSION_LOGGED_OUT = "auth.session_logged_out"  # a logged-out session's cookie, used
+    AUTH_TWO_STEP_CODE = "auth.two_step_code"  # a code from the app, after the password
+    AUTH_RECOVERY_CODE = "auth.recovery_code"  # a one-time recovery code instead
+    AUTH_TWO_STEP_ENROL = "auth.two_step_enrol"
+    AUTH_RECOVERY_CODES_NEW = "auth.recovery_codes_new"
     DASHBOARD_VIEW = "dashboard.view"
     SUBMISSION_CREATE = "submission.create"
     SUBMISSION_VIEW = "submission.view"
@@ -47,6 +51,7 @@ class AuditAction(StrEnum):
     STAFF_UNLOCK = "staff.unlock"
     STAFF_PASSWORD_RESET = "staff.password_reset"
     STAFF_SIGNING_NAME = "staff.signing_name"
+    STAFF_TWO_STEP_RESET = "staff.two_step_reset"  # an admin's re-enrolment path
     AUDIT_VIEW = "audit.view"
     AUDIT_ANCHOR = "audit.anchor"
     DEMO_SEED = "demo.seed"
@@ -85,7 +90,19 @@ def record(
         target_id=None if target_id is None else str(target_id),
         ip_address=ip_address,
         outcome=outcome,
-        detail=detail,
+        detail=_storable(detail),
     )
     db.session.add(event)
     return event
+
+
+def _storable(value: Any) -> Any:
+    """`value` with each NUL in its text made U+FFFD: PostgreSQL's JSON cannot hold a NUL, and
+    a search typed with one (say) is still recorded."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_storable(item) for item in value]
+    return value

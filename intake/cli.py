@@ -11,7 +11,7 @@ import click
 from cryptography.hazmat.primitives import hashes
 from flask.cli import AppGroup
 
-from intake import accounts, audit, demo
+from intake import accounts, audit, demo, two_step
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
@@ -74,6 +74,28 @@ def create_staff(
     )
     db.session.commit()
     click.echo(f"Created {role.label.lower()} account {user.email}.")
+
+
+@intake_cli.command("reset-two-step")
+@click.argument("email")
+def reset_two_step(email: str) -> None:
+    """Turn off two-step login for EMAIL (a lost phone and lost recovery codes); it sets it
+    up again at its next login. Every session of the account ends."""
+    begin_write()
+    user = accounts.find_by_email(email)
+    if user is None:
+        db.session.rollback()
+        raise click.ClickException(f"No staff account for {accounts.normalise_email(email)}.")
+    two_step.reset(user)
+    audit.record(
+        AuditAction.STAFF_TWO_STEP_RESET,
+        target_type="staff_user",
+        target_id=user.id,
+        actor_type=ActorType.CLI,
+        detail={"email": user.email},
+    )
+    db.session.commit()
+    click.echo(f"Two-step login of {user.email} is reset; it is set up again at the next login.")
 
 
 @intake_cli.command("staff-count", hidden=True)

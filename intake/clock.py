@@ -36,11 +36,25 @@ def start_of_day(day: date, zone: tzinfo | None = None) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone or clinic_zone()).astimezone(UTC)
 
 
-def day_range(first: date | None, last: date | None) -> tuple[datetime | None, datetime | None]:
-    """UTC bounds [start, end) covering the clinic days `first` through `last` (open if None)."""
-    start = start_of_day(first) if first else None
-    end = start_of_day(last + timedelta(days=1)) if last else None
+def day_range(
+    first: date | None, last: date | None, zone: tzinfo | None = None
+) -> tuple[datetime | None, datetime | None]:
+    """UTC bounds [start, end) covering the clinic days `first` through `last` (open if None).
+
+    A bound at the edge of the calendar (year 1 or 9999, where the next day or the UTC
+    instant does not exist) is left open: nothing is stored before or after it anyway.
+    """
+    start = _bound(first, zone) if first else None
+    end = _bound(last, zone, next_day=True) if last else None
     return start, end
+
+
+def _bound(day: date, zone: tzinfo | None, next_day: bool = False) -> datetime | None:
+    """The UTC start of `day` (or of the day after it), None where the calendar ends."""
+    try:
+        return start_of_day(day + timedelta(days=1) if next_day else day, zone)
+    except OverflowError:
+        return None
 
 
 # Month names in English, whatever the server's locale (strftime's %b and %B follow it).

@@ -59,9 +59,13 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         raise ConfigError("INTAKE_SECRET_KEY must be at least 32 characters long")
 
     signing = _signing_settings(env, production)
+    allowed_hosts = _allowed_hosts(env, intake_env)
 
     return {
         "INTAKE_ENV": intake_env,
+        # Flask answers 400 to a request for any other Host, so no link or redirect the app
+        # makes can point at a host an attacker named (None: any, in tests only).
+        "TRUSTED_HOSTS": allowed_hosts,
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -83,7 +87,9 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "DRAFT_MAX_BYTES": _int(env, "INTAKE_DRAFT_MAX_BYTES", 384 * 1024),
         "STAFF_IDLE_TIMEOUT_SECONDS": _int(env, "INTAKE_STAFF_IDLE_TIMEOUT_SECONDS", 15 * 60),
         "STAFF_SESSION_MAX_SECONDS": _int(env, "INTAKE_STAFF_SESSION_MAX_SECONDS", 12 * 3600),
-        "RATELIMIT_STORAGE_URI": env.get("INTAKE_RATELIMIT_STORAGE_URL", "memory://"),
+        # Staff without two-step login are sent to enrol after their password.
+        "STAFF_REQUIRE_MFA": _yes(env, "INTAKE_STAFF_REQUIRE_MFA", default=production),
+        "RATELIMIT_STORAGE_URI": _rate_limit_storage(env, intake_env, database_url),
         # Redis away: count in each worker's memory rather than refuse patients and staff.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         # New intakes per client address: far above a waiting room's tablets behind one
@@ -167,9 +173,9 @@ def _int(env, name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
-def _yes(env, name: str) -> bool:
-    """Read an on/off setting: 1 is on, 0 or unset is off."""
-    raw = env.get(name) or "0"
+def _yes(env, name: str, default: bool = False) -> bool:
+    """Read an on/off setting: 1 is on, 0 is off, unset is the default."""
+    raw = env.get(name) or ("1" if default else "0")
     if raw not in ("0", "1"):
         raise ConfigError(f"{name} must be 1 (on) or 0 (off), not {raw!r}")
     return raw == "1"
@@ -235,6 +241,28 @@ def _yes_by_default(env, name: str) -> bool:
     return raw == "1"
 
 
+def _rate_limit_storage(env, intake_env: str, database_url: str) -> str:
+    """Where rate limits count: `database` (the app's own, shared by every worker and host;
+    the default), `redis://…`, or `memory://` (each process apart: tests only, never in
+    production, where several workers would each let the whole limit through)."""
+    from intake.rate_limit_storage import storage_uri
+
+    default = "memory://" if intake_env == "testing" else "database"
+    raw = env.get("INTAKE_RATELIMIT_STORAGE_URL") or default
+    if raw == "database":
+        return storage_uri(database_url)
+    if raw.startswith("memory://") and intake_env == "production":
+        raise ConfigError(
+            "INTAKE_RATELIMIT_STORAGE_URL=memory:// counts in each worker's memory, so limits "
+            "would not hold; use database (the default) or redis://"
+        )
+    if not raw.startswith(("memory://", "redis://", "rediss://")):
+        raise ConfigError(
+            f"INTAKE_RATELIMIT_STORAGE_URL must be database, redis://… or memory://, not {raw!r}"
+        )
+    return raw
+
+
 def _rate_limit(env, name: str, default: str) -> str:
     raw = env.get(name) or default
     try:
@@ -243,6 +271,33 @@ def _rate_limit(env, name: str, default: str) -> str:
         message = f"{name} must be a rate limit such as '30 per minute', not {raw!r}"
         raise ConfigError(message) from None
     return raw
+
+
+_HOST_NAME = re.compile(r"\.?[a-z0-9-]+(\.[a-z0-9-]+)*")
+DEVELOPMENT_HOSTS = ("localhost", "127.0.0.1")
+
+
+def _allowed_hosts(env, intake_env: str) -> list[str] | None:
+    """INTAKE_ALLOWED_HOSTS: the host names this site answers to, comma-separated.
+
+    Required in production; in development the machine's own names; in tests any host.
+    """
+    raw = env.get("INTAKE_ALLOWED_HOSTS", "").strip()
+    if not raw:
+        if intake_env == "production":
+            raise ConfigError(
+                "INTAKE_ALLOWED_HOSTS must be set when INTAKE_ENV=production "
+                "(the site's host name, e.g. intake.clinic.example)"
+            )
+        return None if intake_env == "testing" else list(DEVELOPMENT_HOSTS)
+    hosts = [host.strip().lower() for host in raw.split(",") if host.strip()]
+    for host in hosts:
+        if not _HOST_NAME.fullmatch(host):
+            raise ConfigError(
+                f"INTAKE_ALLOWED_HOSTS: {host!r} is not a host name (no scheme, port or path; "
+                "a leading dot allows every subdomain)"
+            )
+    return hosts
 
 
 def _development_secret_key(instance: Path) -> str:

@@ -7,6 +7,8 @@ date that one accepts the other accepts too.
 import re
 from datetime import date
 
+from intake.translation import gettext
+
 _DATE_PARTS = re.compile(r"^(\d{1,2})[/\-. ]+(\d{1,2})[/\-. ]+(\d{2,4})$")
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
@@ -25,7 +27,7 @@ def read_date(text: str) -> date | None:
     elif match := _DATE_PARTS.match(text):
         month, day, year = (int(part) for part in match.groups())
         if len(match.group(3)) != 4:
-            raise DateError("Please write the year with 4 digits, for example 04/12/1970.")
+            raise DateError(gettext("Please write the year with 4 digits, for example 04/12/1970."))
     elif text.isdecimal() and len(text) == 8:  # what int() reads; isdigit() also passes "²"
         month, day, year = int(text[:2]), int(text[2:4]), int(text[4:])
     else:
@@ -34,9 +36,14 @@ def read_date(text: str) -> date | None:
         return date(year, month, day)
     if month > 12 and _is_date(year, day, month) and not _ISO_DATE.match(text):
         # 23/04/1981: written day first, as most of the world does.
+        example = f"{day:02d}/{month:02d}/{year}"
         raise DateError(
-            f"{text} looks like day/month/year. Please write month / day / year, "
-            f"for example {day:02d}/{month:02d}/{year}."
+            gettext(
+                "%(typed)s looks like day/month/year. Please write month / day / year, "
+                "for example %(example)s.",
+                typed=text,
+                example=example,
+            )
         )
     return None
 

@@ -2,25 +2,35 @@
 
 from flask import Flask, render_template, request
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+from werkzeug.exceptions import (
+    HTTPException,
+    InternalServerError,
+    SecurityError,
+    ServiceUnavailable,
+)
 
+from intake.translation import N_
+
+# Marked for the catalogue: a patient page translates them as it draws them.
 MESSAGES = {
-    400: ("Something went wrong with that request", "Please go back and try again."),
-    403: ("Not allowed", "Your account cannot open this page."),
-    404: ("Page not found", "The page you asked for does not exist."),
-    405: ("Not allowed", "That action cannot be done on this page."),
+    400: (N_("Something went wrong with that request"), N_("Please go back and try again.")),
+    403: (N_("Not allowed"), N_("Your account cannot open this page.")),
+    404: (N_("Page not found"), N_("The page you asked for does not exist.")),
+    405: (N_("Not allowed"), N_("That action cannot be done on this page.")),
     413: (
-        "That was too large to send",
-        "Please go back, shorten what you typed or draw the signature again, and try once more.",
+        N_("That was too large to send"),
+        N_(
+            "Please go back, shorten what you typed or draw the signature again, and try once more."
+        ),
     ),
-    429: ("Too many attempts", "Please wait a minute and try again."),
+    429: (N_("Too many attempts"), N_("Please wait a minute and try again.")),
     500: (
-        "Something went wrong on our side",
-        "Nothing you entered has been shared. Please tell the front desk.",
+        N_("Something went wrong on our side"),
+        N_("Nothing you entered has been shared. Please tell the front desk."),
     ),
     503: (
-        "Intake is not available right now",
-        "Please tell the front desk. Nothing you entered has been shared.",
+        N_("Intake is not available right now"),
+        N_("Please tell the front desk. Nothing you entered has been shared."),
     ),
 }
 
@@ -51,6 +61,9 @@ def render_database_unavailable(error: DBAPIError):
 
 def render_http_error(error: HTTPException):
     """Render a known HTTP error with the clinic's wording."""
+    if isinstance(error, SecurityError):
+        # A Host outside INTAKE_ALLOWED_HOSTS: no URL can be built for it, and none is.
+        return "This site does not answer to that host name.", 400, {"Content-Type": "text/plain"}
     code = error.code or 500
     title, message = MESSAGES.get(code, (error.name, "Please go back and try again."))
     response = render_error_page(code, title, message)

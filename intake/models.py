@@ -14,6 +14,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -31,6 +32,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, deferred, mapped_column, object_session, relationship
 
 from intake.extensions import db
+from intake.translation import N_
 
 # JSONB on PostgreSQL (indexable, compact), plain JSON text elsewhere.
 JSONType = JSON().with_variant(JSONB(), "postgresql")
@@ -198,11 +200,32 @@ class SignerRelationship(StrEnum):
 
 RELATIONSHIP_LABELS = {
     SignerRelationship.SELF: "Self (the patient)",
-    SignerRelationship.PARENT: "Parent",
-    SignerRelationship.LEGAL_GUARDIAN: "Legal guardian",
-    SignerRelationship.HEALTH_CARE_POA: "Health-care power of attorney",
-    SignerRelationship.LEGAL_REPRESENTATIVE: "Other legally authorised representative",
+    # Marked for the catalogue: the consent page offers them (translated as drawn).
+    SignerRelationship.PARENT: N_("Parent"),
+    SignerRelationship.LEGAL_GUARDIAN: N_("Legal guardian"),
+    SignerRelationship.HEALTH_CARE_POA: N_("Health-care power of attorney"),
+    SignerRelationship.LEGAL_REPRESENTATIVE: N_("Other legally authorised representative"),
 }
+
+
+class Language(StrEnum):
+    """A language the patient pages and the consent are written in (the one a patient signed)."""
+
+    ENGLISH = "en"
+    SPANISH = "es"
+
+    @property
+    def label(self) -> str:
+        """How staff pages name it: "Spanish"."""
+        return LANGUAGE_LABELS[self]
+
+    @property
+    def own_name(self) -> str:
+        """How a patient who reads it names it: "Español"."""
+        return {Language.ENGLISH: "English", Language.SPANISH: "Español"}[self]
+
+
+LANGUAGE_LABELS = {Language.ENGLISH: "English", Language.SPANISH: "Spanish"}
 
 
 class Submission(db.Model):
@@ -236,6 +259,7 @@ class Submission(db.Model):
         one_of("submission", "signature_kind", SignatureKind),
         one_of("submission", "signer_relationship", SignerRelationship),
         one_of("submission", "consent_state", ConsentState),
+        one_of("submission", "language", Language),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -267,6 +291,10 @@ class Submission(db.Model):
     consent_sha256: Mapped[str] = mapped_column(String(64))
     consent_initials: Mapped[dict[str, str]] = mapped_column(JSONType)
     consent_agreed: Mapped[bool] = mapped_column(Boolean)
+    # The language of the consent as read and signed (and of the pages the patient saw).
+    language: Mapped[str] = mapped_column(
+        String(8), default=Language.ENGLISH, server_default=Language.ENGLISH.value
+    )
 
     signer_name: Mapped[str] = mapped_column(String(200))
     signer_relationship: Mapped[str] = mapped_column(String(20))  # a SignerRelationship
@@ -431,12 +459,29 @@ class StaffUser(db.Model):
     display_name: Mapped[str | None] = mapped_column(String(120))
     credentials: Mapped[str | None] = mapped_column(String(80))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Wrong passwords in a row, shown to admins (intake.login_limits slows the tries).
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    # No longer set: accounts are never locked, only slowed. Kept for rows stored before.
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Changed on logout, deactivation and password reset; sessions carrying an old value end.
     session_token: Mapped[str] = mapped_column(String(64))
+    # Two-step login (intake.two_step): the TOTP secret encrypted with a key derived from the
+    # app's secret key, when the account enrolled, and the last time step whose code was
+    # accepted (a code is never accepted twice).
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(String(255))
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+
+    recovery_codes: Mapped[list["RecoveryCode"]] = relationship(
+        back_populates="staff_user", order_by="RecoveryCode.id"
+    )
+
+    @property
+    def has_two_step(self) -> bool:
+        """Whether the account logs in with a code after its password."""
+        return self.totp_enrolled_at is not None
 
     @property
     def is_admin(self) -> bool:
@@ -458,6 +503,31 @@ class StaffUser(db.Model):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
+
+
+class RecoveryCode(db.Model):
+    """One of an account's one-time recovery codes, kept as a keyed hash (intake.two_step)."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    staff_user: Mapped[StaffUser] = relationship(back_populates="recovery_codes")
+
+
+class RateLimitCounter(db.Model):
+    """A rate limit's count in its current window, shared by every worker and host
+    (intake.rate_limit_storage). Not a record: rows come and go."""
+
+    __tablename__ = "rate_limit_counter"
+
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float)  # Unix time the window ends
 
 
 class ActorType(StrEnum):

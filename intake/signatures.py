@@ -15,6 +15,7 @@ import unicodedata
 from typing import Any, NamedTuple
 
 from intake.patients import fold_name, latin_name
+from intake.translation import N_, gettext
 
 MAX_PAYLOAD_CHARS = 200_000
 MAX_STROKES = 80
@@ -26,22 +27,26 @@ MAX_CANVAS_SIDE = 4_000
 MAX_OFF_CANVAS = 4_000
 STROKE_WIDTH = 2.2
 
-EMPTY = "Please sign in the box with your finger, or choose to type your name instead."
-TOO_LITTLE = (
+EMPTY = N_("Please sign in the box with your finger, or choose to type your name instead.")
+TOO_LITTLE = N_(
     "That looks like a tap or a dot, not a signature. Please sign your name in the box "
     "with your finger."
 )
-MALFORMED = (
+MALFORMED = N_(
     "We could not read the signature. Please tap \u201cClear signature\u201d and sign again."
 )
-TOO_LARGE = (
+TOO_LARGE = N_(
     "The signature has too much detail to keep. Please tap \u201cClear signature\u201d "
     "and sign again."
 )
 
 
 class SignatureError(ValueError):
-    """A signature that cannot be accepted; the message tells the patient what to do."""
+    """A signature that cannot be accepted; the message tells the patient what to do, in the
+    patient's language."""
+
+    def __init__(self, message: str):
+        super().__init__(gettext(message))
 
 
 def parse_drawn(payload: str) -> dict[str, Any]:

@@ -23,10 +23,11 @@ from intake.clock import clinic_today
 from intake.consents import ConsentDocument
 from intake.database import begin_write
 from intake.extensions import db
-from intake.models import Draft, SignatureKind, SignerRelationship, Submission, utcnow
+from intake.models import Draft, Language, SignatureKind, SignerRelationship, Submission, utcnow
 from intake.patients import name_key
 from intake.questionnaire import Kind, Question
 from intake.tablets import read_tablet_label
+from intake.translation import N_, gettext
 
 ADULT_AGE = 18
 # Who may sign for a patient under 18, and for an adult who cannot sign for themselves.
@@ -36,24 +37,24 @@ REPRESENTATIVE_RELATIONSHIPS = (
     SignerRelationship.LEGAL_GUARDIAN,
     SignerRelationship.LEGAL_REPRESENTATIVE,
 )
-GUARDIAN_MISSING = (
+GUARDIAN_MISSING = N_(
     "The patient is under 18, so a parent or legal guardian signs. "
     "Please enter the parent\u2019s or guardian\u2019s full name."
 )
 # The parent's or guardian's phone, checked as the questionnaire checks a phone number.
 GUARDIAN_PHONE = Question(
     "guardian_phone",
-    "Parent\u2019s or guardian\u2019s phone number",
+    N_("Parent\u2019s or guardian\u2019s phone number"),
     Kind.PHONE,
     "consent",
     required=True,
     max_length=40,
 )
-GUARDIAN_PHONE_MISSING = (
+GUARDIAN_PHONE_MISSING = N_(
     "The patient is under 18. Please enter the parent\u2019s or guardian\u2019s phone "
     "number, with the area code."
 )
-REPRESENTATIVE_MISSING = "Please enter the representative\u2019s full name (your own name)."
+REPRESENTATIVE_MISSING = N_("Please enter the representative\u2019s full name (your own name).")
 # An adult patient's page: signing for themselves, or their representative signing.
 FOR_SELF, FOR_PATIENT = "self", "representative"
 MAX_SIGNER_NAME = 200
@@ -77,7 +78,7 @@ class DraftIncomplete(SubmitError):
 
 # SigningRefused's key when the consent shown is no longer the one in effect.
 CONSENT_UPDATED = "consent"
-CONSENT_UPDATED_MESSAGE = (
+CONSENT_UPDATED_MESSAGE = N_(
     "This consent was updated while the page was open, because a new version came into "
     "effect or because you changed an answer. Please read it again, initial each part and "
     "sign again."
@@ -156,13 +157,16 @@ def is_minor(answers: Mapping[str, Any], on: date) -> bool:
     return bool(born) and answer_rules.age_on(date.fromisoformat(born), on) < ADULT_AGE
 
 
-def consent_shown(answers: Mapping[str, Any], today: date) -> ConsentDocument:
-    """The consent in effect on `today` as this patient is shown it and signs it: with the
-    risk notes of the flags their answers raise, graded as this clinic grades them."""
+def consent_shown(
+    answers: Mapping[str, Any], today: date, language: str = Language.ENGLISH
+) -> ConsentDocument:
+    """The consent in effect on `today` as this patient is shown it and signs it: in their
+    language, with the risk notes of the flags their answers raise, graded as this clinic
+    grades them."""
     flags = questionnaire.flags_for(
         answers, contraindicated=current_app.config["CONTRAINDICATED_PRECAUTIONS"]
     )
-    return consents.current(today=today).as_shown(flags)
+    return consents.current(today=today, language=language).as_shown(flags)
 
 
 def check_signing(
@@ -176,14 +180,14 @@ def check_signing(
     (`consent_shown`).
     """
     if signing.consent_sha256 is not None and signing.consent_sha256 != document.sha256:
-        raise SigningRefused({CONSENT_UPDATED: CONSENT_UPDATED_MESSAGE})
+        raise SigningRefused({CONSENT_UPDATED: gettext(CONSENT_UPDATED_MESSAGE)})
     problems: dict[str, str] = {}
     guardian_phone = None
     if is_minor(answers, on):
         signer = _signer_name(signing.guardian_name, "guardian_name", GUARDIAN_MISSING, problems)
         relationship = signing.guardian_relationship
         if relationship not in GUARDIAN_RELATIONSHIPS:
-            problems["guardian_relationship"] = "Please choose Parent or Legal guardian."
+            problems["guardian_relationship"] = gettext("Please choose Parent or Legal guardian.")
         guardian_phone = _guardian_phone(signing.guardian_phone, on, problems)
     elif signing.signing_for == FOR_PATIENT:
         signer = _signer_name(
@@ -191,37 +195,45 @@ def check_signing(
         )
         relationship = signing.representative_relationship
         if relationship not in REPRESENTATIVE_RELATIONSHIPS:
-            problems["representative_relationship"] = (
+            problems["representative_relationship"] = gettext(
                 "Please choose what allows you to sign for the patient."
             )
     elif signing.signing_for == FOR_SELF:
         signer, relationship = patient_name(answers), SignerRelationship.SELF
     else:
         signer, relationship = "", ""
-        problems["signing_for"] = "Please choose who is signing."
+        problems["signing_for"] = gettext("Please choose who is signing.")
 
     initials: dict[str, str] = {}
     for clause in document.clauses:
         written = answer_rules.clean_text(signing.initials.get(clause.id, ""))
         key = f"initials_{clause.id}"
         # Each message names its part: a list of nine alike would not say which box is which.
-        part = f"Initials for \u201c{clause.heading}\u201d"
+        part = gettext("Initials for \u201c%(part)s\u201d", part=clause.heading)
         if not written:
-            problems[key] = f"{part}: please write your initials to show you read this part."
+            problems[key] = gettext(
+                "%(part)s: please write your initials to show you read this part.", part=part
+            )
         elif len(written) > signatures.MAX_INITIALS_CHARS:
-            problems[key] = (
-                f"{part}: please write just your initials, at most "
-                f"{signatures.MAX_INITIALS_CHARS} characters{_for_example(signer)}."
+            problems[key] = gettext(
+                "%(part)s: please write just your initials, at most %(limit)s "
+                "characters%(example)s.",
+                part=part,
+                limit=signatures.MAX_INITIALS_CHARS,
+                example=_for_example(signer),
             )
         elif signer and not signatures.initials_match(written, signer):
-            problems[key] = (
-                f"{part}: these initials do not match the name of the person signing "
-                f"({signer}). Please write the first letters of that name{_for_example(signer)}."
+            problems[key] = gettext(
+                "%(part)s: these initials do not match the name of the person signing "
+                "(%(signer)s). Please write the first letters of that name%(example)s.",
+                part=part,
+                signer=signer,
+                example=_for_example(signer),
             )
         initials[clause.id] = signatures.clean_initials(written)
 
     if not signing.agreed:
-        problems["agree"] = (
+        problems["agree"] = gettext(
             "Please tick this box to agree, or ask the front desk if you have questions."
         )
 
@@ -235,15 +247,17 @@ def check_signing(
     elif signing.method == SignatureKind.TYPED:
         typed = answer_rules.clean_text(signing.typed_name)
         if not typed:
-            problems["typed_name"] = "Please type your full name."
+            problems["typed_name"] = gettext("Please type your full name.")
         elif signer and (len(typed) > MAX_SIGNER_NAME or not signatures.same_name(typed, signer)):
-            problems["typed_name"] = f"Please type the full name of the person signing: {signer}."
+            problems["typed_name"] = gettext(
+                "Please type the full name of the person signing: %(signer)s.", signer=signer
+            )
         if not signing.typed_intent:
-            problems["typed_intent"] = (
+            problems["typed_intent"] = gettext(
                 "Please tick this box to confirm that the typed name is your signature."
             )
     else:
-        problems["method"] = "Please choose how you will sign."
+        problems["method"] = gettext("Please choose how you will sign.")
 
     if problems:
         raise SigningRefused(problems)
@@ -262,7 +276,7 @@ def check_signing(
 def _guardian_phone(typed: str, on: date, problems: dict[str, str]) -> str | None:
     """The parent's or guardian's phone number as stored; a problem if missing or not one."""
     if not answer_rules.clean_text(typed):
-        problems[GUARDIAN_PHONE.id] = GUARDIAN_PHONE_MISSING
+        problems[GUARDIAN_PHONE.id] = gettext(GUARDIAN_PHONE_MISSING)
         return None
     try:
         return answer_rules.parse(GUARDIAN_PHONE, typed, today=on)
@@ -274,16 +288,18 @@ def _guardian_phone(typed: str, on: date, problems: dict[str, str]) -> str | Non
 def _for_example(signer: str) -> str:
     """ ", for example ZO": initials the check accepts for the signer, never ones it refuses."""
     example = signatures.example_initials(signer) if signer else None
-    return f", for example {example}" if example else ""
+    return gettext(", for example %(initials)s", initials=example) if example else ""
 
 
 def _signer_name(typed: str, field: str, missing: str, problems: dict[str, str]) -> str:
     """The typed name of a signer other than the patient; a problem on `field` if unusable."""
     signer = answer_rules.clean_text(typed)
     if not signer:
-        problems[field] = missing
+        problems[field] = gettext(missing)
     elif len(signer) > MAX_SIGNER_NAME:
-        problems[field] = f"Please shorten the name to {MAX_SIGNER_NAME} characters or fewer."
+        problems[field] = gettext(
+            "Please shorten the name to %(limit)s characters or fewer.", limit=MAX_SIGNER_NAME
+        )
     return signer
 
 
@@ -292,8 +308,11 @@ def find_by_draft_key(draft_key: str) -> Submission | None:
     return db.session.scalar(select(Submission).where(Submission.draft_key == draft_key))
 
 
-def submit_draft(token: str, signing: Signing, evidence: Evidence) -> Submission:
+def submit_draft(
+    token: str, signing: Signing, evidence: Evidence, language: str = Language.ENGLISH
+) -> Submission:
     """Sign the draft: store one Submission, delete the draft, audit it; then render the PDF.
+    `language`: the one the consent page was shown in.
 
     Raises DraftGone, DraftIncomplete or SigningRefused (nothing stored, the draft kept).
     """
@@ -319,7 +338,7 @@ def submit_draft(token: str, signing: Signing, evidence: Evidence) -> Submission
     except answer_rules.IncompleteAnswers as incomplete:
         db.session.rollback()
         raise DraftIncomplete(incomplete.section_id) from None
-    document = consent_shown(answers, today)
+    document = consent_shown(answers, today, language)
     try:
         checked = check_signing(signing, answers, document, today)
     except SigningRefused:
@@ -402,6 +421,7 @@ def submission_columns(
         "consent_sha256": document.sha256,
         "consent_initials": checked.initials,
         "consent_agreed": True,
+        "language": document.language_code,
         "signer_name": checked.signer_name,
         "signer_relationship": checked.signer_relationship,
         "signed_at": signed_at,

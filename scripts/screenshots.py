@@ -230,9 +230,7 @@ def _continue(run):
     run.app.config["KIOSK_IDLE_WARNING_SECONDS"] = 600
     page.goto(run.base_url + "/")
     page.get_by_role("link", name="Continue where I left off").click()
-    page.get_by_label("Date of birth").fill("12/04/1970")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Date of birth").fill("04/12/1970")  # as typed in the form
 
 
 @shot(
@@ -243,7 +241,9 @@ def _continue(run):
 def _representative(run):
     page = run.page
     run.app.config["KIOSK_IDLE_WARNING_SECONDS"] = 600
-    page.reload()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Continue", exact=True).click()  # the date of birth
+    page.wait_for_url("**/intake/consent")
     page.get_by_role("group", name="Who is signing?").get_by_label(
         "legally authorised representative"
     ).check()
@@ -266,6 +266,71 @@ def _consent_problems(run):
     initial_every_clause(page, "ZN")
     with page.expect_navigation():
         page.get_by_role("button", name="Sign and submit").click()
+    page.evaluate("window.scrollTo(0, 0)")
+
+
+# ---------------------------------------------------------------- Spanish and larger text
+
+SPANISH_PATIENT = {"first_name": "María José", "last_name": "García López"}
+
+
+@shot("kiosk-18-es-welcome", "La pantalla de bienvenida en español: English / Español, A A")
+def _spanish_welcome(run):
+    page = run.page
+    page.context.clear_cookies()  # a new patient: the last one's form is closed
+    page.goto(run.base_url + "/")
+    page.get_by_role("button", name="Español").click()
+    page.get_by_role("heading", name="Bienvenido").wait_for()
+
+
+@shot("kiosk-19-es-about-you", "Sobre usted: errors and the date hint in Spanish")
+def _spanish_about(run):
+    page = run.page
+    from testkit.browser_flow import in_language, next_page
+
+    es = in_language("es")
+    page.get_by_role("button", name=es("Start")).click()
+    page.wait_for_url("**/intake/about")
+    page.get_by_label(es("First name"), exact=True).fill(SPANISH_PATIENT["first_name"])
+    page.get_by_label(es("Last name"), exact=True).fill(SPANISH_PATIENT["last_name"])
+    page.get_by_label(es("Date of birth"), exact=True).fill("23/04/1981")
+    next_page(page, es)
+
+
+@shot("kiosk-20-es-consent", "El consentimiento en español, initialled MG")
+def _spanish_consent(run):
+    page = run.page
+    from testkit.browser_flow import fill_history, in_language, next_page
+
+    es = in_language("es")
+    fill_history(page, SPANISH_PATIENT, translate=es)
+    next_page(page, es)
+    page.wait_for_url("**/intake/consent")
+    page.locator("input[name^=initials_]").first.fill("MG")
+
+
+@shot(
+    "kiosk-21-large-text",
+    "Text at 200 %: the pain scales wrap, nothing is cut off",
+    full_page=False,
+)
+def _large_text(run):
+    page = run.page
+    from testkit.browser_flow import in_language
+
+    es = in_language("es")
+    for _ in range(2):
+        with page.expect_navigation():
+            page.get_by_role("button", name=es("Larger text")).click()
+    page.goto(run.base_url + "/intake/visit")
+    page.locator(".kind-scale").first.scroll_into_view_if_needed()
+
+
+@shot("kiosk-22-large-text-english", "English at 200 %", full_page=False)
+def _large_text_english(run):
+    page = run.page
+    with page.expect_navigation():
+        page.get_by_role("button", name="English").click()
     page.evaluate("window.scrollTo(0, 0)")
 
 

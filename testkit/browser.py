@@ -183,6 +183,16 @@ def layout_problems(page) -> list[str]:
     )
 
 
+def check_tablet_page(page, name: str, sizes=(PORTRAIT, LANDSCAPE)) -> None:
+    """axe-core finds nothing serious or critical, and the layout holds at each size (upright
+    and on its side by default); the page is left upright."""
+    assert axe_violations(page) == [], name
+    for size in sizes:
+        page.set_viewport_size(size)
+        assert layout_problems(page) == [], (name, size)
+    page.set_viewport_size(PORTRAIT)
+
+
 def self_signed_certificate(folder: Path) -> tuple[str, str]:
     """A throwaway certificate for 127.0.0.1 (Debian's openssl); returns (cert, key) paths."""
     cert, key = folder / "cert.pem", folder / "key.pem"

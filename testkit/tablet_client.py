@@ -157,7 +157,8 @@ class Form:
 
 
 class _FormReader(HTMLParser):
-    """Reads the first form with method="post" of a page."""
+    """Reads the first form with method="post" of a page, past the header's language and text
+    size buttons (their own form, `display-form`)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -167,7 +168,12 @@ class _FormReader(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         attributes = {name: value or "" for name, value in attrs}
-        if tag == "form" and self.form is None and attributes.get("method", "").lower() == "post":
+        if (
+            tag == "form"
+            and self.form is None
+            and attributes.get("method", "").lower() == "post"
+            and attributes.get("id") != "display-form"
+        ):
             self.form = Form(action=attributes.get("action") or None)
             self._open = True
         elif not self._open or "name" not in attributes:

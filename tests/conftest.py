@@ -30,6 +30,14 @@ REQUIRE_POSTGRES = os.environ.get("INTAKE_TEST_REQUIRE_POSTGRES") == "1"
 BACKENDS = ("sqlite", "postgresql")
 
 
+def pytest_sessionstart(session) -> None:
+    """Compile the translation catalogues, as `make test` does, so the patient pages can be
+    drawn in every language when pytest is run on its own."""
+    from testkit.catalogues import compile_catalogues
+
+    compile_catalogues()
+
+
 def _set_env(monkeypatch, database_url: str) -> None:
     monkeypatch.setenv("INTAKE_ENV", "testing")
     monkeypatch.setenv("INTAKE_SECRET_KEY", TEST_SECRET_KEY)

@@ -87,6 +87,7 @@ def expected_row(submission: Submission, pdf_sha256: str = "") -> dict[str, str]
             if submission.consent_confirmed_at
             else ""
         ),
+        "language": submission.language,
     }
     for question in questionnaire.QUESTIONS:
         if question.id in IDENTITY_QUESTIONS:

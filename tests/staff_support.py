@@ -103,3 +103,25 @@ def submission_row(app, public_id: uuid.UUID) -> dict[str, Any]:
     with app.app_context():
         row = db.session.scalar(select(Submission).where(Submission.public_id == public_id))
         return {c.key: getattr(row, c.key) for c in Submission.__table__.columns}
+
+
+def enrol_two_step(app, user_id: int) -> str:
+    """Turn two-step login on for an account as enrolment does; returns its TOTP secret."""
+    import pyotp
+
+    from intake import two_step
+
+    secret = two_step.new_secret()
+    with app.app_context():
+        user = db.session.get(StaffUser, user_id)
+        assert two_step.enrol(user, secret, pyotp.TOTP(secret).now()) is not None
+        user.totp_last_step = None  # the code that proved it is not a login's code
+        db.session.commit()
+    return secret
+
+
+def post_code(client, code: str, path: str = "/staff/login/code", page: str = "", **kwargs):
+    """Post the second step's form (a code, or a recovery code) with the token of its page
+    (`page`, if the form is on another one)."""
+    token = csrf_token(client, page or path)
+    return client.post(path, data={"code": code, "csrf_token": token}, **kwargs)

@@ -280,7 +280,11 @@ def test_signing_key_create_writes_a_private_key_and_refuses_to_overwrite(runner
 
 
 def test_production_refuses_to_start_without_a_signing_key(tmp_path):
-    environ = {"INTAKE_ENV": "production", "INTAKE_SECRET_KEY": "k" * 64}
+    environ = {
+        "INTAKE_ENV": "production",
+        "INTAKE_SECRET_KEY": "k" * 64,
+        "INTAKE_ALLOWED_HOSTS": "intake.clinic.example",
+    }
     with pytest.raises(config.ConfigError, match="INTAKE_SIGNING_KEY_FILE must be set"):
         config.load_config(str(tmp_path), environ)
     key, cert = tmp_path / "k.pem", tmp_path / "c.pem"

@@ -36,16 +36,37 @@ def test_production_refuses_to_start_without_secret_key(tmp_path):
     assert not (tmp_path / "secret_key").exists()
 
 
+PRODUCTION = {
+    "INTAKE_ENV": "production",
+    "INTAKE_SECRET_KEY": KEY,
+    "INTAKE_ALLOWED_HOSTS": "intake.clinic.example",
+    # Production refuses to start without the clinic's signing key.
+    "INTAKE_SIGNING_KEY_FILE": str(signing_key_for_tests()[0]),
+    "INTAKE_SIGNING_CERT_FILE": str(signing_key_for_tests()[1]),
+}
+
+
 def test_production_cookies_are_secure(tmp_path):
-    key, cert = signing_key_for_tests()
-    environ = {
-        "INTAKE_ENV": "production",
-        "INTAKE_SECRET_KEY": KEY,
-        "INTAKE_SIGNING_KEY_FILE": str(key),
-        "INTAKE_SIGNING_CERT_FILE": str(cert),
-    }
-    config = load_config(str(tmp_path), environ)
+    config = load_config(str(tmp_path), PRODUCTION)
     assert config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_production_requires_the_hosts_it_answers_to(tmp_path):
+    environ = {k: v for k, v in PRODUCTION.items() if k != "INTAKE_ALLOWED_HOSTS"}
+    with pytest.raises(ConfigError, match="INTAKE_ALLOWED_HOSTS"):
+        load_config(str(tmp_path), environ)
+    environ["INTAKE_ALLOWED_HOSTS"] = " Intake.Clinic.Example, .tablets.clinic.example "
+    config = load_config(str(tmp_path), environ)
+    assert config["TRUSTED_HOSTS"] == ["intake.clinic.example", ".tablets.clinic.example"]
+
+
+def test_development_answers_to_the_machine_itself_and_tests_to_any_host(tmp_path):
+    assert load_config(str(tmp_path), {"INTAKE_SECRET_KEY": KEY})["TRUSTED_HOSTS"] == [
+        "localhost",
+        "127.0.0.1",
+    ]
+    testing = {"INTAKE_SECRET_KEY": KEY, "INTAKE_ENV": "testing"}
+    assert load_config(str(tmp_path), testing)["TRUSTED_HOSTS"] is None
 
 
 @pytest.mark.parametrize(
@@ -57,6 +78,8 @@ def test_production_cookies_are_secure(tmp_path):
         ("INTAKE_SECRET_KEY", "short"),
         ("INTAKE_DRAFT_MAX_AGE_SECONDS", "soon"),
         ("INTAKE_KIOSK_START_RATE_LIMIT", "lots per day"),
+        ("INTAKE_ALLOWED_HOSTS", "https://intake.clinic.example/"),
+        ("INTAKE_RATELIMIT_STORAGE_URL", "memcached://localhost"),
     ],
 )
 def test_bad_setting_names_itself(tmp_path, name, value):
@@ -143,3 +166,19 @@ def test_a_clinic_can_turn_email_copies_off(tmp_path):
 def test_smtp_settings_that_make_no_sense_stop_start_up(tmp_path, environ, named):
     with pytest.raises(ConfigError, match=named):
         load_config(str(tmp_path), {**SMTP, **environ})
+
+
+def test_rate_limits_count_in_the_database_unless_told_otherwise(tmp_path):
+    config = load_config(str(tmp_path), PRODUCTION)
+    database = config["SQLALCHEMY_DATABASE_URI"]
+    assert config["RATELIMIT_STORAGE_URI"] == "intake-db+" + database
+    development = load_config(str(tmp_path), {"INTAKE_SECRET_KEY": KEY})
+    assert development["RATELIMIT_STORAGE_URI"].startswith("intake-db+sqlite:///")
+    redis = {**PRODUCTION, "INTAKE_RATELIMIT_STORAGE_URL": "redis://redis.internal:6379/0"}
+    assert load_config(str(tmp_path), redis)["RATELIMIT_STORAGE_URI"].startswith("redis://")
+
+
+def test_production_refuses_to_count_limits_in_each_workers_memory(tmp_path):
+    environ = {**PRODUCTION, "INTAKE_RATELIMIT_STORAGE_URL": "memory://"}
+    with pytest.raises(ConfigError, match="INTAKE_RATELIMIT_STORAGE_URL"):
+        load_config(str(tmp_path), environ)

@@ -104,7 +104,9 @@ def test_a_render_worker_killed_mid_render_leaves_every_pdf_to_the_next(app, run
     queue_url = f"sqlite:///{tmp_path / 'queue.sqlite3'}"
     environment = _environment(app, queue_url)
     today = datetime.now(ZoneInfo(environment["INTAKE_TIMEZONE"])).date()
-    worker = render_worker.start(environment, tmp_path / "worker-1.log")
+    # The frozen render must not time out (and be replaced) before the worker is killed.
+    frozen = {**environment, "INTAKE_CHART_RENDER_TIMEOUT_SECONDS": "600"}
+    worker = render_worker.start(frozen, tmp_path / "worker-1.log")
     errors: list[str] = []
     with (
         serve(environment, workers=2, log=tmp_path / "gunicorn.log") as server,
@@ -115,7 +117,8 @@ def test_a_render_worker_killed_mid_render_leaves_every_pdf_to_the_next(app, run
         deadline = time.monotonic() + 60
         while not worker.render_processes() and time.monotonic() < deadline:
             time.sleep(0.05)
-        (render,) = worker.render_processes()
+        (render,) = worker.render_processes() or [None]
+        assert render, worker.log_tail()
 
         def patient(number: int) -> None:
             rng = random.Random(number)
@@ -145,7 +148,7 @@ def test_a_render_worker_killed_mid_render_leaves_every_pdf_to_the_next(app, run
         os.killpg(worker.pid, signal.SIGKILL)
         worker.process.wait(timeout=10)
         assert group_members(worker.pid) == []
-        assert _statuses(app).get(PdfStatus.PENDING), "nothing was left for the next worker"
+        assert _statuses(app).get(PdfStatus.PENDING), worker.log_tail()
 
         with render_worker.running(environment, tmp_path / "worker-2.log") as again:
             _wait_until_all_rendered(app, again)

@@ -22,8 +22,9 @@ HEADER_SHA256 = {
     # `guardian_phone` after `red_flags`; a fuller history (side, imaging, goals, language,
     # falls, lung disease, CRPS, fainting, surgery timing); pregnancy and needle fear graded;
     # the LEFS: its 20 items (`lefs_01`..`lefs_20`), and `lefs_total` after every other column;
-    # `consent_state` and `consent_confirmed_at_utc` after `guardian_phone`.
-    "3": "c031f4ff256379f71ec0dc8e7e869ccf7380ebaa4a7a3157972eb89af08134bb",
+    # `consent_state` and `consent_confirmed_at_utc` after `guardian_phone`; `language` (the
+    # language the consent was signed in) after them.
+    "3": "5d6b8e133a3d75f05385dbd1e34162bc117389e1b5c21b876c82d11528ac9030",
 }
 
 
@@ -53,6 +54,7 @@ def test_fixed_columns_then_every_question_in_order_then_the_scores():
         "guardian_phone",
         "consent_state",
         "consent_confirmed_at_utc",
+        "language",
     ]
     asked = [q.id for q in questionnaire.QUESTIONS if q.id not in IDENTITY_QUESTIONS]
     assert names[len(FIXED_COLUMNS) :] == [*asked, "lefs_total"]

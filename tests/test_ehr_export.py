@@ -132,8 +132,8 @@ def test_red_flags_have_their_own_column_and_never_join_the_dry_needling_flags(a
     header, rows = parse(data)
     fixed = [column.name for column in FIXED_COLUMNS]
     # Appended after the fixed columns that were there before, which keep their places.
-    assert fixed[-5:-2] == ["corrects_submission_id", "red_flags", "guardian_phone"]
-    assert header.index("flags") == 15 and header.index("red_flags") == len(fixed) - 4
+    assert fixed[-6:-3] == ["corrects_submission_id", "red_flags", "guardian_phone"]
+    assert header.index("flags") == 15 and header.index("red_flags") == len(fixed) - 5
     by_id = {row["submission_id"]: row for row in rows}
     cells = by_id[str(red.public_id)]
     assert cells["red_flags"] == "night_pain;cancer_history"

@@ -36,3 +36,13 @@ def test_the_access_log_keeps_no_query_string_or_referer(tmp_path):
     assert '"GET /staff/ HTTP/1.1" 200 5120 12ms "Front desk browser"' in line
     assert "192.0.2.7" in line
     assert "q=" not in line and "%C3" not in line and "1970" not in line
+
+
+def test_gunicorn_itself_trusts_no_forwarded_header():
+    """INTAKE_TRUSTED_PROXIES is the one setting that decides (the app's ProxyFix)."""
+    settings = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    config = Config()
+    config.set("forwarded_allow_ips", settings["forwarded_allow_ips"])
+    config.set("secure_scheme_headers", settings["secure_scheme_headers"])
+    assert config.forwarded_allow_ips == []
+    assert config.secure_scheme_headers == {}

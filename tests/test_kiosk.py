@@ -443,7 +443,7 @@ def test_each_initials_problem_names_its_part_and_links_to_its_box(app, client):
         assert f'<input type="text" id="{target}"' in html  # the link has a box to go to
 
 
-def test_every_link_of_the_error_summary_goes_to_an_element_of_the_page(app, client):
+def test_every_link_of_the_error_summary_goes_to_an_input_of_the_page(app, client):
     html = refused_signing(
         app,
         client,
@@ -455,12 +455,12 @@ def test_every_link_of_the_error_summary_goes_to_an_element_of_the_page(app, cli
     )
     summary = re.search(r'id="error-summary".*?</ul>', html, re.S).group(0)
     targets = re.findall(r'href="#([^"]+)"', summary)
-    assert {"representative_name", "representative_relationship", "agree"} <= set(targets)
+    assert {"representative_name", "representative_relationship-0", "agree"} <= set(targets)
     assert {"typed_name", "typed_intent"} <= set(targets)
     for target in targets:
         assert len(re.findall(rf'\sid="{target}"', html)) == 1, target
     # Who signs is asked first, and its problems are listed first.
-    assert targets[:2] == ["representative_name", "representative_relationship"]
+    assert targets[:2] == ["representative_name", "representative_relationship-0"]
 
 
 def test_who_signs_is_asked_before_the_initials(client):

@@ -25,6 +25,7 @@ from tests.mail_support import (
 from tests.staff_support import add_staff, add_submission, audit_events, log_in, submission_row
 from tests.support import csrf_token
 from tests.test_kiosk import consent_data, fill_history, start
+from tests.test_kiosk_spanish import SPANISH_NAME, choose, html_lang
 
 pytestmark = needs("pdftotext", "noto-fonts")
 
@@ -55,12 +56,12 @@ def smtp_server():
         yield inbox
 
 
-def sign_on_the_tablet(client, answers: dict | None = None) -> None:
+def sign_on_the_tablet(client, answers: dict | None = None, initials: str = "JD") -> None:
     """Go through the whole tablet flow, as a patient does, and sign."""
     start(client)
     fill_history(client, answers)
     client.post("/intake/review", data={"csrf_token": csrf_token(client, "/intake/review")})
-    response = client.post("/intake/consent", data=consent_data(client))
+    response = client.post("/intake/consent", data=consent_data(client, initials))
     assert response.status_code == 303 and response.location.endswith("/intake/thanks")
 
 
@@ -361,3 +362,31 @@ def test_a_parent_s_copy_names_the_child_and_holds_the_notes_they_were_shown(app
     for note in notes:
         assert flat(note.paragraph) in text
     assert "555 0199" not in text  # the parent's phone stays in the chart
+
+
+def test_a_spanish_patient_is_offered_the_copy_in_spanish_and_the_next_patient_sees_english(
+    app, client, smtp_server
+):
+    send_mail_through(app, smtp_server.port)
+    choose(client, "es")
+    sign_on_the_tablet(client, SPANISH_NAME, "MG")
+    page = html.unescape(client.get("/intake/thanks").get_data(as_text=True))
+    assert html_lang(page) == "es"
+    assert "Enviarme una copia por correo electrónico" in page and MASKED in page
+    response = ask_for_a_copy(client)
+    assert response.status_code == 303
+    after = html.unescape(client.get("/intake/thanks").get_data(as_text=True))
+    assert "Su copia va en camino por correo electrónico." in after
+    assert len(smtp_server.messages) == 1
+    # The screen goes back to the welcome: the next patient starts in English.
+    assert html_lang(client.get("/").get_data(as_text=True)) == "en"
+
+
+def test_an_unanswered_offer_ends_at_the_welcome_screen_language_and_all(app, client, smtp_server):
+    send_mail_through(app, smtp_server.port)
+    choose(client, "es")
+    sign_on_the_tablet(client, SPANISH_NAME, "MG")
+    assert html_lang(client.get("/intake/thanks").get_data(as_text=True)) == "es"
+    welcome = client.get("/").get_data(as_text=True)
+    assert html_lang(welcome) == "en"
+    assert "Email me a copy" not in client.get("/intake/thanks").get_data(as_text=True)

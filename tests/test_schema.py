@@ -23,6 +23,7 @@ from intake.models import (
     ChartDocument,
     ExportBatch,
     SignerRelationship,
+    StaffUser,
     Submission,
 )
 from testkit.factories import make_submission, submission_values
@@ -316,8 +317,29 @@ def test_consent_decisions_keep_every_account_and_submission(app_context):
     assert _differences() == []
 
 
+def test_staff_accounts_stored_before_two_step_login_have_none(app_context):
+    downgrade(revision="0011_guardian_phone")
+    db.session.execute(
+        sa.text(
+            "INSERT INTO staff_user (email, password_hash, role, active, failed_logins, "
+            "created_at, session_token) VALUES ('old@example.org', 'x', 'staff', true, 0, "
+            ":now, 'token')"
+        ),
+        {"now": datetime.now(UTC).replace(tzinfo=None)},
+    )
+    db.session.commit()
+    upgrade()
+    user = db.session.scalar(select(StaffUser).where(StaffUser.email == "old@example.org"))
+    assert not user.has_two_step and user.recovery_codes == []
+    db.session.rollback()
+    downgrade(revision="0011_guardian_phone")
+    assert "recovery_code" not in db.inspect(db.engine).get_table_names()
+    upgrade()
+    assert _differences() == []
+
+
 def test_the_audit_chain_begins_after_the_events_recorded_before_it(app_context):
-    downgrade(revision="0012_consent_decisions")
+    downgrade(revision="0014_language")
     then = sa.table(
         "audit_event", *(sa.column(name) for name in ("actor_type", "action", "at", "outcome"))
     )

@@ -73,3 +73,15 @@ def test_trusted_proxy_makes_https_visible(app):
 def test_untrusted_forwarded_headers_are_ignored(client):
     response = client.get("/", headers={"X-Forwarded-Proto": "https"})
     assert "Strict-Transport-Security" not in response.headers
+
+
+def test_a_host_not_allowed_is_refused_not_reflected(app, client):
+    """A Host header naming another site must never end up in a link or a redirect."""
+    app.config["TRUSTED_HOSTS"] = ["intake.clinic.example"]
+    refused = client.get("/staff/", headers={"Host": "evil.example"})
+    assert refused.status_code == 400
+    assert "evil.example" not in refused.headers.get("Location", "")
+    assert "evil.example" not in refused.get_data(as_text=True)
+    allowed = client.get("/staff/", headers={"Host": "intake.clinic.example"})
+    assert allowed.status_code == 302
+    assert allowed.location.startswith("/staff/login")

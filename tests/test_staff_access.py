@@ -10,8 +10,15 @@ from tests.staff_support import ADMIN_EMAIL, add_staff, log_in
 from tests.support import csrf_token
 
 # Endpoints anyone may reach: the patient flow on the tablet, the login page, static files.
+# The login's second step checks the password was given first (tests/test_staff_two_step.py).
 PUBLIC_BLUEPRINTS = ("kiosk",)
-PUBLIC_ENDPOINTS = {"static", "staff.login"}
+PUBLIC_ENDPOINTS = {
+    "static",
+    "staff.login",
+    "staff.login_code",
+    "staff.login_recovery",
+    "staff.login_enrol",
+}
 # A value for each URL argument a rule may have; a new argument name must be added here.
 _RECORD_ID = uuid.uuid4()  # pages of one record (a submission, an export batch)
 SAMPLE_ARGUMENTS = {

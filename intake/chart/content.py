@@ -13,12 +13,15 @@ from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import force_locale
+
 from intake import clock, consents, questionnaire
 from intake.audit_chain import Anchor
 from intake.chart.signature import DrawnSignature, InvalidSignature, drawn_signature
-from intake.models import AuditEvent, SignerRelationship, Submission
+from intake.models import AuditEvent, Language, SignerRelationship, Submission
 from intake.questionnaire import Audience, Flag, Score, SectionView, Severity
 from intake.questionnaire.presentation import format_date
+from intake.translation import gettext
 
 # Bump when the embedded JSON changes shape, so a machine reading old PDFs can tell.
 RECORD_FORMAT = "intake.submission"
@@ -47,11 +50,16 @@ class SignedConsent:
 
     title: str
     version: str
+    # The language the consent was read and signed in ("en", "es"), from its snapshot, and
+    # how staff name it ("Spanish"). The answers are always listed in English, for staff.
+    language: str
+    language_label: str
     effective: str
     clauses: tuple[ConsentClause, ...]
     # From consent version 2: the risk notes shown before the signature, and the agreement
     # ticked (None for version 1, whose snapshot holds no agreement; its chart is unchanged).
     risk_notes: tuple[str, ...]
+    risk_notes_heading: str  # as the consent page showed it, in the consent's language
     agreement: str | None
     agreed: bool
     signature_kind: str
@@ -204,12 +212,15 @@ def signed_consent(submission: Submission, zone: ZoneInfo) -> SignedConsent:
     return SignedConsent(
         title=document.title,
         version=document.version,
+        language=document.language_code,
+        language_label=Language(document.language_code).label,
         effective=document.effective_date,
         clauses=tuple(
             ConsentClause(clause.heading, clause.paragraphs, initials.get(clause.id) or None)
             for clause in document.clauses
         ),
         risk_notes=tuple(note.paragraph for note in document.risk_notes or ()),
+        risk_notes_heading=_in_language(document.language_code, consents.RISK_NOTES_HEADING),
         agreement=document.agreement,
         agreed=bool(submission.consent_agreed),
         signature_kind=submission.signature_kind,
@@ -316,6 +327,12 @@ def clinic_time(moment: datetime, zone: ZoneInfo) -> str:
 def utc_time(moment: datetime) -> str:
     """'2026-11-03 15:41:07 UTC'."""
     return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _in_language(language: str, message: str) -> str:
+    """A catalogue message in the consent's language (the chart is drawn outside a request)."""
+    with force_locale(language):
+        return gettext(message)
 
 
 def _signed_consent(submission: Submission) -> consents.ConsentDocument:

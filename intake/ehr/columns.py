@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from intake import questionnaire
 from intake.answers import PHONE_SHAPE
-from intake.models import ConsentState, SignerRelationship
+from intake.models import ConsentState, Language, SignerRelationship
 from intake.questionnaire import FLAGS, Audience, Kind, Question, instruments
 
 COLUMNS_VERSION = questionnaire.VERSION
@@ -65,6 +65,7 @@ class Record(NamedTuple):
     pdf_sha256: str | None
     consent_decision: str | None  # the latest therapist's decision then, if any
     consent_decided_at: datetime | None
+    language: str  # the language the consent was read and signed in
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ def _fixed_columns() -> tuple[Column, ...]:
     )
     relationships = ", ".join(f"`{value}` ({value.label})" for value in SignerRelationship)
     states = ", ".join(f"`{value}` ({value.label})" for value in ConsentState)
+    languages = ", ".join(f"`{value}` ({value.label})" for value in Language)
     return (
         Column(
             "submission_id",
@@ -312,6 +314,16 @@ def _fixed_columns() -> tuple[Column, ...]:
                 _utc(r.consent_decided_at) if r.consent_decision == ConsentState.CONFIRMED else ""
             ),
             TIMESTAMP,
+        ),
+        Column(
+            "language",
+            "The language the patient read and signed the consent in, and saw the pages in "
+            "(an ISO 639-1 code). Every other cell is the same whatever the language: answers "
+            "are the same codes, and free text is exactly as the patient typed it.",
+            "code",
+            f"one of: {languages}",
+            lambda r, z: r.language,
+            CODE,
         ),
     )
 

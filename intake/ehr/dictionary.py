@@ -36,8 +36,10 @@ def data_dictionary() -> str:
         "pregnancy and needle-fear flags became graded: `pregnancy` and `needle_phobia` are no "
         "longer raised (see `flags`). Outcome scores come after every other column (version 3 "
         "added the LEFS: its items `lefs_01` to `lefs_20` among the questions, and "
-        "`lefs_total` last), and `consent_state` and `consent_confirmed_at_utc` after "
-        "`guardian_phone`.",
+        "`lefs_total` last), `consent_state` and `consent_confirmed_at_utc` after "
+        "`guardian_phone`, and `language` after them. The language a patient chose never "
+        "changes a coded value: answers are the same codes in every language, and free text "
+        "is exactly as typed.",
         "",
         "## The file",
         "",

@@ -14,7 +14,7 @@ wanted, the command line: anywhere else it is refused rather than served or rewr
 import hashlib
 import uuid
 from collections.abc import Iterable, Iterator
-from datetime import date, timedelta
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -24,7 +24,7 @@ from intake import audit, clock
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.ehr.columns import COLUMNS, COLUMNS_VERSION, Record, columns_named
-from intake.ehr.reading import batch_records, range_records
+from intake.ehr.reading import batch_records, range_records, submitted_within
 from intake.ehr.writing import Format, write_csv
 from intake.extensions import db
 from intake.models import ExportBatch, Submission
@@ -173,12 +173,10 @@ def stream_range(
     if end < start:
         raise ExportError(f"The end date {end} is before the start date {start}.")
     zone = clock.clinic_zone()
-    low, high = clock.start_of_day(start, zone), clock.start_of_day(end + timedelta(days=1), zone)
+    low, high = clock.day_range(start, end, zone)
     begin_write()
     rows = db.session.scalar(
-        select(func.count())
-        .select_from(Submission)
-        .where(Submission.submitted_at >= low, Submission.submitted_at < high)
+        select(func.count()).select_from(Submission).where(submitted_within(low, high))
     )
     audit.record(
         AuditAction.EXPORT_RANGE,

@@ -9,7 +9,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.orm import aliased
 
 from intake.ehr.columns import Record
@@ -66,6 +66,7 @@ def _select(consent_as_of: datetime) -> Select:
         _pdf_sha256.label("pdf_sha256"),
         _consent_as_of(consent_as_of, ConsentDecision.kind).label("consent_decision"),
         _consent_as_of(consent_as_of, ConsentDecision.decided_at).label("consent_decided_at"),
+        Submission.language,
     ).outerjoin(_corrected, Submission.corrects_id == _corrected.id)
 
 
@@ -98,13 +99,21 @@ def batch_records(
         last_id = rows[-1].id
 
 
-def range_records(start: datetime, end: datetime) -> Iterator[Record]:
+def submitted_within(start: datetime | None, end: datetime | None) -> ColumnElement[bool]:
+    """start <= submitted_at < end; a bound that is None is open (the calendar's edge)."""
+    bounds = []
+    if start is not None:
+        bounds.append(Submission.submitted_at >= start)
+    if end is not None:
+        bounds.append(Submission.submitted_at < end)
+    return and_(true(), *bounds)
+
+
+def range_records(start: datetime | None, end: datetime | None) -> Iterator[Record]:
     """Submissions with start <= submitted_at < end, in the order they were submitted, their
     consent as it stands now."""
     now = utcnow()
-    in_range: ColumnElement[bool] = and_(
-        Submission.submitted_at >= start, Submission.submitted_at < end
-    )
+    in_range = submitted_within(start, end)
     after: ColumnElement[bool] = in_range
     while True:
         rows = db.session.execute(

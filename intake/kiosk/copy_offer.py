@@ -42,6 +42,11 @@ def forget() -> uuid.UUID | None:
     return _open(session.pop(OFFER, None))
 
 
+def end() -> bool:
+    """Drop any offer, open or expired: whether a finished form had left one."""
+    return session.pop(OFFER, None) is not None
+
+
 def current() -> CopyOffer | None:
     """The open offer, if its submission can be emailed; None otherwise."""
     public_id = _open(session.get(OFFER))

@@ -35,6 +35,7 @@ from intake.signing import (
     REPRESENTATIVE_RELATIONSHIPS,
     Signing,
 )
+from intake.translation import N_
 
 # The most the draft keeps of one text field of the consent page.
 KEPT_SIGNING_LENGTH = 200
@@ -63,7 +64,7 @@ def _choices(pairs) -> list[SelectChoice]:
 def _field_for(question: Question) -> Field:
     """The WTForms field of one question. Validation is the questionnaire's, not the field's."""
     if question.kind == Kind.YES_NO:
-        choices = _choices([("yes", "Yes"), ("no", "No")])
+        choices = _choices([("yes", N_("Yes")), ("no", N_("No"))])
         return RadioField(question.label, choices=choices, validate_choice=False)
     if question.kind == Kind.CHOICE:
         choices = _choices(question.choices)
@@ -145,24 +146,27 @@ class ConsentForm(FlaskForm):
     """
 
     agree = BooleanField()  # labelled with the document's own agreement (consent_form)
+    # Labels are marked for the catalogue and translated as the page draws them.
     guardian_name = StringField(
-        "Parent\u2019s or legal guardian\u2019s full name", render_kw={"autocomplete": "off"}
+        N_("Parent\u2019s or legal guardian\u2019s full name"), render_kw={"autocomplete": "off"}
     )
     guardian_relationship = RadioField(
-        "Relationship to the patient",
+        N_("Relationship to the patient"),
         choices=_choices((value, value.label) for value in GUARDIAN_RELATIONSHIPS),
         validate_choice=False,
     )
     guardian_phone = _field_for(GUARDIAN_PHONE)
     signing_for = RadioField(
-        "Who is signing?",
+        N_("Who is signing?"),
         choices=_choices(
             [
-                (FOR_SELF, "I am signing for myself"),
+                (FOR_SELF, N_("I am signing for myself")),
                 (
                     FOR_PATIENT,
-                    "I am the patient\u2019s legally authorised representative "
-                    "(for example health-care power of attorney)",
+                    N_(
+                        "I am the patient\u2019s legally authorised representative "
+                        "(for example health-care power of attorney)"
+                    ),
                 ),
             ]
         ),
@@ -170,24 +174,27 @@ class ConsentForm(FlaskForm):
         validate_choice=False,
     )
     representative_name = StringField(
-        "Representative\u2019s full name (your name)", render_kw={"autocomplete": "off"}
+        N_("Representative\u2019s full name (your name)"), render_kw={"autocomplete": "off"}
     )
     representative_relationship = RadioField(
-        "What allows you to sign for the patient?",
+        N_("What allows you to sign for the patient?"),
         choices=_choices((value, value.label) for value in REPRESENTATIVE_RELATIONSHIPS),
         validate_choice=False,
     )
     method = RadioField(
-        "How would you like to sign?",
+        N_("How would you like to sign?"),
         choices=_choices(
-            [(SignatureKind.DRAWN, "Sign with my finger"), (SignatureKind.TYPED, "Type my name")]
+            [
+                (SignatureKind.DRAWN, N_("Sign with my finger")),
+                (SignatureKind.TYPED, N_("Type my name")),
+            ]
         ),
         default=SignatureKind.DRAWN,
         validate_choice=False,
     )
     signature = HiddenField("Signature")
-    typed_name = StringField("Type your full name", render_kw={"autocomplete": "off"})
-    typed_intent = BooleanField("I intend this typed name as my signature.")
+    typed_name = StringField(N_("Type your full name"), render_kw={"autocomplete": "off"})
+    typed_intent = BooleanField(N_("I intend this typed name as my signature."))
     # Which version the page showed (set whenever the page is drawn), so that a version that
     # came into effect meanwhile is refused rather than signed unseen.
     consent_sha256 = HiddenField()

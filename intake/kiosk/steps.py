@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app
 
 from intake import drafts, questionnaire
+from intake.kiosk import display
 
 SECTION_IDS = tuple(section.id for section in questionnaire.SECTIONS)
 STEPS = (*SECTION_IDS, "review", "consent")
@@ -35,10 +36,13 @@ def neighbour(step: str, offset: int, typed: Mapping[str, Any]) -> str:
 
 
 def kiosk_settings() -> dict:
-    """The steps for the progress bar, and timings the scripts read from data- attributes.
+    """The steps for the progress bar, timings the scripts read from data- attributes, and the
+    patient's language and text size.
     A page of the flow passes its patient's own `steps` (see steps_for)."""
     config = current_app.config
     return {
+        **display.settings(),
+        "page_form": None,  # the id of the page's form of answers, where it has one
         "idle_warning_seconds": config["KIOSK_IDLE_WARNING_SECONDS"],
         "idle_reset_seconds": config["KIOSK_IDLE_RESET_SECONDS"],
         "keep_alive_seconds": drafts.keep_alive_seconds(),

@@ -4,6 +4,8 @@ Every page works on the tablet's own draft only, found through its HttpOnly cook
 a live draft a page shows nothing and sends the tablet back to the welcome screen.
 """
 
+from urllib.parse import urlsplit
+
 from flask import (
     Blueprint,
     Response,
@@ -18,14 +20,25 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
-from intake import answers, drafts, errors, patient_copies, questionnaire, signatures, signing
+from intake import (
+    answers,
+    consents,
+    drafts,
+    errors,
+    languages,
+    patient_copies,
+    questionnaire,
+    signatures,
+    signing,
+)
 from intake.clock import clinic_today
 from intake.extensions import limiter
-from intake.kiosk import copy_offer, forms
+from intake.kiosk import copy_offer, display, forms
 from intake.kiosk.steps import SECTION_IDS, STEPS, kiosk_settings, neighbour, steps_for
 from intake.models import ActorType, Draft
 from intake.questionnaire import instruments
 from intake.tablets import read_tablet_label
+from intake.translation import N_, gettext, ngettext
 
 bp = Blueprint("kiosk", __name__)
 
@@ -54,13 +67,27 @@ SIGNER_FIELDS = (*SIGNER_FIELD_ORDER, "method")
 # the page the refusal redirects to shows them (no PHI in a cookie, nothing rendered by a POST).
 REFUSED = "refused"
 # A page posted with a stale or missing form token (see page_expired).
-EXPIRED = (
+EXPIRED = N_(
     "This page had been open too long to be saved. What you typed is still here: "
     "please check it and tap the button again."
 )
 # The button of a page that offers "Answer No to the rest" (Section.quick_no).
 QUICK_NO = "all_no"
-CLOSED = "For your privacy the form was closed. Tap \u201cStart\u201d to begin."
+CLOSED = N_("For your privacy the form was closed. Tap \u201cStart\u201d to begin.")
+# The welcome screen after the tablet was left idle: the patient's answers were cleared.
+CLEARED = N_(
+    "The form was left without a touch for a while, so your answers were cleared to keep "
+    "them private. Tap \u201cStart\u201d to begin again."
+)
+# Where the consent page's error summary sends a field's link: the input itself, so focus
+# lands where the answer is typed (a radio group's first option, the signature's fallback).
+PROBLEM_TARGETS = {
+    "signing_for": "signing_for-0",
+    "representative_relationship": "representative_relationship-0",
+    "guardian_relationship": "guardian_relationship-0",
+    "method": "method-0",
+    "signature": "signature-canvas",
+}
 
 
 bp.context_processor(kiosk_settings)
@@ -81,7 +108,8 @@ def _no_draft() -> Response:
         return Response(status=204)  # a background save after the draft was cleared
     if held:
         return redirect(url_for("kiosk.resume"), code=303)
-    flash(CLOSED, "info")
+    display.forget()
+    flash(gettext(CLOSED), "info")
     response = redirect(url_for("kiosk.welcome"), code=303)
     drafts.clear_cookie(response)
     return response
@@ -102,7 +130,8 @@ def _step_url(step: str, **params) -> str:
 def welcome():
     """The tablet's resting screen. A live draft on this tablet is held for its date of birth
     (whoever holds the tablet now may not be its patient) and offered to be continued."""
-    copy_offer.forget()  # the next patient never sees the last one's offer
+    if copy_offer.end():  # the next patient never sees the last one's offer
+        display.forget()  # nor their language or text size
     token = _token()
     held = drafts.hold_for_resume(token)
     page = render_template("kiosk/welcome.html", resume=held, draft_active=held)
@@ -110,6 +139,18 @@ def welcome():
     if token and not held:
         drafts.clear_cookie(response)
     return response
+
+
+@bp.post("/display")
+def display_choice():
+    """A language or text size button of a page without a form of answers: apply it and show
+    the same page again (any local page; the welcome screen otherwise)."""
+    display.apply_choice(request.form)
+    following = request.form.get("next", "")
+    local = following.startswith("/") and not urlsplit(following).netloc
+    if not local or following.startswith("//") or not following.isprintable() or "\\" in following:
+        following = url_for("kiosk.welcome")
+    return redirect(following, code=303)
 
 
 @bp.post("/start")
@@ -150,13 +191,17 @@ def resume():
     if outcome == drafts.Resume.OPENED:
         return redirect(following, code=303)
     if outcome == drafts.Resume.CLOSED:
-        flash(CLOSED, "info")
+        display.forget()
+        flash(gettext(CLOSED), "info")
         response = redirect(url_for("kiosk.welcome"), code=303)
         drafts.clear_cookie(response)
         return response
-    tries = "1 more try" if tries_left == 1 else f"{tries_left} more tries"
     form.date_of_birth.errors = [
-        f"This is not the date of birth entered in this form. You have {tries}."
+        ngettext(
+            "This is not the date of birth entered in this form. You have 1 more try.",
+            "This is not the date of birth entered in this form. You have %(num)d more tries.",
+            tries_left,
+        )
     ]
     return _render_resume(form, status=422)
 
@@ -186,12 +231,13 @@ def draft_too_large(error: drafts.DraftTooLarge):
     autosave is refused quietly; a page of the history comes back as typed, with a message."""
     if request.form.get("action") == "autosave":
         return Response(status=413)
-    message = (
+    message = gettext(
         "Your answers are longer than this form can keep, so this page was not saved. "
         "Please shorten your longest answers and tap the button again."
     )
     page = _section_as_posted(drafts.load(_token()), message, status=413)
-    return page or (errors.render_error_page(413, "That page was not saved", message), 413)
+    title = N_("That page was not saved")
+    return page or (errors.render_error_page(413, title, message), 413)
 
 
 def _section_as_posted(draft: Draft | None, message: str, status: int):
@@ -234,6 +280,10 @@ def section(section_id: str):
     form = form_class()
     action = request.form.get("action", "next")
     typed = form.typed_input()
+    if display.apply_choice(request.form):
+        # A language or text size button: the page as typed, saved, in the new language.
+        drafts.save(draft, typed=typed)
+        return redirect(request.full_path.rstrip("?"), code=303)
     if action == "autosave":
         drafts.save(draft, typed=typed)
         return Response(status=204)
@@ -275,9 +325,16 @@ def quick_no_message(count: int | str) -> str:
     """What the page says after "Answer No to the rest"; kiosk.js reads it with "{n}" for
     the count."""
     if count == 0:
-        return "Every question shown already has an answer."
-    questions = "1 question" if count == 1 else f"{count} questions"
-    return f"Answered No to {questions}. You can still change any answer."
+        return gettext("Every question shown already has an answer.")
+    if count == "{n}":
+        return gettext(
+            "Answered No to %(num)s questions. You can still change any answer.", num=count
+        )
+    return ngettext(
+        "Answered No to 1 question. You can still change any answer.",
+        "Answered No to %(num)d questions. You can still change any answer.",
+        count,
+    )
 
 
 def _render_section(section_id: str, form, typed: dict, status: int):
@@ -301,6 +358,7 @@ def _render_section(section_id: str, form, typed: dict, status: int):
             quick_no_message=quick_no_message,
             quick_no_done=_quick_no_done(),
             return_to=request.values.get("return_to") or request.args.get("from"),
+            page_form="section-form",
         ),
         status,
     )
@@ -355,7 +413,7 @@ def consent():
         checked = answers.all_answers(typed, today=today, required=_required())
     except answers.IncompleteAnswers as incomplete:
         return redirect(_step_url(incomplete.section_id, check=1), code=303)
-    document = signing.consent_shown(checked, today)
+    document = signing.consent_shown(checked, today, languages.current())
     form_class = forms.consent_form_for(document)
 
     if request.method == "GET":
@@ -367,6 +425,11 @@ def consent():
     form = form_class()
     form.validate()  # the CSRF token; the signing rules are the service's
     action = request.form.get("action", "submit")
+    if display.apply_choice(request.form):
+        # Everything typed stays; the same clauses come back in the new language (or size),
+        # to be signed as shown then.
+        _keep_signing(token, form, signature_ok=_signature_readable(form), shown_anew=True)
+        return redirect(url_for("kiosk.consent"), code=303)
     if action in ("autosave", "back"):
         _keep_signing(token, form, signature_ok=_signature_readable(form))
         if action == "autosave":
@@ -374,7 +437,10 @@ def consent():
         return redirect(_step_url("review"), code=303)
     try:
         submission = signing.submit_draft(
-            token, form.signing(document), signing.Evidence.from_request(request)
+            token,
+            form.signing(document),
+            signing.Evidence.from_request(request),
+            language=languages.current(),
         )
     except signing.SigningRefused as refused:
         if signing.CONSENT_UPDATED in refused.problems:
@@ -399,7 +465,7 @@ def _consent_updated(token, form) -> Response:
     draft: Draft | None = drafts.load_for_update(token)
     if draft is not None:
         drafts.save(draft, signing=_signer_only(form.kept_input(False)), step="consent")
-    flash(signing.CONSENT_UPDATED_MESSAGE, "error")
+    flash(gettext(signing.CONSENT_UPDATED_MESSAGE), "error")
     return redirect(url_for("kiosk.consent"), code=303)
 
 
@@ -416,12 +482,17 @@ def _signature_readable(form) -> bool:
     return True
 
 
-def _keep_signing(token, form, signature_ok: bool, refused: dict | None = None) -> None:
+def _keep_signing(
+    token, form, signature_ok: bool, refused: dict | None = None, shown_anew: bool = False
+) -> None:
     """Save what the consent page holds, so an error or a reload keeps it; with the messages
-    of a refusal, until the page is next saved."""
+    of a refusal, until the page is next saved. `shown_anew`: the page is drawn again in
+    another language, so the version it showed is not compared with the one it will show."""
     draft: Draft | None = drafts.load_for_update(token)
     if draft is not None:
         kept = form.kept_input(signature_ok)
+        if shown_anew:
+            kept.pop("consent_sha256", None)
         if refused:
             kept[REFUSED] = refused
         drafts.save(draft, signing=kept, step="consent")
@@ -433,7 +504,7 @@ def _render_consent(form, document, checked: dict, status: int = 200):
         # Typed on a page of another version, or before a changed answer changed its notes:
         # initials, agreement and signature start afresh, and the patient is told why.
         form = type(form)(formdata=None, data=_signer_only(form.kept_input(signature_ok=False)))
-        flash(signing.CONSENT_UPDATED_MESSAGE, "error")
+        flash(gettext(signing.CONSENT_UPDATED_MESSAGE), "error")
     form.consent_sha256.data = document.sha256  # the version this page shows
     minor = signing.is_minor(checked, clinic_today())
     initials = [f"initials_{clause.id}" for clause in document.clauses]
@@ -447,6 +518,9 @@ def _render_consent(form, document, checked: dict, status: int = 200):
             minor=minor,
             patient_name=signing.patient_name(checked),
             problems=problems,
+            problem_targets=PROBLEM_TARGETS,
+            risk_notes_heading=consents.RISK_NOTES_HEADING,
+            page_form="consent-form",
             step="consent",
             steps=steps_for(checked),
         ),
@@ -455,6 +529,7 @@ def _render_consent(form, document, checked: dict, status: int = 200):
 
 
 def _thank_you_redirect(submission) -> Response:
+    # The thank-you page is shown in the patient's language; it ends the choice (see thanks).
     copy_offer.remember(submission)
     response = redirect(url_for("kiosk.thanks"), code=303)
     drafts.clear_cookie(response)
@@ -464,24 +539,31 @@ def _thank_you_redirect(submission) -> Response:
 @bp.get("/intake/thanks")
 def thanks():
     """Thank you, and nothing else: no answer, no name; "Email me a copy" when the patient
-    gave an address (shown masked). Returns to the welcome screen."""
-    return render_template(
+    gave an address (shown masked). Returns to the welcome screen, which the next patient sees
+    in English at the usual size."""
+    offer = copy_offer.current()
+    page = render_template(
         "kiosk/thanks.html",
         return_after=current_app.config["KIOSK_THANK_YOU_SECONDS"],
-        offer=copy_offer.current(),
+        offer=offer,
     )
+    if offer is None:
+        display.forget()  # with an offer open, its answer (or the welcome screen) ends the choice
+    return page
 
 
 COPY_MESSAGES = {
-    patient_copies.Emailed.SENT: ("Your copy is on its way by email.", "success"),
-    patient_copies.Emailed.ALREADY: ("Your copy was already sent.", "info"),
+    patient_copies.Emailed.SENT: (N_("Your copy is on its way by email."), "success"),
+    patient_copies.Emailed.ALREADY: (N_("Your copy was already sent."), "info"),
     patient_copies.Emailed.FAILED: (
-        "We could not send the email just now. Your forms are saved and nothing is lost: "
-        "the front desk can print your copy or email it later.",
+        N_(
+            "We could not send the email just now. Your forms are saved and nothing is lost: "
+            "the front desk can print your copy or email it later."
+        ),
         "info",
     ),
     patient_copies.Emailed.NOT_OFFERED: (
-        "This screen can no longer send a copy. The front desk can print one for you.",
+        N_("This screen can no longer send a copy. The front desk can print one for you."),
         "info",
     ),
 }
@@ -494,7 +576,8 @@ def email_copy():
     outcome = patient_copies.Emailed.NOT_OFFERED
     if public_id is not None:
         outcome = patient_copies.email_copy(public_id, once_from=ActorType.KIOSK)
-    flash(*COPY_MESSAGES[outcome])
+    message, category = COPY_MESSAGES[outcome]
+    flash(gettext(message), category)
     return redirect(url_for("kiosk.thanks"), code=303)
 
 
@@ -507,7 +590,7 @@ def page_expired(error: CSRFError):
     if request.form.get("action") == "autosave":
         return Response(status=400)  # the page's next tap saves, with a new token
     draft = drafts.load(_token())
-    if page := _section_as_posted(draft, EXPIRED, status=400):
+    if page := _section_as_posted(draft, gettext(EXPIRED), status=400):
         return page
     if draft is not None and request.endpoint == "kiosk.consent":
         today = clinic_today()
@@ -518,14 +601,14 @@ def page_expired(error: CSRFError):
         except answers.IncompleteAnswers:
             checked = None  # no consent page without a whole history: the plain message
         if checked is not None:
-            flash(EXPIRED, "error")
-            document = signing.consent_shown(checked, today)
+            flash(gettext(EXPIRED), "error")
+            document = signing.consent_shown(checked, today, languages.current())
             form = forms.consent_form_for(document)()
             if not _signature_readable(form):
                 form.signature.data = ""
             return _render_consent(form, document, checked, status=400)
-    message = "Nothing was changed. Please go to the start and try again."
-    return errors.render_error_page(400, "That page had expired", message), 400
+    message = N_("Nothing was changed. Please go to the start and try again.")
+    return errors.render_error_page(400, N_("That page had expired"), message), 400
 
 
 @bp.get("/intake/stop")
@@ -538,8 +621,12 @@ def stop():
 
 @bp.post("/intake/discard")
 def discard():
-    """Throw the draft away (the patient stopped, or the tablet was left idle)."""
+    """Throw the draft away (the patient stopped, or the tablet was left idle); the welcome
+    screen says the answers were cleared when the tablet was left idle."""
     drafts.discard(_token())
+    display.forget()
+    if request.form.get("reason") == "idle":
+        flash(gettext(CLEARED), "info")
     response = redirect(url_for("kiosk.welcome"), code=303)
     drafts.clear_cookie(response)
     return response

@@ -12,11 +12,15 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
+from babel.dates import format_date as babel_format_date
+from flask_babel import get_locale
+
 from intake import clock
 from intake.questionnaire import instruments
 from intake.questionnaire.definition import BY_ID, SECTIONS, Flag, Kind, Question, questions_in
 from intake.questionnaire.flags import stored_flags_raised_by
 from intake.questionnaire.rules import is_shown
+from intake.translation import gettext
 
 OTHER_ANSWERS = "Other answers"
 
@@ -24,7 +28,9 @@ OTHER_ANSWERS = "Other answers"
 class Audience(StrEnum):
     """Who reads the answer, and so how it is written."""
 
-    PATIENT = "patient"  # the review page: "April 12, 1970", "Yes", "7 out of 10"
+    # the review page, in the patient's language: "April 12, 1970", "Yes", "7 out of 10"
+    # ("12 de abril de 1970", "Sí", "7 de 10"); free text always as typed
+    PATIENT = "patient"
     CLINIC = "clinic"  # staff pages and the chart PDF: "Apr 12, 1970", "Yes", "7 out of 10"
     # (and an instrument's item with its score: "3 – A little bit of difficulty")
     EHR = "ehr"  # the CSV: the stored codes, "1970-04-12", "yes", "7", "latex;nickel"
@@ -59,6 +65,9 @@ class SectionView:
 def format_date(day: date, audience: Audience) -> str:
     """A date as this audience reads it."""
     if audience == Audience.PATIENT:
+        locale = get_locale()
+        if locale is not None and locale.language != "en":
+            return babel_format_date(day, format="long", locale=locale)
         return f"{clock.MONTHS[day.month - 1]} {day.day}, {day.year}"
     if audience == Audience.CLINIC:
         return clock.format_date(day)
@@ -72,12 +81,16 @@ def answer_text(question: Question, value: Any, audience: Audience) -> str | Non
     if audience == Audience.EHR:
         return _coded(question, value)
     labels = dict(question.choices) if question.kind != Kind.YES_NO else {"yes": "Yes", "no": "No"}
+    if audience == Audience.PATIENT:
+        labels = {value: gettext(label) for value, label in labels.items()}
     if audience == Audience.CLINIC and question.id in instruments.BY_ITEM:
         return f"{value} – {labels.get(value, value)}"
     if question.kind in (Kind.YES_NO, Kind.CHOICE, Kind.MULTI):
         values = value if isinstance(value, list) else [value]
         return ", ".join(labels.get(item, str(item)) for item in values)
     if question.kind == Kind.SCALE:
+        if audience == Audience.PATIENT:
+            return gettext("%(value)s out of 10", value=value)
         return f"{value} out of 10"
     if question.kind == Kind.DATE:
         try:
@@ -105,7 +118,8 @@ def history(
             if is_shown(question, answers)
         )
         if views:
-            sections.append(SectionView(section.id, section.title, views))
+            title = gettext(section.title) if audience == Audience.PATIENT else section.title
+            sections.append(SectionView(section.id, title, views))
     unknown = sorted(key for key in answers if key not in BY_ID)
     if unknown:
         views = tuple(AnswerView(key, key, _plain(answers[key])) for key in unknown)
@@ -122,7 +136,7 @@ def _view(
 ) -> AnswerView:
     return AnswerView(
         question_id=question.id,
-        label=question.label,
+        label=gettext(question.label) if audience == Audience.PATIENT else question.label,
         text=answer_text(question, answers.get(question.id), audience),
         flags=stored_flags_raised_by(question, answers, stored, notes),
         multiline=question.kind == Kind.LONG_TEXT,

@@ -15,6 +15,7 @@ from intake.staff import (  # noqa: F401  (each module registers its routes)
     patient_copy,
     submissions,
     tablets,
+    two_step,
 )
 from intake.staff.blueprint import admin_bp, bp
 

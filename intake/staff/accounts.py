@@ -1,9 +1,10 @@
-"""Admins manage staff accounts: create, name, deactivate, reactivate, unlock, reset passwords."""
+"""Admins manage staff accounts: create, name, deactivate, reactivate, lift the wait after
+wrong passwords, reset the password or two-step login."""
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from intake import accounts, audit
+from intake import accounts, audit, login_limits, two_step
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
@@ -78,15 +79,35 @@ def reactivate_account(user_id: int):
 
 @admin_bp.post("/accounts/<int:user_id>/unlock")
 def unlock_account(user_id: int):
-    """Lift a lockout before its 15 minutes are up."""
-    return _change(user_id, AuditAction.STAFF_UNLOCK, "{email} is unlocked.", accounts.unlock)
+    """Lift the wait that wrong passwords put on an account's tries, at once."""
+
+    return _change(
+        user_id,
+        AuditAction.STAFF_UNLOCK,
+        "{email} can try again at once.",
+        accounts.unlock,
+        after_commit=login_limits.forget_failures,
+    )
+
+
+@admin_bp.post("/accounts/<int:user_id>/two-step/reset")
+def reset_two_step(user_id: int):
+    """Re-enrolment: the account's app and recovery codes stop working and its sessions end;
+    at its next login it sets two-step login up again (or logs in without, if not required)."""
+    return _change(
+        user_id,
+        AuditAction.STAFF_TWO_STEP_RESET,
+        "{email} was logged out everywhere and sets up two-step login again at the next login.",
+        two_step.reset,
+    )
 
 
 @admin_bp.route("/accounts/<int:user_id>/password", methods=["GET", "POST"])
 def reset_password(user_id: int):
-    """Give an account a new password; its sessions end and any lockout is lifted."""
+    """Give an account a new password; its sessions end and any wait is lifted."""
     user = db.session.get(StaffUser, user_id) or abort(404)
     form = ResetPasswordForm()
+    form.account_email = user.email
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("staff/reset_password.html", form=form, user=user), status
@@ -95,6 +116,7 @@ def reset_password(user_id: int):
         AuditAction.STAFF_PASSWORD_RESET,
         "{email} has a new password and was logged out everywhere.",
         lambda account: accounts.set_password(account, form.new_password.data),
+        after_commit=login_limits.forget_failures,  # no wait left from wrong ones before
     )
 
 
@@ -120,13 +142,16 @@ def signing_name(user_id: int):
     return render_template("staff/signing_name.html", form=form, user=user), status
 
 
-def _change(user_id: int, action: str, message: str, change):
-    """Apply one change to an account in a write transaction, audited."""
+def _change(user_id: int, action: str, message: str, change, after_commit=None):
+    """Apply one change to an account in a write transaction, audited; then `after_commit`
+    with its email (the rate-limit counters may share the database's write lock)."""
     begin_write()
     user = db.session.get(StaffUser, user_id, with_for_update=True) or abort(404)
     change(user)
     audit.record(action, target_type=TARGET_TYPE, target_id=user.id, detail={"email": user.email})
     db.session.commit()
+    if after_commit is not None:
+        after_commit(user.email)
     flash(message.format(email=user.email), "success")
     return redirect(url_for("staff.admin.staff_accounts"))
 
@@ -136,5 +161,5 @@ def _render_accounts(form: CreateStaffForm, status: int = 200):
         "staff/accounts.html",
         form=form,
         users=accounts.all_staff(),
-        is_locked=accounts.is_locked,
+        is_slowed=lambda user: user.failed_logins >= login_limits.FREE_FAILURES,
     ), status

@@ -1,6 +1,7 @@
 """Admins read the audit log, filtered by person, action and clinic days, newest first."""
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,6 +18,8 @@ from intake.staff.blueprint import admin_bp
 from intake.staff.forms import AuditFilterForm
 
 PAGE_SIZE = 100
+# The largest id the column holds (a 32-bit integer on PostgreSQL); a larger cursor is no event.
+MAX_EVENT_ID = 2**31 - 1
 # The audit log's own words for who acted when no staff member did (the kiosk, the CLI).
 ACTOR_TYPES = [actor for actor in ActorType if actor != ActorType.STAFF]
 
@@ -66,16 +69,20 @@ def audit_log():
     )
 
 
+FILTERS = ("actor", "action", "from_date", "to_date")
+
+
 def _filters() -> dict[str, str]:
-    """The filters in the query string, without the page cursor."""
-    return {k: v for k, v in request.args.items() if k != "older"}
+    """The filters in the query string, without the page cursor or anything else (a name
+    such as `_external` would be read by url_for as an instruction)."""
+    return {k: v for k, v in request.args.items() if k in FILTERS}
 
 
 def _older_than() -> tuple[datetime, int] | None:
     """The (time, id) of the event the previous page ended on."""
     raw = request.args.get("older", "")
-    if not raw.isdigit():
-        return None
+    if not raw.isascii() or not raw.isdigit() or int(raw) > MAX_EVENT_ID:
+        return None  # no event has that id: the newest page
     at = db.session.scalar(select(AuditEvent.at).where(AuditEvent.id == int(raw)))
     return None if at is None else (at, int(raw))
 
@@ -87,12 +94,17 @@ def _events(form: AuditFilterForm, older_than: tuple[datetime, int] | None) -> l
     stmt = events_query(
         actor_id=int(actor) if actor.isdigit() else None,
         actor_type=actor if actor and not actor.isdigit() else None,
-        action=(form.action.data or "").strip().lower() or None,
+        action=_printable(form.action.data or "").strip().lower() or None,
         start=start,
         end=end,
         older_than=older_than,
     )
     return list(db.session.scalars(stmt))
+
+
+def _printable(text: str) -> str:
+    """`text` without control characters (no action has one; PostgreSQL refuses a NUL)."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cc")
 
 
 def events_query(

@@ -1,30 +1,35 @@
-"""Logging in and out: one message for any failure, lockout, a per-IP limit, a fresh session."""
+"""Logging in and out: one message for any failure, limits by account and address, a fresh
+session, and the second step when two-step login is on."""
 
 from urllib.parse import urlsplit
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from intake import accounts, audit
+from intake import accounts, audit, login_limits
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db, limiter, login_manager
 from intake.models import ActorType
-from intake.staff import sessions
+from intake.staff import pending, sessions
 from intake.staff.blueprint import bp
 from intake.staff.forms import LoginForm
+from intake.staff.pending import Step
 
-# Failed attempts per minute from one address (successful logins do not count).
-LOGIN_RATE_LIMIT = "10 per minute"  # failed logins per address
-# Every login post per address, counted before the password is checked: failures are counted
-# only after, so without this a burst of simultaneous guesses would all be tried.
+# Every login post per address, counted before the password is checked: it caps a burst,
+# and guessing across many accounts from one address. A browser that logged in to the typed
+# account before is not held up by it (intake.login_limits).
 LOGIN_ATTEMPT_CEILING = "20 per minute"
 FAILED_LOGIN_MESSAGE = (
-    "That email and password do not match an active account. After "
-    f"{accounts.LOCKOUT_THRESHOLD} wrong attempts in a row an account is locked for "
-    f"{accounts.LOCKOUT_DURATION.seconds // 60} minutes; an admin can unlock it sooner."
+    "That email and password do not match an active account. Check the email, and that "
+    "Caps Lock is off."
 )
+
+
+# The login event's outcome when the password was right and a second step comes next.
+SECOND_STEP_OUTCOMES = {Step.CODE: "code_required", Step.ENROL: "enrol_required"}
+SECOND_STEP_PAGES = {Step.CODE: "staff.login_code", Step.ENROL: "staff.login_enrol"}
 
 
 def safe_next(target: str | None) -> str | None:
@@ -53,8 +58,9 @@ def render_login(form: LoginForm | None = None, message: str | None = None, stat
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(LOGIN_RATE_LIMIT, methods=["POST"], deduct_when=lambda r: r.status_code != 302)
-@limiter.limit(LOGIN_ATTEMPT_CEILING, methods=["POST"])
+@limiter.limit(
+    LOGIN_ATTEMPT_CEILING, methods=["POST"], exempt_when=login_limits.known_device_posting
+)
 def login():
     """Email and password; the same answer whatever was wrong."""
     if current_user.is_authenticated and sessions.ended_because() is None:
@@ -62,6 +68,10 @@ def login():
     form = LoginForm()
     if not form.validate_on_submit():
         return render_login(form)
+    refusal = login_limits.before_password(form.email.data)
+    if refusal is not None:
+        _record_refusal(form.email.data, refusal)
+        return render_login(form, message=refusal.message, status=429)
     begin_write()
     attempt = accounts.authenticate(form.email.data, form.password.data)
     event = audit.record(
@@ -72,13 +82,48 @@ def login():
         target_id=attempt.user.id if attempt.user else None,
         outcome=attempt.outcome,
     )
+    second_step = _second_step(attempt.user) if attempt.succeeded else None
     if attempt.succeeded:
         event.actor_id = attempt.user.id
+        if second_step is not None:
+            event.outcome = SECOND_STEP_OUTCOMES[second_step]
     db.session.commit()
+    # After the commit: the counters may live in this same SQLite file, whose write lock the
+    # transaction held.
     if not attempt.succeeded:
+        login_limits.after_wrong_password(form.email.data)
         return render_login(form, message=FAILED_LOGIN_MESSAGE)
+    login_limits.after_right_password(form.email.data)
+    if second_step is not None:
+        pending.begin_pending(attempt.user, second_step, safe_next(request.args.get("next")))
+        return redirect(url_for(SECOND_STEP_PAGES[second_step]))
     sessions.start(attempt.user)
     return redirect(_after_login())
+
+
+def _record_refusal(email: str, refusal: login_limits.Refusal) -> None:
+    """Audit a try refused before its password was checked."""
+    begin_write()
+    user = accounts.find_by_email(email)
+    audit.record(
+        AuditAction.AUTH_LOGIN,
+        actor_type=ActorType.STAFF,
+        actor_label=user.email if user else "(no such account)",
+        target_type="staff_user" if user else None,
+        target_id=user.id if user else None,
+        outcome=refusal.outcome,
+        detail={"wait_seconds": refusal.seconds},
+    )
+    db.session.commit()
+
+
+def _second_step(user) -> str | None:
+    """What the login still needs after a right password: a code, enrolment, or nothing."""
+    if user.has_two_step:
+        return Step.CODE
+    if current_app.config["STAFF_REQUIRE_MFA"]:
+        return Step.ENROL
+    return None
 
 
 @bp.post("/logout")

@@ -12,13 +12,16 @@ from intake import audit, clock
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db, login_manager
-from intake.models import ConsentState, StaffRole
+from intake.models import ConsentState, Language, StaffRole
 from intake.staff import sessions
 
 bp = Blueprint("staff", __name__)  # mounted at /staff in create_app
 admin_bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-PUBLIC_ENDPOINTS = frozenset({"staff.login"})
+# The login's second step is reached before a login exists (its views check the pending one).
+PUBLIC_ENDPOINTS = frozenset(
+    {"staff.login", "staff.login_code", "staff.login_recovery", "staff.login_enrol"}
+)
 # Warn this long before an idle session ends (or at half the time left, if that is shorter).
 IDLE_WARNING_SECONDS = 120
 
@@ -43,6 +46,7 @@ def _configure(state) -> None:
     state.app.add_template_filter(clock.format_date, "clinic_date")
     state.app.add_template_filter(lambda role: StaffRole(role).label, "role_label")
     state.app.add_template_filter(lambda value: ConsentState(value).label, "consent_state")
+    state.app.add_template_filter(lambda code: Language(code).label, "language_label")
 
 
 @bp.before_request

@@ -26,6 +26,8 @@ from intake.staff.search import (
     parse_search,
 )
 
+FILTERS = ("q", "status", "flags", "from_date", "to_date")
+
 
 @dataclass(frozen=True)
 class DashboardLine:
@@ -61,7 +63,7 @@ def dashboard():
         audit.record(
             AuditAction.DASHBOARD_VIEW,
             detail={
-                "filters": {k: v for k, v in request.args.items() if k in form.data},
+                "filters": {k: v for k, v in request.args.items() if k in FILTERS},
                 "submissions": [str(row.public_id) for row in page.rows],
             },
         )
@@ -118,7 +120,8 @@ def _cursor(name: str) -> uuid.UUID | None:
 def _page_url(direction: str, cursor: uuid.UUID | None) -> str | None:
     if cursor is None:
         return None
-    args = {k: v for k, v in request.args.items() if k not in ("older", "newer")}
+    # The filters only: another name (`_external`) would be read by url_for as an instruction.
+    args = {k: v for k, v in request.args.items() if k in FILTERS}
     return url_for("staff.dashboard", **args, **{direction: str(cursor)})
 
 

@@ -18,7 +18,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
 from intake import clock
-from intake.accounts import MAX_CREDENTIALS, MAX_DISPLAY_NAME, MIN_PASSWORD_LENGTH
+from intake.accounts import (
+    MAX_CREDENTIALS,
+    MAX_DISPLAY_NAME,
+    MIN_PASSWORD_LENGTH,
+    AccountError,
+    check_password_strength,
+)
 from intake.consent_status.decisions import MAX_NOTE_LENGTH, default_care_plan_end
 from intake.models import DeclineReason, StaffRole, WithdrawalChannel
 from intake.questionnaire import Severity
@@ -84,7 +90,12 @@ class AuditFilterForm(DateRangeMixin, FlaskForm):
 
 
 class NewPasswordMixin:
-    """A new password typed twice."""
+    """A new password typed twice, strong enough (intake.accounts.check_password_strength).
+
+    The view sets `account_email` when the email is not a field of the form itself.
+    """
+
+    account_email: str | None = None
 
     new_password = PasswordField(
         "New password",
@@ -104,6 +115,16 @@ class NewPasswordMixin:
             EqualTo("new_password", "The two passwords do not match."),
         ],
     )
+
+    def validate_new_password(self, field) -> None:
+        if field.errors:  # too short already says what to do
+            return
+        email = getattr(self, "email", None)
+        inputs = [self.account_email or "", email.data if email is not None else ""]
+        try:
+            check_password_strength(field.data or "", [value for value in inputs if value])
+        except AccountError as error:
+            raise ValidationError(str(error)) from None
 
 
 class SigningNameMixin:
@@ -176,6 +197,30 @@ class ExportRangeForm(DateRangeMixin, FlaskForm):
         csrf = False
 
     excel = BooleanField("For Excel (byte-order mark, Windows line ends)", default=True)
+
+
+class CodeForm(FlaskForm):
+    """The 6-digit code from the authenticator app."""
+
+    code = StringField(
+        "6-digit code",
+        validators=[
+            DataRequired("Enter the 6-digit code your app shows now."),
+            Length(max=20, message="The code has 6 digits."),
+        ],
+    )
+
+
+class RecoveryCodeForm(FlaskForm):
+    """One of the printed recovery codes, instead of a code from the app."""
+
+    code = StringField(
+        "Recovery code",
+        validators=[
+            DataRequired("Enter one of your recovery codes."),
+            Length(max=40, message="A recovery code looks like abcde-fghjk."),
+        ],
+    )
 
 
 class ConsentNoteMixin:

@@ -3,14 +3,14 @@
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from intake import accounts, audit
+from intake import accounts, audit, two_step
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db, limiter
 from intake.models import StaffUser
 from intake.staff import sessions
 from intake.staff.blueprint import bp
-from intake.staff.forms import ChangePasswordForm
+from intake.staff.forms import ChangePasswordForm, CodeForm
 
 # Checking the current password must not become a way to guess it.
 PASSWORD_CHECK_RATE_LIMIT = "10 per minute"
@@ -19,7 +19,17 @@ PASSWORD_CHECK_RATE_LIMIT = "10 per minute"
 @bp.get("/account")
 def my_account():
     """The account page."""
-    return render_template("staff/my_account.html", password_form=ChangePasswordForm())
+    return _account_page(ChangePasswordForm())
+
+
+def _account_page(password_form: ChangePasswordForm, status: int = 200):
+    user = db.session.get(StaffUser, current_user.id)
+    return render_template(
+        "staff/my_account.html",
+        password_form=password_form,
+        code_form=CodeForm(),
+        recovery_left=two_step.unused_recovery_codes(user),
+    ), status
 
 
 @bp.post("/account/password")
@@ -27,6 +37,7 @@ def my_account():
 def change_password():
     """A new password ends every other session; this one carries on."""
     form = ChangePasswordForm()
+    form.account_email = current_user.email
     if form.validate_on_submit():
         begin_write()
         user = db.session.get(StaffUser, current_user.id)
@@ -42,7 +53,7 @@ def change_password():
             sessions.start(user)
             flash("Your password is changed. Other sessions of your account have ended.", "success")
             return redirect(url_for("staff.my_account"))
-    return render_template("staff/my_account.html", password_form=form), 400
+    return _account_page(form, 400)
 
 
 @bp.post("/account/logout-everywhere")

@@ -7,6 +7,8 @@ Only the columns a list shows are read, never answers, consent text, signatures 
 """
 
 import re
+import sys
+import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -128,6 +130,8 @@ def parse_search(text: str) -> tuple[tuple[str, ...], date | None]:
     """
     words: list[str] = []
     birth_date = None
+    # Control characters (a NUL, which PostgreSQL refuses in text) are in no stored name.
+    text = "".join(c for c in text if unicodedata.category(c) != "Cc")
     for word in _WORD_SEPARATORS.split(text.strip()):
         if not word:
             continue
@@ -160,8 +164,25 @@ def _starts_with(column, prefix: str):
     outside the C collation.) Under a linguistic collation the range also admits names that
     differ only in punctuation, so "obrien" finds "O'Brien": welcome in a search box.
     """
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    upper = _next_prefix(prefix)
+    if upper is None:
+        return column >= prefix
     return and_(column >= prefix, column < upper)
+
+
+def _next_prefix(prefix: str) -> str | None:
+    """The smallest string after every string that begins with `prefix`; None if there is none.
+
+    The last character is moved one code point on, skipping the surrogates (which no text
+    holds); a prefix that ends in U+10FFFF, the last code point, moves the one before it.
+    """
+    stripped = prefix.rstrip(chr(sys.maxunicode))
+    if not stripped:
+        return None
+    following = ord(stripped[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:
+        following = 0xE000
+    return stripped[:-1] + chr(following)
 
 
 def _name_matches(words: tuple[str, ...]):

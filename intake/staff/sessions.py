@@ -15,6 +15,7 @@ from flask import current_app, session
 from flask_login import login_user, logout_user
 from sqlalchemy import Select, exists, select
 
+from intake import login_limits
 from intake.audit import AuditAction
 from intake.extensions import db
 from intake.models import AuditEvent, StaffUser
@@ -42,6 +43,7 @@ def start(user: StaffUser) -> str:
     session[SESSION_ID] = session_id
     session[STARTED_AT] = now
     session[LAST_SEEN_AT] = now
+    login_limits.remember_device(user.email)  # failures elsewhere do not slow this browser
     return session_id
 
 

@@ -8,7 +8,7 @@ time the chain began, so deleting or adding an earlier event is still noticed. N
 recorded is rewritten.
 
 Revision ID: 0015_audit_chain
-Revises: 0012_consent_decisions
+Revises: 0014_language
 Create Date: 2026-12-01 06:30:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0015_audit_chain"
-down_revision = "0012_consent_decisions"
+down_revision = "0014_language"
 branch_labels = None
 depends_on = None
 

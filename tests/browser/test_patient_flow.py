@@ -13,9 +13,9 @@ from testkit.browser import (
     LARGE_LANDSCAPE,
     PORTRAIT,
     axe_violations,
+    check_tablet_page,
     draw_with_finger,
     ink_pixels,
-    layout_problems,
     signature_field,
     tap_with_finger,
 )
@@ -58,11 +58,7 @@ def sign_and_submit(page) -> None:
 
 def check_page(page, name: str) -> None:
     """axe-core finds nothing serious; the layout holds from portrait to large landscape."""
-    assert axe_violations(page) == [], name
-    for size in (PORTRAIT, LANDSCAPE, LARGE_LANDSCAPE):
-        page.set_viewport_size(size)
-        assert layout_problems(page) == [], (name, size)
-    page.set_viewport_size(PORTRAIT)
+    check_tablet_page(page, name, (PORTRAIT, LANDSCAPE, LARGE_LANDSCAPE))
 
 
 def test_the_whole_flow_with_a_drawn_signature(live_server, page):

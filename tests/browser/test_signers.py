@@ -13,26 +13,12 @@ from sqlalchemy import select
 
 from intake.extensions import db
 from intake.models import Submission
-from testkit.browser import (
-    LANDSCAPE,
-    PORTRAIT,
-    axe_violations,
-    draw_with_finger,
-    layout_problems,
-)
+from testkit.browser import check_tablet_page as check_page
+from testkit.browser import draw_with_finger
 from testkit.browser_flow import fill_history, initial_every_clause, next_page, start
 from tests.chart_support import flat
 
 pytestmark = [pytest.mark.browser, pytest.mark.backends("sqlite")]
-
-
-def check_page(page, name: str) -> None:
-    """axe-core finds nothing serious; the layout holds upright and on its side."""
-    assert axe_violations(page) == [], name
-    for size in (PORTRAIT, LANDSCAPE):
-        page.set_viewport_size(size)
-        assert layout_problems(page) == [], (name, size)
-    page.set_viewport_size(PORTRAIT)
 
 
 def the_submission(live_server) -> tuple[Submission, str]:

@@ -223,7 +223,15 @@
     var warningMs = Number(dialog.dataset.warningSeconds) * 1000;
     var resetMs = Number(dialog.dataset.resetSeconds) * 1000;
     var countdown = document.getElementById("idle-countdown");
+    var live = document.getElementById("idle-live");
+    var moreTime = document.getElementById("idle-more-time");
     var lastActivity = Date.now();
+    // "I need more time", once a page: the next warning comes after twice the quiet time,
+    // and the server hears from the page when the usual warning would have come, so its
+    // own idle clock (warning + reset) never closes the draft first.
+    var extraMs = 0;
+    var extraBeatAt = 0;
+    var announced = {};
     var activeSinceBeat = false;
     var discarding = false;
 
@@ -263,10 +271,25 @@
       dialog.close();
       stillHere();
     });
+    moreTime.addEventListener("click", function () {
+      extraMs = warningMs;
+      extraBeatAt = Date.now() + warningMs;
+      moreTime.hidden = true;
+      dialog.close();
+      stillHere();
+    });
     dialog.addEventListener("cancel", stillHere);
 
     window.setInterval(function () {
-      var idle = Date.now() - lastActivity;
+      if (extraBeatAt && Date.now() >= extraBeatAt) {
+        extraBeatAt = 0;
+        activeSinceBeat = false;
+        beat();
+      }
+      var idle = Date.now() - lastActivity - extraMs;
+      if (idle < warningMs) {
+        announced = {};
+      }
       if (idle >= warningMs + resetMs) {
         if (!discarding) {
           discarding = true;
@@ -278,7 +301,15 @@
         if (!dialog.open) {
           dialog.showModal();
         }
-        countdown.textContent = String(Math.max(0, Math.ceil((warningMs + resetMs - idle) / 1000)));
+        var left = Math.max(0, Math.ceil((warningMs + resetMs - idle) / 1000));
+        countdown.textContent = String(left);
+        // A screen reader hears the time left at 30 and at 10 seconds, not every second.
+        [30, 10].forEach(function (mark) {
+          if (left <= mark && left > mark - 5 && !announced[mark]) {
+            announced[mark] = true;
+            live.textContent = dialog.dataset.announce.replace("{n}", String(left));
+          }
+        });
       }
     }, 250);
   }

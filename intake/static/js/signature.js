@@ -11,6 +11,7 @@
     setUpSignerChoice();
     setUpMethodChoice();
     setUpSavingState();
+    setUpInitials();
     var box = document.querySelector("[data-signature]");
     if (box && window.SignaturePad) {
       setUpSignature(box);
@@ -61,12 +62,30 @@
       window.setTimeout(function () {
         button.disabled = true;
         button.setAttribute("aria-busy", "true");
-        button.textContent = "Saving\u2026";
+        button.textContent = button.dataset.saving || "Saving\u2026";
       }, 0);
       timer = window.setTimeout(ready, 10000);
     });
     window.addEventListener("offline", ready);
     window.addEventListener("pageshow", ready);
+  }
+
+  /* Enter in an initials box goes to the next box (then to the agreement), as a patient who
+     typed their initials expects; it never sends the whole consent half done. */
+  function setUpInitials() {
+    var boxes = Array.prototype.slice.call(document.querySelectorAll("input[data-initials]"));
+    boxes.forEach(function (box, index) {
+      box.addEventListener("keydown", function (event) {
+        if (event.key !== "Enter") {
+          return;
+        }
+        event.preventDefault();
+        var following = boxes[index + 1] || document.getElementById("agree");
+        if (following) {
+          following.focus();
+        }
+      });
+    });
   }
 
   /* Show the drawing box or the typed-name fields, whichever the patient chose. */
@@ -92,6 +111,9 @@
     var canvas = box.querySelector("canvas");
     var input = document.getElementById(box.dataset.input);
     var clear = document.querySelector("[data-signature-clear]");
+    var undo = document.querySelector("[data-signature-undo]");
+    var state = document.getElementById("signature-state");
+    var cleared = null; // the strokes "Clear signature" took away, until the next stroke
     var pad = new window.SignaturePad(canvas, {
       minWidth: 1,
       maxWidth: 3,
@@ -101,7 +123,15 @@
     var size = { width: 0, height: 0 };
     var pending = restore(input.value);
 
+    /* Say in words whether the box holds a signature (the canvas itself says nothing). */
+    function announce(message) {
+      if (state && message && state.textContent !== message) {
+        state.textContent = message;
+      }
+    }
+
     function store() {
+      announce(pad.isEmpty() ? state && state.dataset.empty : state && state.dataset.signed);
       var value = pad.isEmpty()
         ? ""
         : JSON.stringify({ width: size.width, height: size.height, data: pad.toData() });
@@ -145,10 +175,32 @@
       store();
     }
 
-    pad.addEventListener("endStroke", store);
+    pad.addEventListener("endStroke", function () {
+      cleared = null;
+      undo.hidden = true;
+      store();
+    });
+    /* "Clear signature" can be undone until the next stroke: a slip of the finger must not
+       cost a finished signature. */
     clear.addEventListener("click", function () {
+      if (!pad.isEmpty()) {
+        cleared = { width: size.width, height: size.height, data: pad.toData() };
+      }
       pad.clear();
       store();
+      if (cleared) {
+        undo.hidden = false;
+        announce(state && state.dataset.cleared);
+      }
+    });
+    undo.addEventListener("click", function () {
+      if (cleared && size.width && size.height) {
+        pad.fromData(scaled(cleared.data, size.width / cleared.width, size.height / cleared.height));
+      }
+      cleared = null;
+      undo.hidden = true;
+      store();
+      clear.focus();
     });
     if (window.ResizeObserver) {
       new ResizeObserver(resize).observe(canvas);
