@@ -84,9 +84,12 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="intake-load-") as folder:
         database = args.postgres or f"sqlite:///{folder}/intake.sqlite3"
+        key, cert = _clinic_key(Path(folder))
         environment = {
             "INTAKE_ENV": "production",
             "INTAKE_SECRET_KEY": secrets.token_hex(32),
+            "INTAKE_SIGNING_KEY_FILE": str(key),  # production seals every chart PDF
+            "INTAKE_SIGNING_CERT_FILE": str(cert),
             "INTAKE_DATABASE_URL": database,
             "INTAKE_CLINIC_NAME": "Riverside Physical Therapy",
             "INTAKE_TIMEZONE": "America/Chicago",
@@ -128,6 +131,15 @@ def main() -> int:
     if not failures:
         print("All checks passed.")
     return 1 if failures else 0
+
+
+def _clinic_key(folder: Path) -> tuple[Path, Path]:
+    """A clinic signing key and certificate for this run, in its temporary folder."""
+    from intake.chart.clinic_certificate import create_signing_key
+
+    key, cert = folder / "clinic.key", folder / "clinic.crt"
+    create_signing_key(key, cert, "Riverside Physical Therapy")
+    return key, cert
 
 
 def wait_for_pdfs(expected: int, renderers: list) -> float | None:

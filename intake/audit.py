@@ -6,6 +6,8 @@ from typing import Any
 from flask import has_request_context, request
 from flask_login import current_user
 
+# Imported for its flush hook: every audit event joins the hash chain as it is written.
+from intake import audit_chain  # noqa: F401
 from intake.extensions import db
 from intake.models import ActorType, AuditEvent
 
@@ -51,6 +53,7 @@ class AuditAction(StrEnum):
     STAFF_SIGNING_NAME = "staff.signing_name"
     STAFF_TWO_STEP_RESET = "staff.two_step_reset"  # an admin's re-enrolment path
     AUDIT_VIEW = "audit.view"
+    AUDIT_ANCHOR = "audit.anchor"
     DEMO_SEED = "demo.seed"
 
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import click
+from cryptography.hazmat.primitives import hashes
 from flask.cli import AppGroup
 
 from intake import accounts, audit, demo, two_step
@@ -227,18 +228,36 @@ def _queue_name(url: str) -> str:
 
 
 @intake_cli.command("verify")
+@click.option(
+    "--anchor",
+    "anchor_file",
+    type=click.File("r", encoding="utf-8"),
+    help="An anchor from `audit-anchor`: also prove nothing before it changed.",
+)
 @click.pass_context
-def verify(ctx: click.Context) -> None:
-    """Check every stored chart PDF against its SHA-256 and the audit event that recorded it.
+def verify(ctx: click.Context, anchor_file) -> None:
+    """Check every stored chart PDF (hash, seal, audit record) and the audit log's hash chain.
 
-    Exits 1, naming each submission, if a PDF's bytes changed, it was replaced, or a PDF
-    recorded as stored is missing.
+    Exits 1, naming each submission, if a PDF's bytes changed, it was replaced, its seal does
+    not validate, or a PDF recorded as stored is missing; and naming each audit event where the
+    chain breaks.
     """
-    from intake import chart
+    from intake import audit_chain, chart
 
-    checked, problems = chart.verify_documents()
+    anchor = None
+    if anchor_file is not None:
+        try:
+            anchor = audit_chain.Anchor.from_json(anchor_file.read())
+        except ValueError as error:
+            raise click.ClickException(f"{anchor_file.name}: {error}") from None
+    length, breaks = audit_chain.verify_chain(anchor)
+    db.session.rollback()
+    result = chart.verify_documents(chain_breaks=len(breaks))
+    checked, problems = result.checked, result.problems
     for problem in problems:
         click.echo(f"{problem.finding.upper()} {problem}", err=True)
+    for chain_break in breaks:
+        click.echo(f"CHAIN {chain_break}", err=True)
     if problems:
         submissions = len({problem.submission_id for problem in problems})
         click.echo(
@@ -246,11 +265,79 @@ def verify(ctx: click.Context) -> None:
             f"in {submissions} submission(s).",
             err=True,
         )
+    else:
+        click.echo(
+            f"Checked {checked} stored documents: every one matches its SHA-256 and the audit "
+            "event that recorded it, every seal is the clinic's and intact, and every PDF "
+            "recorded is stored."
+        )
+    if result.made_before_sealing:
+        click.echo(
+            f"{result.made_before_sealing} document(s) are unsealed, made before sealing "
+            "began; their SHA-256 and the audit chain vouch for them."
+        )
+    if breaks:
+        click.echo(
+            f"The audit chain of {length} events breaks in {len(breaks)} place(s).", err=True
+        )
+    else:
+        anchored = f", and reaches the anchor of {anchor.at}" if anchor and anchor.length else ""
+        click.echo(f"The audit chain of {length} events is whole{anchored}.")
+    if problems or breaks:
         ctx.exit(1)
-    click.echo(
-        f"Checked {checked} stored documents: every one matches its SHA-256 and the audit "
-        "event that recorded it, and every PDF recorded is stored."
-    )
+
+
+@intake_cli.command("audit-anchor")
+def audit_anchor() -> None:
+    """Print the audit chain's head (count, time, hash) as JSON, to keep off the server.
+
+    `flask intake verify --anchor FILE` later proves that no event up to it has changed.
+    """
+    from intake import audit_chain
+
+    begin_write()
+    audit.record(AuditAction.AUDIT_ANCHOR, actor_type=ActorType.CLI, actor_label=_cli_actor())
+    db.session.commit()
+    click.echo(audit_chain.head().to_json())
+
+
+@intake_cli.group("signing-key")
+def signing_key() -> None:
+    """The clinic's key and certificate that seal every chart document."""
+
+
+@signing_key.command("create")
+@click.option(
+    "--key-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="New file for the private key (PEM, readable by you only).",
+)
+@click.option(
+    "--cert-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="New file for the self-signed certificate (PEM).",
+)
+@click.option("--years", type=click.IntRange(1, 30), default=10, show_default=True)
+def signing_key_create(key_out: Path, cert_out: Path, years: int) -> None:
+    """Make a key and a self-signed certificate for a clinic with no certificate authority.
+
+    Point INTAKE_SIGNING_KEY_FILE and INTAKE_SIGNING_CERT_FILE at them. Existing files are
+    never overwritten (see docs/deploying.md for rotating a key).
+    """
+    from flask import current_app
+
+    from intake.chart.clinic_certificate import create_signing_key
+
+    for path in (key_out, cert_out):
+        if path.exists():
+            raise click.ClickException(f"{path} already exists; nothing was written.")
+    certificate = create_signing_key(key_out, cert_out, current_app.config["CLINIC_NAME"], years)
+    fingerprint = certificate.fingerprint(hashes.SHA256()).hex(":")
+    click.echo(f"Wrote {key_out} (mode 0600) and {cert_out}.")
+    click.echo(f"Certificate SHA-256 fingerprint: {fingerprint}")
+    click.echo(f"Valid until {certificate.not_valid_after_utc:%Y-%m-%d}.")
 
 
 @intake_cli.command("export-csv")

@@ -58,6 +58,7 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
     elif len(secret_key) < 32:
         raise ConfigError("INTAKE_SECRET_KEY must be at least 32 characters long")
 
+    signing = _signing_settings(env, production)
     allowed_hosts = _allowed_hosts(env, intake_env)
 
     return {
@@ -114,6 +115,47 @@ def load_config(instance_path: str, environ: dict[str, str] | None = None) -> di
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_DURATION": 0,
+        **signing,
+    }
+
+
+def _signing_settings(env, production: bool) -> dict:
+    """Where the clinic's signing key, certificate and trusted past certificates are.
+
+    Production refuses to start without a key; elsewhere one is made in the instance folder
+    on first use (intake.chart.clinic_certificate).
+    """
+    key_file = env.get("INTAKE_SIGNING_KEY_FILE") or None
+    cert_file = env.get("INTAKE_SIGNING_CERT_FILE") or None
+    trust_file = env.get("INTAKE_SIGNING_TRUST_FILE") or None
+    if key_file is None:
+        if production:
+            raise ConfigError(
+                "INTAKE_SIGNING_KEY_FILE must be set when INTAKE_ENV=production "
+                "(see docs/deploying.md, Sealed chart documents)"
+            )
+        if cert_file is not None:
+            raise ConfigError("INTAKE_SIGNING_CERT_FILE is set without INTAKE_SIGNING_KEY_FILE")
+    else:
+        pkcs12 = key_file.lower().endswith((".p12", ".pfx"))
+        if not pkcs12 and cert_file is None:
+            raise ConfigError("INTAKE_SIGNING_CERT_FILE must be set with a PEM signing key")
+        for name, path in (
+            ("INTAKE_SIGNING_KEY_FILE", key_file),
+            ("INTAKE_SIGNING_CERT_FILE", cert_file),
+            ("INTAKE_SIGNING_TRUST_FILE", trust_file),
+        ):
+            if path is not None and not Path(path).is_file():
+                raise ConfigError(f"{name} {path!r} is not a readable file")
+    timestamp_url = env.get("INTAKE_TIMESTAMP_URL") or None
+    if timestamp_url is not None and not timestamp_url.startswith(("https://", "http://")):
+        raise ConfigError("INTAKE_TIMESTAMP_URL must be an http(s):// URL")
+    return {
+        "SIGNING_KEY_FILE": key_file,
+        "SIGNING_CERT_FILE": cert_file,
+        "SIGNING_KEY_PASSPHRASE": env.get("INTAKE_SIGNING_KEY_PASSPHRASE") or None,
+        "SIGNING_TRUST_FILE": trust_file,
+        "TIMESTAMP_URL": timestamp_url,
     }
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     Uuid,
     event,
     inspect,
@@ -561,6 +562,7 @@ class AuditEvent(db.Model):
         Index("ix_audit_event_action_at", "action", "at"),
         Index("ix_audit_event_target", "target_type", "target_id"),
         one_of("audit_event", "actor_type", ActorType),
+        UniqueConstraint("chain_seq", name="uq_audit_event_chain_seq"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -574,8 +576,32 @@ class AuditEvent(db.Model):
     ip_address: Mapped[str | None] = mapped_column(String(45))
     outcome: Mapped[str] = mapped_column(String(20), default="success")
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # The hash chain (intake.audit_chain): the event's place in it, the hash of the event
+    # before it and its own. NULL on events recorded before the chain began.
+    chain_seq: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     actor: Mapped[StaffUser | None] = relationship()
+
+
+class AuditChain(db.Model):
+    """The audit chain's head: one row, locked by every transaction that appends an event.
+
+    It also says where the chain began: the events recorded before it (unchained) are counted
+    here, so one deleted or added behind the app's back is still noticed.
+    """
+
+    __tablename__ = "audit_chain"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_audit_chain_one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    unchained_events: Mapped[int] = mapped_column(Integer, nullable=False)
+    unchained_last_id: Mapped[int | None] = mapped_column(Integer)
+    length: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    head_hash: Mapped[str | None] = mapped_column(String(64))  # NULL until the first event
+    head_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ExportBatch(db.Model):

@@ -81,6 +81,12 @@ def pdffonts(pdf: bytes) -> list[dict[str, str]]:
     return rows
 
 
+def pdfsig(pdf: bytes) -> str:
+    """What poppler's pdfsig reports about the PDF's signatures."""
+    with _pdf_file(pdf) as path:
+        return subprocess.run(["pdfsig", path], capture_output=True, text=True).stdout
+
+
 def qpdf_check(pdf: bytes) -> subprocess.CompletedProcess:
     """qpdf --check: exit status 0 and no error means the structure is sound."""
     with _pdf_file(pdf) as path:

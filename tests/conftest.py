@@ -8,9 +8,12 @@ INTAKE_TEST_POSTGRES_URL   run every database test a second time against this da
 INTAKE_TEST_REQUIRE_POSTGRES=1   fail, instead of skip, when that database is not reachable
 """
 
+import atexit
 import os
 import re
 import shutil
+import tempfile
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from intake import create_app
+from intake.chart.clinic_certificate import create_signing_key
 from intake.extensions import db
 
 TEST_SECRET_KEY = "test-secret-key-" + "0" * 32
@@ -40,6 +44,19 @@ def _set_env(monkeypatch, database_url: str) -> None:
     monkeypatch.setenv("INTAKE_DATABASE_URL", database_url)
     monkeypatch.setenv("INTAKE_CLINIC_NAME", "Riverside Physical Therapy")
     monkeypatch.setenv("INTAKE_TIMEZONE", "America/Chicago")
+    key, cert = signing_key_for_tests()
+    monkeypatch.setenv("INTAKE_SIGNING_KEY_FILE", str(key))
+    monkeypatch.setenv("INTAKE_SIGNING_CERT_FILE", str(cert))
+
+
+@cache
+def signing_key_for_tests() -> tuple[Path, Path]:
+    """The clinic key and certificate every test seals with, made once per run."""
+    folder = Path(tempfile.mkdtemp(prefix="intake-test-signing-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    key, cert = folder / "signing_key.pem", folder / "signing_cert.pem"
+    create_signing_key(key, cert, "Riverside Physical Therapy")
+    return key, cert
 
 
 def _migrate(database_url: str) -> None:

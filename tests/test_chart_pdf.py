@@ -15,6 +15,11 @@ from typing import Any
 
 import pikepdf
 import pytest
+from pyhanko.keys import load_certs_from_pemder
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -33,10 +38,12 @@ from tests.chart_support import (
     needs,
     pdf_pages,
     pdffonts,
+    pdfsig,
     qpdf_check,
     squeezed,
     to_unicode,
 )
+from tests.conftest import signing_key_for_tests
 
 CHINESE = "我对针有点紧张"
 ARABIC = "ابنتي تتحدث العربية"
@@ -461,6 +468,24 @@ def test_names_and_answers_in_every_script_extract_as_typed(charts):
     typed = flat(" ".join(charts["typed"].pages))
     for sample in ("فاطمة", "الزهراء", "王秀英", "膝盖疼痛两周了"):
         assert sample in typed
+
+
+@BOTH
+@needs("pdfsig")
+def test_pdfsig_and_pyhanko_find_the_clinic_seal_valid_over_the_whole_file(charts, name):
+    chart = charts[name]
+    report = pdfsig(chart.pdf)
+    assert "Signature Validation: Signature is Valid." in report
+    assert "Total document signed" in report
+    assert "Signature Type: ETSI.CAdES.detached" in report
+    signatures = PdfFileReader(io.BytesIO(chart.pdf)).embedded_signatures
+    (signature,) = signatures
+    trusted = load_certs_from_pemder([str(signing_key_for_tests()[1])])
+    status = validate_pdf_signature(
+        signature, ValidationContext(trust_roots=trusted, allow_fetching=False)
+    )
+    assert status.bottom_line, status.pretty_print_details()
+    assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
 
 
 @BOTH

@@ -65,8 +65,9 @@ def test_a_sound_database_passes(app, runner):
     assert result.exit_code == 0, result.output
     assert (
         "Checked 2 stored documents: every one matches its SHA-256 and the audit event that "
-        "recorded it, and every PDF recorded is stored."
+        "recorded it, every seal is the clinic's and intact, and every PDF recorded is stored."
     ) in result.output
+    assert "The audit chain of 3 events is whole." in result.output
     with app.app_context():
         assert _verify_outcomes() == ["success"]
 
@@ -93,7 +94,9 @@ def test_verify_names_a_document_whose_bytes_changed(app, runner):
         f"to {hashlib.sha256(bytes(changed)).hexdigest()} ({len(content)} bytes)"
     ) in result.output
     assert "REPLACED" not in result.output
-    assert "Checked 2 stored documents: 1 problem(s) in 1 submission(s)." in result.output
+    # The clinic's seal no longer matches the bytes either.
+    assert f"SEAL submission {public_id}: chart document {document_id} (intake): " in result.output
+    assert "Checked 2 stored documents: 2 problem(s) in 1 submission(s)." in result.output
     with app.app_context():
         assert _verify_outcomes() == ["failure"]
 
@@ -118,7 +121,11 @@ def test_verify_finds_a_pdf_replaced_with_its_hash_and_size(app, runner):
     ) in result.output
     assert f"recorded sha256 {recorded} when it was stored: it was replaced" in result.output
     assert "CHANGED" not in result.output
-    assert "Checked 2 stored documents: 1 problem(s) in 1 submission(s)." in result.output
+    assert (
+        f"SEAL submission {public_id}: chart document {document_id} (intake): it cannot be read "
+        "as a PDF"
+    ) in result.output
+    assert "Checked 2 stored documents: 2 problem(s) in 1 submission(s)." in result.output
 
 
 def test_a_deleted_pdf_is_found_by_verify_and_never_rendered_again(app, runner):

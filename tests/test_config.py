@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from intake.config import ConfigError, load_config
+from tests.conftest import signing_key_for_tests
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "k" * 40
@@ -39,6 +40,9 @@ PRODUCTION = {
     "INTAKE_ENV": "production",
     "INTAKE_SECRET_KEY": KEY,
     "INTAKE_ALLOWED_HOSTS": "intake.clinic.example",
+    # Production refuses to start without the clinic's signing key.
+    "INTAKE_SIGNING_KEY_FILE": str(signing_key_for_tests()[0]),
+    "INTAKE_SIGNING_CERT_FILE": str(signing_key_for_tests()[1]),
 }
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, update
 
 from intake import clock, consents
 from intake.chart import render_and_store
+from intake.chart.seal import SealState, check_seal
 from intake.extensions import db
 from intake.models import (
     ChartDocument,
@@ -291,6 +292,14 @@ def test_verify_checks_every_addendum(app, therapist, runner, signed):
     result = runner.invoke(args=["intake", "verify"])
     assert result.exit_code == 0, result.output
     assert "Checked 2 stored documents" in result.output
+    # Sealed by the clinic like the intake PDF, so verify checked its seal too.
+    with app.app_context():
+        addendum = db.session.scalars(
+            select(ChartDocument).where(ChartDocument.kind == DocumentKind.CONSENT_ADDENDUM)
+        ).one()
+        seal = check_seal(addendum.content, addendum.created_at)
+        assert seal.state == SealState.VALID, seal.reason
+        db.session.rollback()
 
     # Replaced behind Intake's back, bytes and hash together: the audit event tells.
     forged = b"%PDF-1.7 a different decision"
@@ -306,6 +315,7 @@ def test_verify_checks_every_addendum(app, therapist, runner, signed):
     assert result.exit_code == 1
     assert "consent addendum of decision" in result.output
     assert "it was replaced" in result.output
+    assert "(consent_addendum): it cannot be read as a PDF" in result.output  # nor sealed
 
     # Removed: the event that recorded it still names it.
     with app.app_context():

@@ -193,6 +193,9 @@ def test_a_killed_worker_or_render_process_loses_and_half_writes_nothing(
         "INTAKE_DATABASE_URL": database_url,
         "INTAKE_CLINIC_NAME": "Riverside Physical Therapy",
         "INTAKE_TIMEZONE": "America/Chicago",
+        # The clinic key verify checks the seals with (the app fixture's).
+        "INTAKE_SIGNING_KEY_FILE": app.config["SIGNING_KEY_FILE"],
+        "INTAKE_SIGNING_CERT_FILE": app.config["SIGNING_CERT_FILE"],
         # Every simulated tablet comes from 127.0.0.1: one address starting many intakes.
         "INTAKE_KIOSK_START_RATE_LIMIT": "100000 per minute",
     }

@@ -41,6 +41,9 @@ def _environment(app, queue_url: str) -> dict[str, str]:
         "INTAKE_CLINIC_NAME": app.config["CLINIC_NAME"],
         "INTAKE_TIMEZONE": app.config["CLINIC_TIMEZONE"],
         "INTAKE_KIOSK_START_RATE_LIMIT": "100000 per minute",
+        # The clinic key the app fixture seals with, so verify accepts the worker's seals.
+        "INTAKE_SIGNING_KEY_FILE": app.config["SIGNING_KEY_FILE"],
+        "INTAKE_SIGNING_CERT_FILE": app.config["SIGNING_CERT_FILE"],
     }
 
 

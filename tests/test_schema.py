@@ -7,12 +7,18 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import current_app
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from intake import audit, audit_chain
+from intake.audit import AuditAction
+from intake.database import begin_write
 from intake.extensions import db
 from intake.models import (
+    AuditChain,
     AuditEvent,
     ChartDocument,
     ExportBatch,
@@ -55,6 +61,12 @@ def _stored_as_then(**columns: Any) -> int:
     ).scalar_one()
     db.session.commit()
     return submission_id
+
+
+def _head_revision() -> str:
+    """The newest revision of the migrations, whichever migration that is today."""
+    config = current_app.extensions["migrate"].migrate.get_config()
+    return ScriptDirectory.from_config(config).get_current_head()
 
 
 def _revision() -> str:
@@ -224,7 +236,7 @@ def test_vocabulary_checks_keep_every_row_and_refuse_unknown_values(app_context)
             }
         ],
     )
-    db.session.add(AuditEvent(actor_type="kiosk", action="submission.create"))
+    db.session.execute(insert(AuditEvent).values(actor_type="kiosk", action="submission.create"))
     db.session.commit()
 
     upgrade()  # copies submission on SQLite, which chart_document points at
@@ -253,7 +265,7 @@ def test_guardian_phone_comes_empty_to_rows_stored_before_and_goes_away_again(ap
     downgrade(revision="0010_flag_notes")
     before = _stored_as_then()
     upgrade()
-    assert _revision() != "0010_flag_notes"  # the head, whichever migration is last
+    assert _revision() == _head_revision()
     assert db.session.get(Submission, before).guardian_phone is None
     db.session.rollback()
     minor = make_submission({"date_of_birth": "2015-06-01"})
@@ -324,3 +336,25 @@ def test_staff_accounts_stored_before_two_step_login_have_none(app_context):
     assert "recovery_code" not in db.inspect(db.engine).get_table_names()
     upgrade()
     assert _differences() == []
+
+
+def test_the_audit_chain_begins_after_the_events_recorded_before_it(app_context):
+    downgrade(revision="0014_language")
+    then = sa.table(
+        "audit_event", *(sa.column(name) for name in ("actor_type", "action", "at", "outcome"))
+    )
+    moment = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    if db.engine.dialect.name == "sqlite":
+        moment = moment.replace(tzinfo=None)
+    for action in ("auth.login", "dashboard.view"):
+        row = {"actor_type": "staff", "action": action, "at": moment, "outcome": "success"}
+        db.session.execute(insert(then).values(row))
+    db.session.commit()
+    upgrade()
+    chain = db.session.get(AuditChain, 1)
+    assert (chain.unchained_events, chain.length) == (2, 0)
+    db.session.rollback()
+    begin_write()
+    audit.record(AuditAction.DASHBOARD_VIEW)
+    db.session.commit()
+    assert audit_chain.verify_chain() == (1, [])

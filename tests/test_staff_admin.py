@@ -6,6 +6,8 @@ import pytest
 
 from intake import audit
 from intake.audit import AuditAction
+from intake.database import begin_write
+from intake.extensions import db
 from intake.models import StaffRole
 from intake.staff import audit_log
 from testkit.factories import DEFAULT_PASSWORD
@@ -176,6 +178,19 @@ def test_audit_log_offers_every_action_intake_records(admin_client):
     # The bulk reads an auditor looks for first.
     assert {"export.new", "export.download", "export.range", "chart.render"} <= set(offered)
     assert "submission.create" in offered
+
+
+def test_audit_log_filters_every_action_exports_and_chart_events_included(app, admin_client):
+    with app.app_context():
+        begin_write()
+        for action in AuditAction:
+            audit.record(action, actor_type="system", detail={"marker": action.value})
+        db.session.commit()
+    for action in AuditAction:
+        page = admin_client.get("/staff/admin/audit", query_string={"action": action.value})
+        shown = re.findall(r"<td><code>([^<]+)</code></td>", page.get_data(as_text=True))
+        assert shown and set(shown) == {action.value}, action
+        assert f"&#34;marker&#34;: &#34;{action.value}&#34;" in page.get_data(as_text=True)
 
 
 def test_an_action_outside_the_list_is_never_recorded(app):

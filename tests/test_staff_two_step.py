@@ -14,6 +14,7 @@ from intake.config import ConfigError, load_config
 from intake.extensions import db
 from intake.models import RecoveryCode, StaffRole, StaffUser
 from intake.staff import pending
+from tests.conftest import signing_key_for_tests
 from tests.staff_support import (
     ADMIN_EMAIL,
     STAFF_EMAIL,
@@ -277,7 +278,14 @@ def test_the_second_step_pages_need_a_password_first(app, client):
 @pytest.mark.backends("sqlite")
 def test_required_by_default_in_production_only(tmp_path):
     key = {"INTAKE_SECRET_KEY": "k" * 40}
-    production = {**key, "INTAKE_ENV": "production", "INTAKE_ALLOWED_HOSTS": "intake.example"}
+    signing_key, signing_cert = signing_key_for_tests()  # production needs one
+    production = {
+        **key,
+        "INTAKE_ENV": "production",
+        "INTAKE_ALLOWED_HOSTS": "intake.example",
+        "INTAKE_SIGNING_KEY_FILE": str(signing_key),
+        "INTAKE_SIGNING_CERT_FILE": str(signing_cert),
+    }
     assert load_config(str(tmp_path), production)["STAFF_REQUIRE_MFA"] is True
     assert (
         load_config(str(tmp_path), {**key, "INTAKE_ENV": "testing"})["STAFF_REQUIRE_MFA"] is False

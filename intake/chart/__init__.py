@@ -9,8 +9,9 @@ How a PDF is made: content.py turns the stored row into plain values (signature.
 drawn signature from its stroke numbers), templates/chart/ lays them out, autoescaped, and a
 separate render process (worker.py) runs WeasyPrint (pdf.py) with a fetcher that serves only
 Intake's bundled assets (fetcher.py), within a time limit, in the consumer of the render queue
-(queue.py) or, in immediate mode, in the request. store.py keeps the result;
-verify.py checks it against its hash and the audit event that recorded it.
+(queue.py) or, in immediate mode, in the request. Back in that process, seal.py signs it with
+the clinic's key (clinic_certificate.py), store.py keeps the result, and verify.py checks it
+against its hash, its seal and the audit event that recorded it.
 """
 
 from intake.chart.queue import Waiting, enqueue_render, queue_of, waiting

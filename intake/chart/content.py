@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import force_locale
 
 from intake import clock, consents, questionnaire
+from intake.audit_chain import Anchor
 from intake.chart.signature import DrawnSignature, InvalidSignature, drawn_signature
 from intake.models import AuditEvent, Language, SignerRelationship, Submission
 from intake.questionnaire import Audience, Flag, Score, SectionView, Severity
@@ -116,6 +117,8 @@ class ChartContent:
     answers_sha256: str
     events: tuple[EventRow, ...]
     attachment_name: str
+    # The audit chain's head when the PDF was rendered: (events, time, hash), or None.
+    chain_head: tuple[int, str, str] | None = None
 
 
 def canonical_json(value: Any) -> str:
@@ -145,6 +148,7 @@ def chart_content(
     clinic_name: str,
     timezone: str,
     rendered_at: datetime,
+    chain_head: Anchor | None = None,
 ) -> ChartContent:
     """Everything the chart PDF shows, from the row and the events that exist at render time."""
     zone = ZoneInfo(timezone)
@@ -195,6 +199,9 @@ def chart_content(
         answers_sha256=answers_sha256(answers),
         events=tuple(_event_row(event, zone) for event in events),
         attachment_name=attachment_name(submission),
+        chain_head=(
+            None if chain_head is None else (chain_head.length, chain_head.at, chain_head.hash)
+        ),
     )
 
 

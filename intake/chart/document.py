@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import current_app
 
+from intake import audit_chain
 from intake.chart.content import (
     attachment_name,
     canonical_json,
@@ -13,6 +14,7 @@ from intake.chart.content import (
     submission_record,
 )
 from intake.chart.job import RenderJob
+from intake.chart.seal import seal_pdf
 from intake.chart.worker import renderer
 from intake.models import AuditEvent, Submission
 
@@ -34,6 +36,8 @@ def chart_html(submission: Submission, events: Sequence[AuditEvent], rendered_at
         clinic_name=config["CLINIC_NAME"],
         timezone=config["CLINIC_TIMEZONE"],
         rendered_at=rendered_at,
+        # Every PDF a patient or payer holds is then an anchor of the audit chain.
+        chain_head=audit_chain.head_at(rendered_at),
     )
     # The template gets plain values only: no request, session or context processors, so the
     # same row renders the same way from a kiosk request, a staff request or the CLI.
@@ -54,9 +58,15 @@ def render_job(
     )
 
 
-def render_pdf(job: RenderJob, timeout: float | None = None) -> bytes:
-    """Render a job in the render process; raises RenderError when that fails or runs too long."""
+def render_pdf(job: RenderJob, timeout: float | None = None, *, sealed: bool = True) -> bytes:
+    """Render a job in the render process and seal it with the clinic's key, here.
+
+    Every chart document, whatever its kind, is made through this function, so every one is
+    sealed before it can be stored. `sealed=False` is for a PDF that is never stored and must
+    come out the same each time (the patient's copy). Raises RenderError (SealError) when
+    either step fails or the render runs too long.
+    """
     result = renderer.render(job, timeout or current_app.config["CHART_RENDER_TIMEOUT_SECONDS"])
     for message in result.messages:
         logger.warning("WeasyPrint, rendering %s: %s", job.attachment_name, message)
-    return result.pdf
+    return seal_pdf(result.pdf) if sealed else result.pdf

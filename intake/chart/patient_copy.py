@@ -77,4 +77,7 @@ def patient_copy_html(submission: Submission) -> str:
 
 def render_patient_copy(submission: Submission) -> bytes:
     """The copy as PDF/A-3u bytes, rendered in the render process (raises RenderError)."""
-    return render_pdf(RenderJob(html=patient_copy_html(submission), created=submission.signed_at))
+    job = RenderJob(html=patient_copy_html(submission), created=submission.signed_at)
+    # Not sealed: a seal dates itself, and the copy must come out the same bytes each time.
+    # The stored chart PDF, sealed, is the record.
+    return render_pdf(job, sealed=False)

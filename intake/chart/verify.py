@@ -15,8 +15,9 @@ from functools import reduce
 from sqlalchemy import ColumnElement, String, Uuid, case, cast, exists, func, select
 from sqlalchemy.orm import aliased
 
-from intake import audit
+from intake import audit, audit_chain
 from intake.audit import AuditAction
+from intake.chart.seal import SealState, check_seal
 from intake.chart.store import successful_render
 from intake.database import begin_write
 from intake.extensions import db
@@ -39,6 +40,8 @@ class Finding:
     REPLACED = "replaced"  # its SHA-256 is not the one recorded when it was stored
     MISSING = "missing"  # recorded as stored, and not in the database
     UNRECORDED = "unrecorded"  # an intake PDF that no chart.render event records
+    SEAL = "seal"  # its seal is not the clinic's, or does not match its bytes
+    UNSEALED = "unsealed"  # made since sealing began, and carries no seal
 
 
 @dataclass(frozen=True)
@@ -54,17 +57,30 @@ class Problem:
         return f"submission {self.submission_id}: {self.description}"
 
 
-def verify_documents() -> tuple[int, list[Problem]]:
-    """Check every stored chart document and every recorded PDF; return the count and problems."""
-    checked, problems = _check_documents()
-    problems += _missing_documents()
-    problems += _check_addenda()
+@dataclass(frozen=True)
+class DocumentCheck:
+    """What `verify_documents` found: how many documents, what is wrong, how many are old."""
+
+    checked: int
+    problems: list[Problem]
+    made_before_sealing: int  # unsealed, and stored before sealing began: not a problem
+
+
+def verify_documents(chain_breaks: int = 0) -> DocumentCheck:
+    """Check every stored chart document (bytes, seal, audit record) and every recorded PDF.
+
+    `chain_breaks`, the places the audit chain was found broken, is recorded with the result.
+    """
+    result = _check_documents()
+    problems = result.problems + _missing_documents() + _check_addenda()
     begin_write()
     audit.record(
         AuditAction.CHART_VERIFY,
-        outcome="success" if not problems else "failure",
+        outcome="success" if not problems and not chain_breaks else "failure",
         detail={
-            "checked": checked,
+            "checked": result.checked,
+            "made_before_sealing": result.made_before_sealing,
+            "chain_breaks": chain_breaks,
             "problems": [
                 {"submission": p.submission_id, "finding": p.finding, "document": p.document_id}
                 for p in problems
@@ -72,11 +88,11 @@ def verify_documents() -> tuple[int, list[Problem]]:
         },
     )
     db.session.commit()
-    return checked, problems
+    return DocumentCheck(result.checked, problems, result.made_before_sealing)
 
 
-def _check_documents() -> tuple[int, list[Problem]]:
-    """Re-hash each document, and compare its SHA-256 with the one its render event recorded."""
+def _check_documents() -> DocumentCheck:
+    """Re-hash each document, check its seal, and compare its SHA-256 with its render event's."""
     # Correlated subqueries, not a join: one index lookup per document whatever the planner
     # knows, even on a database restored a minute ago and not yet analysed.
     first_render = (
@@ -86,6 +102,8 @@ def _check_documents() -> tuple[int, list[Problem]]:
         .limit(1)
     )
     recorded_sha256 = first_render.with_only_columns(AuditEvent.detail["sha256"].as_string())
+    render_chained = first_render.with_only_columns(AuditEvent.chain_seq.is_not(None))
+    sealing_began = audit_chain.started_at()
     rows = db.session.execute(
         select(
             ChartDocument.id,
@@ -93,18 +111,45 @@ def _check_documents() -> tuple[int, list[Problem]]:
             ChartDocument.sha256,
             ChartDocument.size,
             ChartDocument.content,
+            ChartDocument.created_at,
             Submission.public_id,
             first_render.scalar_subquery(),
             recorded_sha256.scalar_subquery(),
+            render_chained.scalar_subquery(),
         )
         .join(Submission, ChartDocument.submission_id == Submission.id)
         .order_by(ChartDocument.id)
         .execution_options(yield_per=16)  # one small batch of PDFs in memory at a time
     )
-    checked, problems = 0, []
-    for document_id, kind, sha256, size, content, public_id, event_id, recorded in rows:
+    checked, problems, made_before_sealing = 0, [], 0
+    for row in rows:
+        document_id, kind, sha256, size, content, created_at, public_id, event_id = row[:8]
+        recorded, render_chained = row[8:]
         checked += 1
         name = f"chart document {document_id} ({kind})"
+        seal = check_seal(content, created_at)
+        if seal.state == SealState.INVALID:
+            problems.append(
+                Problem(str(public_id), Finding.SEAL, f"{name}: {seal.reason}", document_id)
+            )
+        elif seal.state == SealState.UNSEALED:
+            # Made since sealing began, by its render event's place in the chain (an intake
+            # PDF) or by its own time (an addendum, or a PDF no event records).
+            if kind == DocumentKind.INTAKE and event_id is not None:
+                since_sealing = bool(render_chained)
+            else:
+                since_sealing = sealing_began is None or created_at >= sealing_began
+            if since_sealing:
+                problems.append(
+                    Problem(
+                        str(public_id),
+                        Finding.UNSEALED,
+                        f"{name} carries no seal, and was stored after sealing began",
+                        document_id,
+                    )
+                )
+            else:
+                made_before_sealing += 1
         actual = hashlib.sha256(content).hexdigest()
         if actual != sha256 or len(content) != size:
             problems.append(
@@ -138,7 +183,7 @@ def _check_documents() -> tuple[int, list[Problem]]:
                     document_id,
                 )
             )
-    return checked, problems
+    return DocumentCheck(checked, problems, made_before_sealing)
 
 
 def _missing_documents() -> list[Problem]:

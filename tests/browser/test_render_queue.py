@@ -52,6 +52,9 @@ def test_thanked_before_the_pdf_exists_then_staff_download_it(
         "INTAKE_QUEUE_URL": queue,
         "INTAKE_CLINIC_NAME": app.config["CLINIC_NAME"],
         "INTAKE_TIMEZONE": app.config["CLINIC_TIMEZONE"],
+        # The clinic key the app fixture seals with, so verify accepts the worker's seals.
+        "INTAKE_SIGNING_KEY_FILE": app.config["SIGNING_KEY_FILE"],
+        "INTAKE_SIGNING_CERT_FILE": app.config["SIGNING_CERT_FILE"],
     }
     with render_worker.running(environment, tmp_path / "worker.log") as worker:
         link = desk.get_by_role("link", name="Download PDF")
