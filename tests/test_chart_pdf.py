@@ -26,6 +26,7 @@ from sqlalchemy import select
 from intake import audit, consents, questionnaire
 from intake.chart import render_and_store
 from intake.chart.job import RenderJob
+from intake.chart.seal import outside_any_event_loop
 from intake.chart.worker import renderer
 from intake.extensions import db
 from intake.models import AuditEvent, ChartDocument, PdfStatus, Submission
@@ -481,9 +482,9 @@ def test_pdfsig_and_pyhanko_find_the_clinic_seal_valid_over_the_whole_file(chart
     signatures = PdfFileReader(io.BytesIO(chart.pdf)).embedded_signatures
     (signature,) = signatures
     trusted = load_certs_from_pemder([str(signing_key_for_tests()[1])])
-    status = validate_pdf_signature(
-        signature, ValidationContext(trust_roots=trusted, allow_fetching=False)
-    )
+    context = ValidationContext(trust_roots=trusted, allow_fetching=False)
+    # pyHanko runs an asyncio loop: not on this thread, which Playwright's may hold already.
+    status = outside_any_event_loop(lambda: validate_pdf_signature(signature, context))
     assert status.bottom_line, status.pretty_print_details()
     assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
 

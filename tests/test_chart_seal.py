@@ -10,7 +10,9 @@ import hashlib
 import http.server
 import io
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from contextvars import copy_context
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -237,7 +239,9 @@ def test_sealing_and_checking_work_where_an_event_loop_already_runs(app_context)
         sealed = seal_pdf(unsealed)
         return check_seal(sealed, document.created_at)
 
-    seal = asyncio.run(inside_a_loop())
+    # On a thread of its own: this one may run a loop already (Playwright's, in a whole run).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        seal = pool.submit(copy_context().run, asyncio.run, inside_a_loop()).result()
     assert seal.state == SealState.VALID, seal.reason
 
 

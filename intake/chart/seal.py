@@ -12,6 +12,7 @@ B-T): proof, from outside the clinic, of when the document existed.
 """
 
 import asyncio
+import contextvars
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -81,7 +82,7 @@ def seal_pdf(pdf: bytes) -> bytes:
             _keep_metadata(writer)
             return signers.sign_pdf(writer, metadata, signer=signer, timestamper=timestamper)
 
-        sealed = _outside_any_event_loop(sign)
+        sealed = outside_any_event_loop(sign)
     except clinic_certificate.SigningKeyError as error:
         raise SealError(str(error)) from None
     except Exception as error:  # pyHanko and the TSA client raise many kinds
@@ -112,7 +113,7 @@ def check_seal(pdf: bytes, made_at: datetime) -> SealCheck:
         allow_fetching=False,
     )
     try:
-        status = _outside_any_event_loop(lambda: validate_pdf_signature(signatures[0], context))
+        status = outside_any_event_loop(lambda: validate_pdf_signature(signatures[0], context))
     except (SignatureValidationError, ValueError) as error:
         return SealCheck(SealState.INVALID, f"its seal cannot be validated: {error}")
     if not status.intact or not status.valid:
@@ -132,7 +133,7 @@ def check_seal(pdf: bytes, made_at: datetime) -> SealCheck:
     )
 
 
-def _outside_any_event_loop(work: Callable[[], T]) -> T:
+def outside_any_event_loop(work: Callable[[], T]) -> T:
     """Run pyHanko's synchronous API, which starts an asyncio loop of its own.
 
     Where this thread already runs one (a caller using an async library, such as Playwright's
@@ -144,7 +145,8 @@ def _outside_any_event_loop(work: Callable[[], T]) -> T:
     except RuntimeError:
         return work()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(work).result()
+        # With this thread's context (the app's, say): a new thread starts with none.
+        return pool.submit(contextvars.copy_context().run, work).result()
 
 
 def _timestamp_intact(timestamp) -> bool:
