@@ -18,19 +18,27 @@ class ConsentStanding(Protocol):
     signed_at: datetime
 
 
-def lapse_reason(submission: Submission | ConsentStanding, today: date | None = None) -> str | None:
+def lapse_reason(
+    submission: Submission | ConsentStanding,
+    today: date | None = None,
+    *,
+    in_effect: str | None = None,
+) -> str | None:
     """Why the patient must sign a new consent before dry needling, or None while in force.
 
-    A declined or withdrawn consent is not in force anyway, and does not lapse.
+    A declined or withdrawn consent is not in force anyway, and does not lapse. `in_effect` is
+    the version of the submission's consent document in effect `today`, when the caller (a
+    page of many submissions) has looked it up once already.
     """
     if submission.consent_state in (ConsentState.DECLINED, ConsentState.WITHDRAWN):
         return None
     today = today or clock.clinic_today()
-    current = consents.current(submission.consent_document, today)
-    if submission.consent_version != current.version:
+    if in_effect is None:
+        in_effect = consents.current(submission.consent_document, today).version
+    if submission.consent_version != in_effect:
         return (
             f"signed on consent version {submission.consent_version}; version "
-            f"{current.version} is in effect"
+            f"{in_effect} is in effect"
         )
     if submission.consent_state == ConsentState.CONFIRMED:
         ends = submission.consent_ends_on

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app, render_template, request, url_for
 
-from intake import audit, chart, clock, consent_status, questionnaire
+from intake import audit, chart, clock, consent_status, consents, questionnaire
 from intake.audit import AuditAction
 from intake.database import begin_write
 from intake.extensions import db
@@ -70,7 +70,15 @@ def dashboard():
         exported = batch_times(row.export_batch_id for row in page.rows)
         pdfs_waiting = chart.waiting()
         db.session.commit()
-        lines = [_line(row, exported.get(row.export_batch_id), today) for row in page.rows]
+        # The version in effect, read once per consent document rather than once per row.
+        in_effect = {
+            document: consents.current(document, today).version
+            for document in {row.consent_document for row in page.rows}
+        }
+        lines = [
+            _line(row, exported.get(row.export_batch_id), today, in_effect[row.consent_document])
+            for row in page.rows
+        ]
     return render_template(
         "staff/dashboard.html",
         form=form,
@@ -153,7 +161,9 @@ def _quick_ranges(today: date) -> list[tuple[str, str]]:
     ]
 
 
-def _line(row: SubmissionRow, exported_at: datetime | None, today: date) -> DashboardLine:
+def _line(
+    row: SubmissionRow, exported_at: datetime | None, today: date, in_effect: str
+) -> DashboardLine:
     exported = None
     if exported_at is not None:
         day = clock.local(exported_at).date()
@@ -172,5 +182,5 @@ def _line(row: SubmissionRow, exported_at: datetime | None, today: date) -> Dash
         exported=exported,
         pdf_status=row.pdf_status,
         consent_state=row.consent_state,
-        consent_lapsed=consent_status.lapse_reason(row, today),
+        consent_lapsed=consent_status.lapse_reason(row, today, in_effect=in_effect),
     )
