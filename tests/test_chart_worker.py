@@ -1,5 +1,6 @@
 """The render process: killed when a render runs too long, replaced on the next render."""
 
+import dataclasses
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,3 +40,22 @@ def test_the_render_process_gets_no_secrets(monkeypatch):
     assert environment["FONTCONFIG_PATH"] == "/etc/fonts"
     checkout = str(Path(__file__).resolve().parents[1])
     assert environment["PYTHONPATH"].split(os.pathsep)[0] == checkout
+
+
+def test_the_render_process_gives_back_each_renders_memory():
+    # The render process runs with the collector off during a render and collects after
+    # each one: many renders must not add up.
+    rows = "".join(f"<tr><th>Question {n}</th><td>{'Answer. ' * 40}</td></tr>" for n in range(60))
+    job = dataclasses.replace(JOB, html=f"<p>Long document</p><table>{rows}</table>")
+    renderer.render(job, timeout=120)
+    renderer.render(job, timeout=120)
+    settled = _resident_mb(renderer.pid)
+    for _ in range(8):
+        assert renderer.render(job, timeout=120).pdf.startswith(b"%PDF-")
+    assert _resident_mb(renderer.pid) - settled < 15  # about 3 MB a render if never collected
+
+
+def _resident_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    kilobytes = next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))
+    return int(kilobytes) / 1024
