@@ -5,21 +5,29 @@
     .venv/bin/python bench/csv_export.py --short    # 1,000 and 10,000 rows, for CI
     .venv/bin/python bench/csv_export.py --database-url postgresql://postgres@127.0.0.1/scratch
 
-Each export runs as `flask intake export-csv` in its own process, exactly as a clinic runs it,
-and the figure is that process's peak resident set size, read from the kernel when it ends
-(`os.wait4`'s ru_maxrss). Peak RSS rather than tracemalloc, because RSS is what the machine must
-actually provide: it includes the interpreter, SQLAlchemy, the database driver's buffers and
-SQLite's page cache, which tracemalloc cannot see, and measuring it does not slow the export.
-A fresh process per export keeps one run's peak from hiding the next one's.
+Speed: each export is timed in this process, through the same `flask intake export-csv`
+command (Flask's CLI runner), beside a **plain-Python floor**: the same rows read by the same
+query through the database driver alone, the answers decoded from JSON, every cell written
+with `csv.writer`, and nothing else (no formula neutralising, no skipping of questions that
+did not apply, no time zones). It prints the ratios date range / floor (the aim: 1.5 at
+most) and new / date range (the aim: 2 at most) for the larger size.
 
-Two kinds of export are timed: `--new` (claims the rows and writes the file twice: once inside
-the transaction to record its SHA-256, once to the file) and a date range (one pass, marks
-nothing). The check: the larger run may not need more than 50 MB above the smaller one.
-Exit status 1 if it does.
+Memory: each export runs again as `flask intake export-csv` in its own process, exactly as a
+clinic runs it, and the figure is that process's peak resident set size, read from the kernel
+when it ends (`os.wait4`'s ru_maxrss). Peak RSS rather than tracemalloc, because RSS is what
+the machine must actually provide: it includes the interpreter, SQLAlchemy, the database
+driver's buffers and SQLite's page cache, which tracemalloc cannot see, and measuring it does
+not slow the export. A fresh process per export keeps one run's peak from hiding the next
+one's. The check: the larger run may not need more than 50 MB above the smaller one. Exit
+status 1 if it does.
+
+Two kinds of export: `--new -o FILE` (claims the rows and writes the file in the same pass
+that records its SHA-256) and a date range (one pass, marks nothing).
 """
 
 import argparse
 import csv
+import json
 import os
 import secrets
 import subprocess
@@ -27,7 +35,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,13 +48,17 @@ from intake.extensions import db
 from intake.models import AuditEvent, ExportBatch, Submission
 
 BOUND_MB = 50
+# Aims (docs/performance.md): a date-range export within 1.5 times the plain-Python floor's
+# time, a new batch within twice the date range's.
+RANGE_AIM = 1.5
+NEW_AIM = 2.0
 FULL_SIZES = (10_000, 100_000)
 SHORT_SIZES = (1_000, 10_000)
 
 
 @dataclass
 class Run:
-    """One export process, measured."""
+    """One export, timed in this process, and its own process's peak memory."""
 
     kind: str
     rows: int
@@ -97,10 +109,9 @@ def main() -> int:
 
 
 def _measure(app, env: dict, workdir: Path, sizes: tuple[int, ...]) -> list[Run]:
-    """Seed up to each size, then time a --new export and a date-range export of all of it."""
-    runs = [
-        _export(env, workdir, "start-up (0 rows)", 0, "--from", "1900-01-01", "--to", "1900-01-01")
-    ]
+    """Seed up to each size, then measure the floor, a date-range export and a --new export."""
+    start_up = _peak_mb(env, workdir, 0, "--from", "1900-01-01", "--to", "1900-01-01")
+    runs = [Run("start-up (0 rows)", 0, 0.0, start_up, 0.0)]
     today = date.today()
     first, last = (today - timedelta(days=60)).isoformat(), (today + timedelta(days=1)).isoformat()
     seeded = 0
@@ -116,31 +127,109 @@ def _measure(app, env: dict, workdir: Path, sizes: tuple[int, ...]) -> list[Run]
                 db.session.execute(text("ANALYZE submission"))
                 db.session.commit()
             db.session.remove()
-        runs.append(_export(env, workdir, "date range", size, "--from", first, "--to", last))
-        runs.append(_export(env, workdir, "new", size, "--new"))
+        runs.append(_floor(app, workdir, size))
+        for kind, options in (("date range", ("--from", first, "--to", last)), ("new", ("--new",))):
+            seconds, file_mb = _timed(app, workdir, size, *options)
+            with app.app_context():
+                _unmark_all()
+            peak = _peak_mb(env, workdir, size, *options)
+            with app.app_context():
+                _unmark_all()
+            runs.append(Run(kind, size, seconds, peak, file_mb))
+            print(
+                f"  {kind:>18} {size:>8,} rows  {seconds:6.2f} s  {peak:6.1f} MB", file=sys.stderr
+            )
     return runs
 
 
-def _export(env: dict, workdir: Path, kind: str, rows: int, *options: str) -> Run:
-    """Run one `flask intake export-csv` process; check its file; return its figures."""
-    output = workdir / f"export-{kind.split()[0]}-{rows}.csv"
-    command = _flask_command("intake", "export-csv", *options, "-o", str(output))
+def _timed(app, workdir: Path, rows: int, *options: str) -> tuple[float, float]:
+    """Run `flask intake export-csv` in this process; its seconds and file size in MB."""
+    output = workdir / "timed.csv"
+    runner = app.test_cli_runner()
     started = time.perf_counter()
+    result = runner.invoke(args=["intake", "export-csv", *options, "-o", str(output)])
+    seconds = time.perf_counter() - started
+    if result.exit_code != 0:
+        sys.exit(f"export-csv {' '.join(options)} failed:\n{result.output}")
+    _check(output, rows, options)
+    file_mb = output.stat().st_size / 2**20
+    output.unlink()
+    return seconds, file_mb
+
+
+def _peak_mb(env: dict, workdir: Path, rows: int, *options: str) -> float:
+    """Run one `flask intake export-csv` process; check its file; return its peak RSS in MB."""
+    output = workdir / "measured.csv"
+    command = _flask_command("intake", "export-csv", *options, "-o", str(output))
     process = subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.PIPE)
     _pid, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
     errors = process.stderr.read().decode()
     process.stderr.close()
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"export-csv {' '.join(options)} failed:\n{errors}")
+    _check(output, rows, options)
+    output.unlink()
+    return usage.ru_maxrss / 1024
+
+
+def _check(output: Path, rows: int, options: tuple[str, ...]) -> None:
     with output.open(newline="", encoding="utf-8-sig") as handle:
         written = sum(1 for _ in csv.reader(handle)) - 1
     if written != rows:
         sys.exit(f"export-csv {' '.join(options)} wrote {written} rows, expected {rows}")
-    run = Run(kind, rows, seconds, usage.ru_maxrss / 1024, output.stat().st_size / 2**20)
+
+
+def _floor(app, workdir: Path, size: int) -> Run:
+    """The plain-Python floor: the same rows, the same cells, written with csv.writer.
+
+    The export's own query, compiled once and run by the database driver itself (no
+    SQLAlchemy result processing); each row's answers decoded from JSON; every cell the
+    stored value or answer as `str` (no formula neutralising, no skipping of questions that
+    did not apply, no time zones); `csv.writer`, every cell quoted, into a file. Timed in this
+    process from the query to the closed file, so it has no start-up to subtract.
+    """
+    from intake.ehr import columns
+    from intake.ehr.reading import _select
+
+    answer_ids = [column.name for column in columns.COLUMNS if column.question is not None]
+    fixed = len(columns.Record._fields)
+    output = workdir / f"floor-{size}.csv"
+    with app.app_context():
+        query = _select(datetime.now(UTC)).order_by(Submission.submitted_at, Submission.id)
+        sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        connection = db.engine.raw_connection()
+        answers_at = columns.Record._fields.index("answers")
+        flags_at = columns.Record._fields.index("flags")
+        try:
+            started = time.perf_counter()
+            with output.open("w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
+                writer.writerow([*columns.Record._fields, *answer_ids])
+                cursor = connection.cursor()
+                cursor.execute(sql)
+                written = 0
+                while rows := cursor.fetchmany(1000):
+                    for row in rows:
+                        answers = _json(row[answers_at])
+                        _json(row[flags_at])
+                        cells = [str(value) for value in row[:fixed]]
+                        cells += [str(answers.get(key, "")) for key in answer_ids]
+                        writer.writerow(cells)
+                        written += 1
+            seconds = time.perf_counter() - started
+        finally:
+            connection.close()
+    if written != size:
+        sys.exit(f"the floor read {written} rows, expected {size}")
+    run = Run("floor", size, seconds, 0.0, output.stat().st_size / 2**20)
     output.unlink()
-    print(f"  {kind:>18} {rows:>8,} rows  {seconds:6.2f} s  {run.peak_mb:6.1f} MB", file=sys.stderr)
+    print(f"  {'floor':>18} {size:>8,} rows  {seconds:6.2f} s", file=sys.stderr)
     return run
+
+
+def _json(value):
+    """A JSON column's value: text from SQLite, already decoded by psycopg."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def _unmark_all() -> None:
@@ -174,18 +263,16 @@ def _flask(env: dict, *args: str) -> None:
 
 
 def _report(runs: list[Run], sizes: tuple[int, ...], url: str) -> None:
-    start_up = runs[0]
     backend = url.split(":", 1)[0].split("+", 1)[0]
     print(f"\nEHR CSV export, {backend}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
     print(f"{'export':>18} {'rows':>9} {'seconds':>8} {'rows/s':>8} {'peak RSS':>9} {'file':>8}")
     for run in runs:
-        net = run.seconds - start_up.seconds
-        rate = f"{run.rows / net:8,.0f}" if run.rows and net > 0 else f"{'-':>8}"
-        print(
-            f"{run.kind:>18} {run.rows:>9,} {run.seconds:8.2f} {rate} "
-            f"{run.peak_mb:7.1f} MB {run.file_mb:5.1f} MB"
-        )
-    print("rows/s: rows over the time beyond the start-up run (interpreter, app, connection).")
+        rate = f"{run.rows / run.seconds:8,.0f}" if run.rows else f"{'-':>8}"
+        seconds = f"{run.seconds:8.2f}" if run.rows else f"{'-':>8}"
+        peak = f"{run.peak_mb:7.1f} MB" if run.peak_mb else f"{'-':>10}"
+        print(f"{run.kind:>18} {run.rows:>9,} {seconds} {rate} {peak} {run.file_mb:5.1f} MB")
+    print("seconds: in this process, from the command's start to its closed file; peak RSS: the")
+    print("same export run again in a process of its own (start-up: an export of no rows).")
     small, large = sizes
     for kind in ("new", "date range"):
         grew = _peak(runs, kind, large) - _peak(runs, kind, small)
@@ -194,15 +281,38 @@ def _report(runs: list[Run], sizes: tuple[int, ...], url: str) -> None:
             f"{kind}: {large:,} rows need {grew:+.1f} MB over {small:,} rows "
             f"(bound {BOUND_MB} MB): {verdict}"
         )
+    floor, ranged, new = (
+        _run(runs, kind, large).seconds for kind in ("floor", "date range", "new")
+    )
+    over_floor, over_range = ranged / floor, new / ranged
+    print(
+        f"{large:,} rows: ratio date range / floor = {over_floor:.2f} "
+        f"({'within' if over_floor <= RANGE_AIM else 'ABOVE'} the {RANGE_AIM} aim); "
+        f"new / date range = {over_range:.2f} "
+        f"({'within' if over_range <= NEW_AIM else 'ABOVE'} the {NEW_AIM:g} aim)"
+    )
     for run in runs[1:]:  # the lines `make bench` puts in docs/performance.md
+        if run.kind == "floor":
+            print(
+                f"figure: {backend}, plain-Python floor for {run.rows:,} rows = {run.seconds:.2f} s"
+            )
+            continue
         print(
             f"figure: {backend}, {run.kind} export of {run.rows:,} rows = "
             f"{run.seconds:.2f} s, peak {run.peak_mb:.1f} MB"
         )
+    print(
+        f"figure: {backend}, {large:,} rows: ratio date range / floor = {over_floor:.2f} "
+        f"(aim {RANGE_AIM}); new / date range = {over_range:.2f} (aim {NEW_AIM:g})"
+    )
+
+
+def _run(runs: list[Run], kind: str, rows: int) -> Run:
+    return next(run for run in runs if run.kind == kind and run.rows == rows)
 
 
 def _peak(runs: list[Run], kind: str, rows: int) -> float:
-    return next(run.peak_mb for run in runs if run.kind == kind and run.rows == rows)
+    return _run(runs, kind, rows).peak_mb
 
 
 def _within_bound(runs: list[Run], sizes: tuple[int, ...]) -> bool:

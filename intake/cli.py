@@ -397,24 +397,30 @@ def export_csv(
     actor = _cli_actor()
     batch = None
     try:
-        if start is not None:
-            chunks = ehr.stream_range(start.date(), end.date(), actor, excel=excel, raw=raw)
-        elif batch_id is not None:
-            batch = ehr.find_batch(batch_id)
-            if batch is None:
-                raise click.ClickException(f"No export batch has the id {batch_id}.")
-            chunks = ehr.stream_batch(batch, actor, allow_raw=True)
-        else:
-            batch = ehr.export_new(actor, excel=excel, raw=raw)
+        if start is None and batch_id is None and output is not None:
+            batch = _new_batch_into(output, actor, excel=excel, raw=raw)
             if batch is None:
                 click.echo("No new submissions to export.", err=True)
                 return
-            chunks = ehr.stream_batch(batch, actor, allow_raw=True)
-        if output is None:
-            for chunk in chunks:
-                click.echo(chunk, nl=False)  # bytes go to stdout unchanged
         else:
-            write_file(chunks, output)
+            if start is not None:
+                chunks = ehr.stream_range(start.date(), end.date(), actor, excel=excel, raw=raw)
+            elif batch_id is not None:
+                batch = ehr.find_batch(batch_id)
+                if batch is None:
+                    raise click.ClickException(f"No export batch has the id {batch_id}.")
+                chunks = ehr.stream_batch(batch, actor, allow_raw=True)
+            else:
+                batch = ehr.export_new(actor, excel=excel, raw=raw)
+                if batch is None:
+                    click.echo("No new submissions to export.", err=True)
+                    return
+                chunks = ehr.stream_batch(batch, actor, allow_raw=True)
+            if output is None:
+                for chunk in chunks:
+                    click.echo(chunk, nl=False)  # bytes go to stdout unchanged
+            else:
+                write_file(chunks, output)
     except (ehr.ExportError, OSError) as error:
         again = f" Batch {batch.public_id} is recorded: write it with --batch." if batch else ""
         raise click.ClickException(f"{error}{again}") from None
@@ -425,6 +431,34 @@ def export_csv(
             f"SHA-256 {batch.sha256}{where}.",
             err=True,
         )
+
+
+def _new_batch_into(path: Path, actor: str, *, excel: bool, raw: bool):
+    """A new batch written into a new file in one pass, as it is hashed; the file appears
+    once the batch is committed. None, and no file, when there is nothing new."""
+    from intake import ehr
+    from intake.ehr.downloads import new_file
+
+    batch = None
+    try:
+        with new_file(path) as handle:
+            batch = ehr.export_new(actor, excel=excel, raw=raw, copy_to=handle)
+            if batch is None:
+                raise _NothingNew
+    except _NothingNew:
+        return None
+    except OSError as error:
+        if batch is None:
+            raise
+        # Committed, but the file could not be finished (a full disk, say): it is not left.
+        raise ehr.ExportError(
+            f"{error}. Batch {batch.public_id} is recorded: write it with --batch."
+        ) from None
+    return batch
+
+
+class _NothingNew(Exception):
+    """export-csv --new -o FILE found nothing to export: the new file is not kept."""
 
 
 @intake_cli.command("export-batches")

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from intake.ehr.dictionary import data_dictionary
 from intake.extensions import db
-from intake.models import ExportBatch, Submission, SubmissionStatus
+from intake.models import AuditEvent, ExportBatch, Submission, SubmissionStatus
 from testkit.factories import make_submission
 from tests.csv_reading import HOSTILE, TRICKY_ANSWERS, expected_row, parse
 
@@ -51,7 +51,19 @@ def test_new_export_to_a_file_and_the_same_batch_again(app, runner, tmp_path):
 
     with app.app_context():
         marked = db.session.execute(select(Submission.export_batch_id, Submission.status)).all()
+        actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert marked == [(batch.id, SubmissionStatus.SUBMITTED)] * 2
+    # The file was written as the batch was hashed (one pass), and that is the download.
+    assert actions[-3:] == ["export.new", "export.download", "export.download"]
+
+
+def test_nothing_new_to_a_file_leaves_no_file(app, runner, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    result = runner.invoke(args=["intake", "export-csv", "--new", "-o", str(out / "intake.csv")])
+    assert result.exit_code == 0, result.output
+    assert "No new submissions to export." in result.stderr
+    assert list(out.iterdir()) == []
 
 
 def test_new_export_is_the_default_and_goes_to_stdout(app, runner):

@@ -202,9 +202,52 @@ def test_a_question_that_was_not_asked_is_empty_even_if_an_answer_was_stored(app
     stale = {**submission.answers, "pregnancy_trimester": "first", "cancer_details": "x"}
     db.session.execute(update(Submission).values(answers=stale))
     db.session.commit()
+    # A question hidden by an earlier answer (pregnancy, for a patient who said male) too.
+    hidden = make_submission(answers={"sex": "male"})
+    stale = {**hidden.answers, "pregnant": "yes", "pregnancy_trimester": "first"}
+    db.session.execute(update(Submission).where(Submission.id == hidden.id).values(answers=stale))
+    db.session.commit()
     _batch, data = _export_new()
-    _header, (row,) = parse(data)
+    _header, (row, male) = parse(data)
     assert row["pregnancy_trimester"] == row["cancer_details"] == ""
+    assert row["pregnant"] == "no"
+    assert (male["sex"], male["pregnant"], male["pregnancy_trimester"]) == ("male", "", "")
+
+
+def test_a_new_batch_copied_as_it_is_hashed_is_the_batch_and_is_audited(app_context):
+    make_submission(answers=TRICKY_ANSWERS)
+    copy = io.BytesIO()
+    batch = ehr.export_new("cli-user", copy_to=copy)
+    assert hashlib.sha256(copy.getvalue()).hexdigest() == batch.sha256
+    assert b"".join(ehr.stream_batch(batch, "again")) == copy.getvalue()
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    assert [(e.action, e.actor_label) for e in events] == [
+        ("export.new", "cli-user"),
+        ("export.download", "cli-user"),
+        ("export.download", "again"),
+    ]
+    assert ehr.export_new("cli-user", copy_to=copy) is None  # nothing new: nothing written
+    assert len(copy.getvalue()) == batch_size(batch)
+
+
+def test_a_copy_that_fails_midway_leaves_no_batch_and_claims_nothing(app_context):
+    for _ in range(3):
+        make_submission(answers=TRICKY_ANSWERS)
+
+    class FullDisk(io.BytesIO):
+        def write(self, chunk):
+            raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        ehr.export_new("cli-user", copy_to=FullDisk())
+    db.session.rollback()
+    assert db.session.scalars(select(ExportBatch)).all() == []
+    assert ehr.new_count() == 3
+    assert db.session.scalars(select(AuditEvent.action)).all() == []
+
+
+def batch_size(batch: ExportBatch) -> int:
+    return len(b"".join(ehr.stream_batch(batch, "size")))
 
 
 def test_pdf_hash_and_corrections(app_context):

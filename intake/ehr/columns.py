@@ -79,6 +79,9 @@ class Column:
     value: Callable[[Record, tzinfo], str]
     # Typed values of this shape keep their exact form; None marks free text.
     shape: re.Pattern[str] | None = None
+    # The questionnaire item whose answer the column holds, if it is one: the export then
+    # fills a row's answer cells in one pass (intake.ehr.writing), equal to `value`'s.
+    question: Question | None = None
 
     @property
     def free_text(self) -> bool:
@@ -339,7 +342,8 @@ def _answer_cell(question: Question) -> Callable[[Record, tzinfo], str]:
     Built once per question, so the per-row work is a lookup and, for a follow-up question,
     the questionnaire's own `is_shown`.
     """
-    question_id, conditional = question.id, question.show_if is not None
+    question_id = question.id
+    conditional = question.show_if is not None or question.hide_if is not None
 
     def cell(record: Record, _zone: tzinfo) -> str:
         value = record.answers.get(question_id)
@@ -376,14 +380,26 @@ def _meaning(question: Question) -> str:
     if instrument is not None:
         number = instrument.item_ids.index(question.id) + 1
         label = f"{instrument.abbreviation} item {number}: {instrument.stem} {label}"
+    if question.hide_if:
+        parent_id, values = question.hide_if
+        label = f"{label} Not asked when `{parent_id}` {_condition(parent_id, values)}"
+        if not question.show_if:
+            optional = "" if question.required else ", and when not answered (optional)"
+            return f"{label}; empty then{optional}."
+        label += "."
     if question.show_if:
         parent_id, values = question.show_if
-        listed = " or ".join(f"`{value}`" for value in values)
-        verb = "includes" if questionnaire.BY_ID[parent_id].kind == Kind.MULTI else "is"
-        return f"{label} Asked only when `{parent_id}` {verb} {listed}; empty otherwise."
+        condition = _condition(parent_id, values)
+        return f"{label} Asked only when `{parent_id}` {condition}; empty otherwise."
     if not question.required:
         return f"{label} Optional; empty when not answered."
     return label
+
+
+def _condition(parent_id: str, values: Sequence[str]) -> str:
+    listed = " or ".join(f"`{value}`" for value in values)
+    verb = "includes" if questionnaire.BY_ID[parent_id].kind == Kind.MULTI else "is"
+    return f"{verb} {listed}"
 
 
 def _score_columns() -> tuple[Column, ...]:
@@ -417,7 +433,15 @@ def _question_columns() -> tuple[Column, ...]:
             continue
         type_, allowed, shape = _describe(question)
         columns.append(
-            Column(question.id, _meaning(question), type_, allowed, _answer_cell(question), shape)
+            Column(
+                question.id,
+                _meaning(question),
+                type_,
+                allowed,
+                _answer_cell(question),
+                shape,
+                question,
+            )
         )
     return tuple(columns)
 

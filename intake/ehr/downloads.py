@@ -3,7 +3,9 @@
 import os
 import secrets
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from flask import Response, stream_with_context
 
@@ -20,21 +22,29 @@ def csv_response(chunks: Iterator[bytes], filename: str) -> Response:
 def write_file(chunks: Iterable[bytes], path: Path) -> int:
     """Write the chunks to a new file readable by its owner only; return its size in bytes.
 
-    The file appears under its name only once it is complete (a temporary file, synced, then
-    renamed), so an interrupted export never leaves a partial file that looks whole.
+    The file appears under its name only once it is complete (see `new_file`).
     """
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
     size = 0
+    with new_file(path) as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+            size += len(chunk)
+    return size
+
+
+@contextmanager
+def new_file(path: Path) -> Iterator[BinaryIO]:
+    """A new file readable by its owner only, which appears under its name only once the
+    block ends without an error (a temporary file, synced, then renamed): an interrupted
+    export never leaves a partial file that looks whole."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
-                size += len(chunk)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    return size

@@ -15,6 +15,7 @@ import hashlib
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import date
+from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -50,12 +51,18 @@ def export_new(
     staff_user_id: int | None = None,
     excel: bool = False,
     raw: bool = False,
+    copy_to: BinaryIO | None = None,
 ) -> ExportBatch | None:
     """Put every submission not yet exported into a new, committed batch; None if there are none.
 
     The batch remembers the format (`excel`: byte-order mark and CRLF, the staff download's
     default; `raw`: no formula neutralising, for machine import) and the clinic's time zone, so
     `stream_batch` writes the same file whenever it is asked.
+
+    `copy_to` receives the file as it is hashed, and the copy is audited as a download in the
+    same transaction: one pass for a caller that can drop what it received should the export
+    fail (a new file that appears only once complete: see downloads.new_file). Nothing is
+    written to it when there is nothing new.
     """
     fmt = Format(excel=excel, raw=raw)
     zone_name = current_app.config["CLINIC_TIMEZONE"]
@@ -84,6 +91,8 @@ def export_new(
     digest = hashlib.sha256()
     for chunk in write_csv(tally, COLUMNS, ZoneInfo(zone_name), fmt):
         digest.update(chunk)
+        if copy_to is not None:
+            copy_to.write(chunk)
     if tally.rows != claimed:  # the claim and the read disagree: keep nothing
         db.session.rollback()
         raise ExportError(f"Export stopped: {claimed} submissions claimed, {tally.rows} read.")
@@ -104,6 +113,8 @@ def export_new(
         actor_label=actor_label,
         detail={"rows": batch.row_count, "sha256": batch.sha256, "excel": excel, "raw": raw},
     )
+    if copy_to is not None:
+        _audit_download(batch.public_id, batch.row_count, actor_label)
     db.session.commit()
     return batch
 
@@ -149,13 +160,7 @@ def stream_batch(
             "Export its dates with --from/--to instead."
         ) from None
     begin_write()
-    audit.record(
-        AuditAction.EXPORT_DOWNLOAD,
-        target_type="export_batch",
-        target_id=public_id,
-        actor_label=actor_label,
-        detail={"rows": rows},
-    )
+    _audit_download(public_id, rows, actor_label)
     db.session.commit()
     records = batch_records(batch_id, created_at, without_pdf=options.get("without_pdf", ()))
     fmt = Format(excel=options["excel"], raw=options["raw"])
@@ -236,6 +241,16 @@ def batch_command(batch: ExportBatch) -> str:
 def range_filename(start: date, end: date) -> str:
     """A download name for a date-range export."""
     return f"intake-{start.isoformat()}-to-{end.isoformat()}.csv"
+
+
+def _audit_download(public_id: uuid.UUID, rows: int, actor_label: str) -> None:
+    audit.record(
+        AuditAction.EXPORT_DOWNLOAD,
+        target_type="export_batch",
+        target_id=public_id,
+        actor_label=actor_label,
+        detail={"rows": rows},
+    )
 
 
 class _Tally:

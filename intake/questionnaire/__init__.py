@@ -35,6 +35,7 @@ from intake.questionnaire.presentation import (
 from intake.questionnaire.rules import (
     as_asked,
     asked_on_page,
+    hidden_questions,
     is_shown,
     no_to_the_rest,
     section_is_shown,
@@ -70,6 +71,7 @@ __all__ = [
     "needling_flag_codes",
     "no_to_the_rest",
     "red_flag_codes",
+    "hidden_questions",
     "is_shown",
     "questions_in",
     "scores",

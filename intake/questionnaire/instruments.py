@@ -8,6 +8,7 @@ The items' ids (`lefs_01`..) are CSV columns: never renumber them.
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from intake.questionnaire.items import Kind, Question, Section
@@ -37,7 +38,7 @@ class Instrument:
         if self.max_score != (len(self.answer_labels) - 1) * len(self.items):
             raise ValueError(f"{self.id}: max_score is not the sum of the items' best answers")
 
-    @property
+    @cached_property  # read for every row of an export
     def item_ids(self) -> tuple[str, ...]:
         """The question ids of its items, in order: `lefs_01`, `lefs_02`, ..."""
         return tuple(f"{self.id}_{number:02d}" for number in range(1, len(self.items) + 1))
@@ -72,16 +73,25 @@ class Instrument:
     def score(self, answers: Mapping[str, Any]) -> int | None:
         """The total of stored answers; None when the instrument was not asked (or an item
         holds no score, which a checked submission never has)."""
-        scores = range(len(self.answer_labels))
         total = 0
         for item_id in self.item_ids:
-            value = answers.get(item_id)
-            if not isinstance(value, str) or not value.isascii() or not value.isdigit():
+            points = self._points(answers.get(item_id))
+            if points is None:
                 return None
-            if int(value) not in scores:
-                return None
-            total += int(value)
+            total += points
         return total
+
+    def _points(self, value: Any) -> int | None:
+        """An item's stored answer as points; None if it holds no score."""
+        if value.__class__ is str and value in self._answer_points:
+            return self._answer_points[value]  # "0", "1", …: the one spelling a form stores
+        if not isinstance(value, str) or not value.isascii() or not value.isdigit():
+            return None
+        return int(value) if int(value) < len(self.answer_labels) else None
+
+    @cached_property
+    def _answer_points(self) -> dict[str, int]:
+        return {str(points): points for points in range(len(self.answer_labels))}
 
 
 @dataclass(frozen=True)

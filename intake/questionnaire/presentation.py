@@ -5,7 +5,7 @@ CSV (a machine) all read answers through `answer_text` and `history`; none forma
 of its own. One date format per audience, chosen here.
 """
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -145,17 +145,26 @@ def _view(
 
 def _coded(question: Question, value: Any) -> str:
     """The stored code, as the EHR reads it: choices in the questionnaire's order."""
-    if question.kind == Kind.MULTI and isinstance(value, list):
-        rank = _choice_rank(question)
-        return ";".join(sorted(value, key=lambda choice: rank.get(choice, len(rank))))
-    if question.kind == Kind.YES_NO and isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+    return coder(question)(value)
 
 
 @cache
-def _choice_rank(question: Question) -> dict[str, int]:
-    return {choice: index for index, choice in enumerate(question.choice_values)}
+def coder(question: Question) -> Callable[[Any], str]:
+    """How the EHR reads a (non-empty) answer to this question, decided once per question:
+    the stored code, several choices in the questionnaire's order."""
+    if question.kind == Kind.MULTI:
+        rank = {choice: index for index, choice in enumerate(question.choice_values)}
+        last = len(rank)
+
+        def choices(value: Any) -> str:
+            if isinstance(value, list):
+                return ";".join(sorted(value, key=lambda choice: rank.get(choice, last)))
+            return str(value)
+
+        return choices
+    if question.kind == Kind.YES_NO:
+        return lambda value: ("yes" if value else "no") if isinstance(value, bool) else str(value)
+    return str
 
 
 def _plain(value: Any) -> str | None:

@@ -36,6 +36,38 @@ def holds(condition: tuple[str, tuple[str, ...]], answers: Mapping[str, Any]) ->
     return is_shown(BY_ID[question_id], answers) and matches(answers.get(question_id), values)
 
 
+def hidden_questions(answers: Mapping[str, Any]) -> set[str]:
+    """The ids of the answered questions that do not apply: `is_shown` for all at once.
+
+    One pass in questionnaire order, for reading many submissions (the EHR export). A
+    condition always names an earlier question (definition._check_flags), so its answer's
+    fate is known by the time it is needed.
+    """
+    hidden: set[str] = set()
+    for question_id, parent, values, hidden_when in _CONDITIONS:
+        if question_id not in answers:
+            # Unanswered, it needs no hiding; nor can a condition naming it hold, hidden or not.
+            continue
+        if parent in hidden:
+            holds = False
+        else:
+            answer = answers.get(parent)
+            holds = not values.isdisjoint(answer) if isinstance(answer, list) else answer in values
+        if holds is hidden_when:
+            hidden.add(question_id)
+    return hidden
+
+
+# Every condition as (question id, the question it names, its values, whether holding hides
+# the question): hide_if (hidden when it holds), then show_if (hidden when it does not).
+_CONDITIONS = tuple(
+    (question.id, condition[0], frozenset(condition[1]), hidden_when)
+    for question in QUESTIONS
+    for condition, hidden_when in ((question.hide_if, True), (question.show_if, False))
+    if condition is not None
+)
+
+
 def asked_on_page(question: Question, earlier: Mapping[str, Any]) -> bool:
     """Whether a page shows the question at all, given earlier pages' answers: a question
     hidden by an earlier page's answer is left out, while a follow-up of the same page is
