@@ -25,7 +25,15 @@ TEXT = st.text(alphabet=st.sampled_from("ab =+-@'\t\r\n\0\x1f,\"é王"), max_siz
 
 def _answer(question: questionnaire.Question):
     stored = st.sampled_from(question.choice_values) if question.choice_values else TEXT
-    odd = st.one_of(st.none(), st.just(""), st.just([]), st.booleans(), st.integers(-1, 11))
+    odd = st.one_of(
+        st.none(),
+        st.just(""),
+        st.just([]),
+        st.booleans(),
+        st.integers(-1, 11),
+        st.floats(allow_nan=False),
+        st.lists(TEXT, max_size=2),
+    )
     if question.kind == Kind.MULTI:
         return st.one_of(st.lists(st.sampled_from(question.choice_values), max_size=3), odd)
     return st.one_of(stored, TEXT, odd)
@@ -41,7 +49,8 @@ def test_hidden_questions_are_those_not_shown(answers):
     expected = {
         question.id
         for question in questionnaire.QUESTIONS
-        if question.id in answers and not questionnaire.is_shown(question, answers)
+        if answers.get(question.id) not in (None, "")
+        and not questionnaire.is_shown(question, answers)
     }
     assert questionnaire.hidden_questions(answers) == expected
 

@@ -5,7 +5,8 @@ data dictionary (`dictionary`, written by `flask intake csv-columns`). Submissio
 keyset-paginated chunks (`reading`) and written with the csv module into a small buffer
 (`writing`), so memory stays flat. The services the staff side and the CLI call (`exports`):
 
-    export_new(actor_label, *, staff_user_id=None, excel=False, raw=False) -> ExportBatch | None
+    export_new(actor_label, *, staff_user_id=None, excel=False, raw=False, copy_to=None)
+        -> ExportBatch | None
     stream_batch(batch, actor_label, *, allow_raw=False) -> Iterator[bytes]
     stream_range(start, end, actor_label, *, excel=False, raw=False) -> Iterator[bytes]
     find_batch(public_id), recent_batches(limit), new_count(), column_names()

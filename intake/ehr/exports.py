@@ -86,13 +86,17 @@ def export_new(
         db.session.rollback()
         return None
 
-    # Write the file once, here, only to hash it: the hash is committed with the batch.
+    # Write the file once, here, to hash it (and copy it): the hash is committed with the batch.
     tally = _Tally(batch_records(batch.id, batch.created_at))
     digest = hashlib.sha256()
-    for chunk in write_csv(tally, COLUMNS, ZoneInfo(zone_name), fmt):
-        digest.update(chunk)
-        if copy_to is not None:
-            copy_to.write(chunk)
+    try:
+        for chunk in write_csv(tally, COLUMNS, ZoneInfo(zone_name), fmt):
+            digest.update(chunk)
+            if copy_to is not None:
+                copy_to.write(chunk)
+    except BaseException:
+        db.session.rollback()  # no half-made batch for a later commit to keep
+        raise
     if tally.rows != claimed:  # the claim and the read disagree: keep nothing
         db.session.rollback()
         raise ExportError(f"Export stopped: {claimed} submissions claimed, {tally.rows} read.")

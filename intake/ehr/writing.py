@@ -60,7 +60,7 @@ class _Rows:
     The answer columns (most of a row) are filled here, not by each column's `value`: which
     questions apply is worked out once per row (`questionnaire.hidden_questions`) rather than
     once per cell, and each answer is coded by a function chosen once per question. The cells
-    are the same as the columns' own `value`s (tests/test_ehr_columns.py checks it).
+    are the same as the columns' own `value`s (tests/test_ehr_rows.py checks it).
     """
 
     def __init__(self, columns: Sequence[Column], zone: tzinfo, raw: bool):

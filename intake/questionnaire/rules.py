@@ -37,7 +37,8 @@ def holds(condition: tuple[str, tuple[str, ...]], answers: Mapping[str, Any]) ->
 
 
 def hidden_questions(answers: Mapping[str, Any]) -> set[str]:
-    """The ids of the answered questions that do not apply: `is_shown` for all at once.
+    """The ids of the answered questions that do not apply: `is_shown` for all at once (an
+    answer of None or "" counts as none).
 
     One pass in questionnaire order, for reading many submissions (the EHR export). A
     condition always names an earlier question (definition._check_flags), so its answer's
@@ -45,7 +46,7 @@ def hidden_questions(answers: Mapping[str, Any]) -> set[str]:
     """
     hidden: set[str] = set()
     for question_id, parent, values, hidden_when in _CONDITIONS:
-        if question_id not in answers:
+        if answers.get(question_id) in (None, ""):
             # Unanswered, it needs no hiding; nor can a condition naming it hold, hidden or not.
             continue
         if parent in hidden:
