@@ -12,7 +12,6 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
-from zxcvbn import zxcvbn
 
 from intake.extensions import db
 from intake.models import StaffRole, StaffUser
@@ -46,6 +45,10 @@ def check_password_strength(password: str, user_inputs: Sequence[str] = ()) -> N
     to guess: repeats, sequences, common passwords and words, the person's own email."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.")
+    # Imported here: its word lists take some 12 MB, which a worker needs only once someone
+    # sets a password.
+    from zxcvbn import zxcvbn
+
     inputs = [part for value in user_inputs if value for part in _words_of(value)]
     # The estimate's cost grows with the length; what follows 100 characters only adds.
     estimate = zxcvbn(password[:ESTIMATE_LENGTH], user_inputs=inputs)

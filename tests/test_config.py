@@ -182,3 +182,31 @@ def test_production_refuses_to_count_limits_in_each_workers_memory(tmp_path):
     environ = {**PRODUCTION, "INTAKE_RATELIMIT_STORAGE_URL": "memory://"}
     with pytest.raises(ConfigError, match="INTAKE_RATELIMIT_STORAGE_URL"):
         load_config(str(tmp_path), environ)
+
+
+def test_a_web_worker_loads_the_heavy_libraries_only_once_it_needs_them(tmp_path):
+    # WeasyPrint (the render process's), pyHanko (sealing), Huey and Redis's client (the
+    # queue) and zxcvbn (setting a password) together take some 70 MB per process.
+    script = """
+import sys
+from flask_migrate import upgrade
+import wsgi
+with wsgi.app.app_context():
+    upgrade()
+client = wsgi.app.test_client()
+assert client.get("/").status_code == 200
+assert client.get("/staff/login").status_code == 200
+heavy = ("weasyprint", "pyhanko", "huey", "redis", "zxcvbn")
+print(" ".join(name for name in heavy if name in sys.modules))
+"""
+    env = {
+        "PATH": os.environ["PATH"],
+        "INTAKE_ENV": "development",
+        "INTAKE_SECRET_KEY": KEY,
+        "INTAKE_DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""

@@ -14,7 +14,6 @@ from intake.chart.content import (
     submission_record,
 )
 from intake.chart.job import RenderJob
-from intake.chart.seal import seal_pdf
 from intake.chart.worker import renderer
 from intake.models import AuditEvent, Submission
 
@@ -66,6 +65,10 @@ def render_pdf(job: RenderJob, timeout: float | None = None, *, sealed: bool = T
     come out the same each time (the patient's copy). Raises RenderError (SealError) when
     either step fails or the render runs too long.
     """
+    # Imported here: pyHanko and its cryptography take some 25 MB, which only a process that
+    # seals needs (the render worker; a web worker when staff make an addendum).
+    from intake.chart.seal import seal_pdf
+
     result = renderer.render(job, timeout or current_app.config["CHART_RENDER_TIMEOUT_SECONDS"])
     for message in result.messages:
         logger.warning("WeasyPrint, rendering %s: %s", job.attachment_name, message)

@@ -22,15 +22,18 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app, has_app_context
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
-from huey.api import TaskWrapper
 from sqlalchemy import func, or_, select
 
 from intake.chart.store import render_and_store
 from intake.extensions import db
 from intake.models import PdfStatus, Submission, utcnow
+
+if TYPE_CHECKING:
+    from huey import Huey
+    from huey.api import TaskWrapper
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +53,9 @@ class RenderStillFailing(Exception):
 class RenderQueue:
     """The Huey instance of an app and its tasks."""
 
-    huey: Huey
-    render: TaskWrapper  # render(submission_id)
-    sweep: TaskWrapper
+    huey: "Huey"
+    render: "TaskWrapper"  # render(submission_id)
+    sweep: "TaskWrapper"
 
     def enqueue(self, submission_id: int) -> None:
         """Queue the render of a committed submission (in immediate mode: render it now)."""
@@ -130,6 +133,10 @@ def waiting() -> Waiting:
 
 
 def _make_queue(app: Flask) -> RenderQueue:
+    # Imported here, with Redis's client: some 18 MB that a process needs only once it
+    # queues or consumes a render.
+    from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+
     url = app.config["QUEUE_URL"]
     name = "intake-render"
     if url == IMMEDIATE:

@@ -17,7 +17,6 @@ from sqlalchemy.orm import aliased
 
 from intake import audit, audit_chain
 from intake.audit import AuditAction
-from intake.chart.seal import SealState, check_seal
 from intake.chart.store import successful_render
 from intake.database import begin_write
 from intake.extensions import db
@@ -93,6 +92,8 @@ def verify_documents(chain_breaks: int = 0) -> DocumentCheck:
 
 def _check_documents() -> DocumentCheck:
     """Re-hash each document, check its seal, and compare its SHA-256 with its render event's."""
+    from intake.chart.seal import SealState, check_seal  # pyHanko: see chart.document
+
     # Correlated subqueries, not a join: one index lookup per document whatever the planner
     # knows, even on a database restored a minute ago and not yet analysed.
     first_render = (
