@@ -20,6 +20,26 @@ def _export_new(client, excel: bool = True):
     return client.post("/staff/exports/new", data=data)
 
 
+def test_a_new_batch_larger_than_memory_keeps_is_served_whole_from_disk(app, client, monkeypatch):
+    # The file is kept aside as the batch is hashed; past SPOOL_IN_MEMORY it goes to an
+    # unnamed temporary file, which is served and then closed.
+    monkeypatch.setattr("intake.ehr.downloads.SPOOL_IN_MEMORY", 1000)
+    add_staff(app)
+    for number in range(5):
+        add_submission(app, {"visit_reason": f"Knee pain {number} " + "stairs " * 50})
+    log_in(client)
+    response = _export_new(client)
+    assert response.status_code == 200
+    data = response.get_data()
+    assert len(data) > 1000
+    _header, rows = parse(data)
+    assert len(rows) == 5
+    with app.app_context():
+        batch = db.session.scalars(select(ExportBatch)).one()
+        assert batch.sha256 == hashlib.sha256(data).hexdigest()
+        assert b"".join(ehr.stream_batch(batch, "check")) == data
+
+
 def test_export_page_counts_new_submissions(app, client):
     add_staff(app)
     add_submission(app)

@@ -12,15 +12,17 @@ keyset-paginated chunks (`reading`) and written with the csv module into a small
     find_batch(public_id), recent_batches(limit), new_count(), column_names()
     batch_filename(batch), range_filename(start, end), is_raw(batch), batch_command(batch)
     csv_response(chunks, filename) -> Response   (`downloads`: streamed, as an attachment)
+    spool(), chunks_of(kept)                      (`downloads`: a new batch kept, then served)
 
 A staff view (POST, CSRF-protected) serves a new batch like this; the staff download's
 default is excel=True, and None means there was nothing new to export:
 
-    batch = ehr.export_new(current_user.email, staff_user_id=current_user.id, excel=True)
+    kept = ehr.spool()
+    batch = ehr.export_new(current_user.email, staff_user_id=current_user.id, excel=True,
+                           copy_to=kept)  # one pass: the file is kept as it is hashed
     if batch is None:
-        flash("There are no new submissions to export."); return redirect(...)
-    chunks = ehr.stream_batch(batch, current_user.email)
-    return ehr.csv_response(chunks, ehr.batch_filename(batch))
+        kept.close(); flash("There are no new submissions to export."); return redirect(...)
+    return ehr.csv_response(ehr.chunks_of(kept), ehr.batch_filename(batch))
 
 Errors are ExportError (a message fit to show staff) and its BatchMismatch and
 RawBatchRefused. A batch made with raw=True is written again only on the command line
@@ -28,7 +30,7 @@ RawBatchRefused. A batch made with raw=True is written again only on the command
 """
 
 from intake.ehr.columns import COLUMNS, COLUMNS_VERSION, column_names
-from intake.ehr.downloads import csv_response
+from intake.ehr.downloads import chunks_of, csv_response, spool
 from intake.ehr.exports import (
     CONTENT_TYPE,
     BatchMismatch,
@@ -55,6 +57,7 @@ __all__ = [
     "RawBatchRefused",
     "batch_command",
     "batch_filename",
+    "chunks_of",
     "column_names",
     "csv_response",
     "export_new",
@@ -63,6 +66,7 @@ __all__ = [
     "new_count",
     "range_filename",
     "recent_batches",
+    "spool",
     "stream_batch",
     "stream_range",
 ]

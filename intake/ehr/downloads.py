@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,28 @@ def csv_response(chunks: Iterator[bytes], filename: str) -> Response:
     response = Response(stream_with_context(chunks), content_type=CONTENT_TYPE)
     response.headers.set("Content-Disposition", "attachment", filename=filename)
     return response
+
+
+# A new batch for a staff download is kept in memory up to this size, then in an unnamed
+# temporary file (mode 0600, gone when closed or when the process ends).
+SPOOL_IN_MEMORY = 8 * 2**20
+READ_SIZE = 64 * 1024
+
+
+def spool() -> BinaryIO:
+    """Somewhere to keep a new batch's file while it is hashed, before it is served."""
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, mode="w+b")
+
+
+def chunks_of(kept: BinaryIO) -> Iterator[bytes]:
+    """What was written to `kept`, from its start, in chunks; closes it at the end (or when
+    the download is abandoned)."""
+    try:
+        kept.seek(0)
+        while chunk := kept.read(READ_SIZE):
+            yield chunk
+    finally:
+        kept.close()
 
 
 def write_file(chunks: Iterable[bytes], path: Path) -> int:

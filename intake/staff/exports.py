@@ -56,17 +56,24 @@ def export_new():
     form = ExportNewForm()
     if not form.validate_on_submit():
         abort(400)
+    # One pass: the file is kept aside as the batch is hashed, then served once committed.
+    kept = ehr.spool()
     try:
         batch = ehr.export_new(
-            current_user.email, staff_user_id=current_user.id, excel=form.excel.data
+            current_user.email, staff_user_id=current_user.id, excel=form.excel.data, copy_to=kept
         )
     except ehr.ExportError as error:
+        kept.close()
         flash(str(error), "error")
         return redirect(url_for("staff.export_csv"))
+    except BaseException:
+        kept.close()
+        raise
     if batch is None:
+        kept.close()
         flash("There are no new submissions to export.", "info")
         return redirect(url_for("staff.export_csv"))
-    return _download(batch)
+    return ehr.csv_response(ehr.chunks_of(kept), ehr.batch_filename(batch))
 
 
 @bp.get("/exports/<batch_id>.csv")
