@@ -199,8 +199,9 @@ class SignerRelationship(StrEnum):
 
 
 RELATIONSHIP_LABELS = {
-    SignerRelationship.SELF: "Self (the patient)",
-    # Marked for the catalogue: the consent page offers them (translated as drawn).
+    # Marked for the catalogue: the consent page offers them, and the patient's copy names the
+    # one chosen (each translated as drawn).
+    SignerRelationship.SELF: N_("Self (the patient)"),
     SignerRelationship.PARENT: N_("Parent"),
     SignerRelationship.LEGAL_GUARDIAN: N_("Legal guardian"),
     SignerRelationship.HEALTH_CARE_POA: N_("Health-care power of attorney"),

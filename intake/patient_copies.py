@@ -14,6 +14,7 @@ from email.utils import formatdate, make_msgid
 from enum import StrEnum
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from intake import audit, mail
@@ -24,6 +25,7 @@ from intake.chart.worker import RenderError
 from intake.database import begin_write
 from intake.extensions import db
 from intake.models import ActorType, AuditEvent, Submission
+from intake.translation import gettext
 
 logger = logging.getLogger(__name__)
 
@@ -97,14 +99,14 @@ def email_copy(public_id: uuid.UUID, *, once_from: ActorType | None = None) -> E
     if once_from is not None and _asked_before(public_id, once_from):
         db.session.rollback()
         return Emailed.ALREADY
-    recipient = submission.email.strip()
+    recipient, language = submission.email.strip(), submission.language or "en"
     # Recorded before the send, so a copy on its way is on record even if this process dies.
     _record_email(public_id, "requested", {"layout": LAYOUT_VERSION}, once_from)
     db.session.commit()
 
     try:
         pdf = _render(public_id)
-        mail.send(_message(recipient, pdf))
+        mail.send(_message(recipient, pdf, language))
     except (CopyNotMade, mail.MailNotSent) as error:
         logger.error("The patient's copy of submission %s was not emailed: %s", public_id, error)
         failure = str(error)
@@ -134,8 +136,14 @@ def _render(public_id: uuid.UUID) -> bytes:
         db.session.rollback()
 
 
-def _message(recipient: str, pdf: bytes) -> EmailMessage:
-    """The email: the clinic's name and contact, and the copy attached; no name, no health data."""
+def _message(recipient: str, pdf: bytes, language: str) -> EmailMessage:
+    """The email: the clinic's name and contact, and the copy attached; no name, no health
+    data; in the language the patient signed in, whoever sends it."""
+    with force_locale(language):
+        return _message_in_locale(recipient, pdf)
+
+
+def _message_in_locale(recipient: str, pdf: bytes) -> EmailMessage:
     config = current_app.config
     clinic = clinic_contact()
     message = EmailMessage()
@@ -143,14 +151,14 @@ def _message(recipient: str, pdf: bytes) -> EmailMessage:
     message["To"] = recipient
     if clinic.email:
         message["Reply-To"] = clinic.email
-    message["Subject"] = f"Your signed consent from {clinic.name}"
+    message["Subject"] = gettext("Your signed consent from %(clinic)s", clinic=clinic.name)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2])
     contact = [
         line
         for line in (
-            clinic.phone and f"Phone: {clinic.phone}",
-            clinic.email and f"Email: {clinic.email}",
+            clinic.phone and gettext("Phone: %(phone)s", phone=clinic.phone),
+            clinic.email and gettext("Email: %(email)s", email=clinic.email),
             clinic.address,
         )
         if line
@@ -158,12 +166,15 @@ def _message(recipient: str, pdf: bytes) -> EmailMessage:
     message.set_content(
         "\n".join(
             [
-                "Hello,",
+                gettext("Hello,"),
                 "",
-                f"As you asked, the copy of the consent you signed at {clinic.name} is"
-                " attached to this email as a PDF.",
+                gettext(
+                    "As you asked, the copy of the consent you signed at %(clinic)s is attached "
+                    "to this email as a PDF.",
+                    clinic=clinic.name,
+                ),
                 "",
-                "If you have a question, please contact us:",
+                gettext("If you have a question, please contact us:"),
                 clinic.name,
                 *contact,
             ]

@@ -390,3 +390,41 @@ def test_an_unanswered_offer_ends_at_the_welcome_screen_language_and_all(app, cl
     welcome = client.get("/").get_data(as_text=True)
     assert html_lang(welcome) == "en"
     assert "Email me a copy" not in client.get("/intake/thanks").get_data(as_text=True)
+
+
+def test_a_spanish_patient_s_copy_and_email_are_in_spanish_and_the_chart_stays_english(
+    app, client, staff_client, smtp_server
+):
+    send_mail_through(app, smtp_server.port)
+    choose(client, "es")
+    sign_on_the_tablet(client, {**SPANISH_NAME, "email": EMAIL}, "MG")
+    assert ask_for_a_copy(client).status_code == 303
+    (message,) = smtp_server.messages
+    assert message["Subject"] == f"Su consentimiento firmado de {CLINIC}"
+    body = message.get_body(("plain",)).get_content()
+    assert body.startswith("Hola:") and "le enviamos adjunta" in body
+    assert f"Teléfono: {CLINIC_PHONE}" in body and "Phone" not in body
+
+    emailed = flat("\n".join(pdf_pages(attached_pdf(message))))
+    spanish = consents.current(language="es")
+    assert spanish.title in emailed and flat(spanish.clauses[0].paragraphs[0]) in emailed
+    for words in ("Su copia del consentimiento que firmó", "INICIALES", "Firma", "Preguntas"):
+        assert words in emailed, words  # (initials' caption is upper case)
+    assert "Página 1 de " in emailed
+    assert "Firmado por María José García López" in emailed and "El propio paciente" in emailed
+    assert " de 20" in emailed  # the date as Spanish writes it: "1 de diciembre de 2026"
+    for english in ("Your copy", "INITIALS", "Signed by", "Self (the patient)", "Page 1"):
+        assert english not in emailed, english
+
+    # Staff, whose pages are English, print the same copy: in the patient's language.
+    row, _sha256 = the_submission(app)
+    printed = staff_client.get(f"/staff/submissions/{row['public_id']}/patient-copy")
+    assert flat("\n".join(pdf_pages(printed.data))) == emailed
+
+    # The chart PDF, rendered as the patient signed in Spanish, speaks English to the clinic.
+    with app.app_context():
+        chart = db.session.scalars(select(ChartDocument.content)).one()
+    text = flat("\n".join(pdf_pages(chart)))
+    for words in ("Signed in Spanish.", "INITIALS", "Signed by", "Self (the patient)", "Page 1"):
+        assert words in text, words
+    assert "INICIALES" not in text and "Firmado por" not in text

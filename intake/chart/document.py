@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import force_locale
 
 from intake import audit_chain
 from intake.chart.content import (
@@ -39,8 +40,10 @@ def chart_html(submission: Submission, events: Sequence[AuditEvent], rendered_at
         chain_head=audit_chain.head_at(rendered_at),
     )
     # The template gets plain values only: no request, session or context processors, so the
-    # same row renders the same way from a kiosk request, a staff request or the CLI.
-    return current_app.jinja_env.get_template(TEMPLATE).render(chart=content)
+    # same row renders the same way from a kiosk request, a staff request or the CLI; and its
+    # words are English for the clinic, whatever language the request that signed was in.
+    with force_locale("en"):
+        return current_app.jinja_env.get_template(TEMPLATE).render(chart=content)
 
 
 def render_job(

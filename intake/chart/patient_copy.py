@@ -7,21 +7,26 @@ same row gives the same bytes, so the copy a patient was given can always be mad
 the chart PDF, the record, is never touched.
 """
 
+import dataclasses
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from flask import current_app
+from flask_babel import force_locale
+from markupsafe import Markup
 
 from intake.chart.content import SignedConsent, signed_consent
 from intake.chart.document import render_pdf
 from intake.chart.job import RenderJob
 from intake.models import Submission
+from intake.translation import gettext
 
 TEMPLATE = "chart/patient_copy.html"
 # Bump when the copy's layout or wording changes: recorded with each copy given, so the
 # bytes a patient received can be told from a copy made after the change.
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"  # 2: in the language the patient signed in
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class PatientCopy:
     title: str
     created: str  # W3C date-time for the PDF metadata: the signing time, so bytes repeat
     consent: SignedConsent
+    language: str  # the patient's: every word of the copy, as the consent they signed
 
 
 def clinic_contact() -> ClinicContact:
@@ -57,22 +63,50 @@ def clinic_contact() -> ClinicContact:
 
 
 def patient_copy_content(submission: Submission) -> PatientCopy:
-    """What the copy shows, from the row alone (raises ChartDataError for a damaged one)."""
-    consent = signed_consent(submission, ZoneInfo(current_app.config["CLINIC_TIMEZONE"]))
+    """What the copy shows, from the row alone (raises ChartDataError for a damaged one), in
+    the language the patient signed in: call it inside `force_locale(submission.language)`."""
+    zone = ZoneInfo(current_app.config["CLINIC_TIMEZONE"])
+    consent = signed_consent(submission, zone)
+    language = submission.language or "en"
+    if language != "en":
+        consent = dataclasses.replace(
+            consent, signed_local=local_time(submission.signed_at, zone, language)
+        )
     clinic = clinic_contact()
     return PatientCopy(
         clinic=clinic,
         patient_name=submission.full_name,
-        title=f"{consent.title}: your signed copy, {clinic.name}",
+        title=gettext(
+            "%(consent)s: your signed copy, %(clinic)s", consent=consent.title, clinic=clinic.name
+        ),
         created=submission.signed_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         consent=consent,
+        language=language,
     )
 
 
+# Where the page's number and the number of pages go in "Page 1 of 3", in any language:
+# chart.css fills them (the copy numbers its pages in its running footer).
+PAGE_NUMBER = Markup('<span class="page-number"></span>')
+PAGE_COUNT = Markup('<span class="page-count"></span>')
+
+
 def patient_copy_html(submission: Submission) -> str:
-    """The copy as HTML, every value escaped by the template."""
-    template = current_app.jinja_env.get_template(TEMPLATE)
-    return template.render(copy=patient_copy_content(submission))
+    """The copy as HTML, every value escaped by the template, in the patient's language."""
+    with force_locale(submission.language or "en"):
+        template = current_app.jinja_env.get_template(TEMPLATE)
+        return template.render(
+            copy=patient_copy_content(submission), page_number=PAGE_NUMBER, page_count=PAGE_COUNT
+        )
+
+
+def local_time(moment: datetime, zone: ZoneInfo, language: str) -> str:
+    """A moment on the clinic's clock with the date as a reader of `language` writes it, as
+    content.clinic_time does for English: "1 de diciembre de 2026, 10:05:09 CST (UTC-06:00)"."""
+    local = moment.astimezone(zone)
+    offset = local.strftime("%z")
+    day = format_date(local.date(), format="long", locale=language)
+    return f"{day}, {local:%H:%M:%S} {local.tzname()} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def render_patient_copy(submission: Submission) -> bytes:
