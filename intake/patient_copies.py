@@ -25,12 +25,13 @@ from intake.chart.worker import RenderError
 from intake.database import begin_write
 from intake.extensions import db
 from intake.models import ActorType, AuditEvent, Submission
-from intake.translation import gettext
+from intake.translation import N_, gettext
 
 logger = logging.getLogger(__name__)
 
 TARGET_TYPE = "submission"
-ATTACHMENT_NAME = "signed-consent-copy.pdf"
+# The attachment's file name, in the patient's language (a name, so no spaces or slashes).
+ATTACHMENT_NAME = N_("signed-consent-copy.pdf")
 
 
 class CopyNotMade(Exception):
@@ -180,7 +181,9 @@ def _message_in_locale(recipient: str, pdf: bytes) -> EmailMessage:
             ]
         )
     )
-    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=ATTACHMENT_NAME)
+    message.add_attachment(
+        pdf, maintype="application", subtype="pdf", filename=gettext(ATTACHMENT_NAME)
+    )
     return message
 
 

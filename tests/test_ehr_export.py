@@ -238,9 +238,14 @@ def test_a_copy_that_fails_midway_leaves_no_batch_and_claims_nothing(app_context
         def write(self, chunk):
             raise OSError(28, "No space left on device")
 
-    with pytest.raises(OSError, match="No space left"):
-        ehr.export_new("cli-user", copy_to=FullDisk())
-    db.session.commit()  # a caller that goes on and commits keeps nothing of it
+    class FullOnFlush(io.BytesIO):  # buffered: the disk is found full only when flushed
+        def flush(self):
+            raise OSError(28, "No space left on device")
+
+    for copy in (FullDisk(), FullOnFlush()):
+        with pytest.raises(OSError, match="No space left"):
+            ehr.export_new("cli-user", copy_to=copy)
+        db.session.commit()  # a caller that goes on and commits keeps nothing of it
     assert db.session.scalars(select(ExportBatch)).all() == []
     assert ehr.new_count() == 3
     assert db.session.scalars(select(AuditEvent.action)).all() == []

@@ -80,10 +80,10 @@ def ask_for_a_copy(client, token_from: str = "/intake/thanks"):
     return client.post("/intake/thanks/email-copy", data={"csrf_token": token})
 
 
-def attached_pdf(message) -> bytes:
+def attached_pdf(message, name: str = "signed-consent-copy.pdf") -> bytes:
     (part,) = [part for part in message.iter_attachments()]
     assert part.get_content_type() == "application/pdf"
-    assert part.get_filename() == "signed-consent-copy.pdf"
+    assert part.get_filename() == name
     return part.get_content()
 
 
@@ -377,7 +377,8 @@ def test_a_spanish_patient_is_offered_the_copy_in_spanish_and_the_next_patient_s
     assert response.status_code == 303
     after = html.unescape(client.get("/intake/thanks").get_data(as_text=True))
     assert "Su copia va en camino por correo electrónico." in after
-    assert len(smtp_server.messages) == 1
+    (message,) = smtp_server.messages
+    attached_pdf(message, "copia-consentimiento-firmado.pdf")
     # The screen goes back to the welcome: the next patient starts in English.
     assert html_lang(client.get("/").get_data(as_text=True)) == "en"
 
@@ -405,13 +406,13 @@ def test_a_spanish_patient_s_copy_and_email_are_in_spanish_and_the_chart_stays_e
     assert body.startswith("Hola:") and "le enviamos adjunta" in body
     assert f"Teléfono: {CLINIC_PHONE}" in body and "Phone" not in body
 
-    emailed = flat("\n".join(pdf_pages(attached_pdf(message))))
+    emailed = flat("\n".join(pdf_pages(attached_pdf(message, "copia-consentimiento-firmado.pdf"))))
     spanish = consents.current(language="es")
     assert spanish.title in emailed and flat(spanish.clauses[0].paragraphs[0]) in emailed
     for words in ("Su copia del consentimiento que firmó", "INICIALES", "Firma", "Preguntas"):
         assert words in emailed, words  # (initials' caption is upper case)
     assert "Página 1 de " in emailed
-    assert "Firmado por María José García López" in emailed and "El propio paciente" in emailed
+    assert "Firmado por María José García López" in emailed and "El/la paciente" in emailed
     assert " de 20" in emailed  # the date as Spanish writes it: "1 de diciembre de 2026"
     for english in ("Your copy", "INITIALS", "Signed by", "Self (the patient)", "Page 1"):
         assert english not in emailed, english

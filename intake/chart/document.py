@@ -68,11 +68,13 @@ def render_pdf(job: RenderJob, timeout: float | None = None, *, sealed: bool = T
     come out the same each time (the patient's copy). Raises RenderError (SealError) when
     either step fails or the render runs too long.
     """
+    result = renderer.render(job, timeout or current_app.config["CHART_RENDER_TIMEOUT_SECONDS"])
+    for message in result.messages:
+        logger.warning("WeasyPrint, rendering %s: %s", job.attachment_name, message)
+    if not sealed:
+        return result.pdf
     # Imported here: pyHanko and its cryptography take some 25 MB, which only a process that
     # seals needs (the render worker; a web worker when staff make an addendum).
     from intake.chart.seal import seal_pdf
 
-    result = renderer.render(job, timeout or current_app.config["CHART_RENDER_TIMEOUT_SECONDS"])
-    for message in result.messages:
-        logger.warning("WeasyPrint, rendering %s: %s", job.attachment_name, message)
-    return seal_pdf(result.pdf) if sealed else result.pdf
+    return seal_pdf(result.pdf)

@@ -70,7 +70,9 @@ def patient_copy_content(submission: Submission) -> PatientCopy:
     language = submission.language or "en"
     if language != "en":
         consent = dataclasses.replace(
-            consent, signed_local=local_time(submission.signed_at, zone, language)
+            consent,
+            signed_local=local_time(submission.signed_at, zone, language),
+            signer_relationship=gettext(consent.signer_relationship),
         )
     clinic = clinic_contact()
     return PatientCopy(

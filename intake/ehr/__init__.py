@@ -12,7 +12,7 @@ keyset-paginated chunks (`reading`) and written with the csv module into a small
     find_batch(public_id), recent_batches(limit), new_count(), column_names()
     batch_filename(batch), range_filename(start, end), is_raw(batch), batch_command(batch)
     csv_response(chunks, filename) -> Response   (`downloads`: streamed, as an attachment)
-    spool(), chunks_of(kept)                      (`downloads`: a new batch kept, then served)
+    spool(), kept_batch(kept, batch)              (a new batch kept as hashed, then served)
 
 A staff view (POST, CSRF-protected) serves a new batch like this; the staff download's
 default is excel=True, and None means there was nothing new to export:
@@ -22,7 +22,7 @@ default is excel=True, and None means there was nothing new to export:
                            copy_to=kept)  # one pass: the file is kept as it is hashed
     if batch is None:
         kept.close(); flash("There are no new submissions to export."); return redirect(...)
-    return ehr.csv_response(ehr.chunks_of(kept), ehr.batch_filename(batch))
+    return ehr.csv_response(ehr.kept_batch(kept, batch), ehr.batch_filename(batch))
 
 Errors are ExportError (a message fit to show staff) and its BatchMismatch and
 RawBatchRefused. A batch made with raw=True is written again only on the command line
@@ -30,7 +30,7 @@ RawBatchRefused. A batch made with raw=True is written again only on the command
 """
 
 from intake.ehr.columns import COLUMNS, COLUMNS_VERSION, column_names
-from intake.ehr.downloads import chunks_of, csv_response, spool
+from intake.ehr.downloads import csv_response, spool
 from intake.ehr.exports import (
     CONTENT_TYPE,
     BatchMismatch,
@@ -41,6 +41,7 @@ from intake.ehr.exports import (
     export_new,
     find_batch,
     is_raw,
+    kept_batch,
     new_count,
     range_filename,
     recent_batches,
@@ -57,12 +58,12 @@ __all__ = [
     "RawBatchRefused",
     "batch_command",
     "batch_filename",
-    "chunks_of",
     "column_names",
     "csv_response",
     "export_new",
     "find_batch",
     "is_raw",
+    "kept_batch",
     "new_count",
     "range_filename",
     "recent_batches",

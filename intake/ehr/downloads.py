@@ -23,23 +23,12 @@ def csv_response(chunks: Iterator[bytes], filename: str) -> Response:
 # A new batch for a staff download is kept in memory up to this size, then in an unnamed
 # temporary file (mode 0600, gone when closed or when the process ends).
 SPOOL_IN_MEMORY = 8 * 2**20
-READ_SIZE = 64 * 1024
 
 
 def spool() -> BinaryIO:
-    """Somewhere to keep a new batch's file while it is hashed, before it is served."""
+    """Somewhere to keep a new batch's file while it is hashed, before it is served
+    (`exports.kept_batch`)."""
     return tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, mode="w+b")
-
-
-def chunks_of(kept: BinaryIO) -> Iterator[bytes]:
-    """What was written to `kept`, from its start, in chunks; closes it at the end (or when
-    the download is abandoned)."""
-    try:
-        kept.seek(0)
-        while chunk := kept.read(READ_SIZE):
-            yield chunk
-    finally:
-        kept.close()
 
 
 def write_file(chunks: Iterable[bytes], path: Path) -> int:

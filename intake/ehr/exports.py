@@ -4,9 +4,11 @@ Every export writes an AuditEvent. Only `export_new` marks submissions: it claim
 yet in a batch, records the batch with its row count and the file's SHA-256, and commits, all
 in one transaction; two exports started at the same moment never share a submission (SQLite
 lets one writer in at a time; on PostgreSQL the second UPDATE waits on the first one's row
-locks, then skips the rows it claimed). The file itself is streamed afterwards by
-`stream_batch`, which reproduces the same bytes from the database and checks them against the
-recorded SHA-256, so a lost or interrupted download loses nothing. A batch made `raw` (formulas
+locks, then skips the rows it claimed). The file is written in the pass that hashes it: kept
+by the caller (`copy_to`: the command line's new file, the staff download's spool, served by
+`kept_batch`), or made again afterwards by `stream_batch`, which reproduces the same bytes from
+the database; either way it is checked against the recorded SHA-256 before its last bytes go
+out, and a lost or interrupted download loses nothing. A batch made `raw` (formulas
 not neutralised, for machine import) is written again only where its caller says raw is
 wanted, the command line: anywhere else it is refused rather than served or rewritten.
 """
@@ -31,6 +33,7 @@ from intake.extensions import db
 from intake.models import ExportBatch, Submission
 
 CONTENT_TYPE = "text/csv; charset=utf-8"
+READ_SIZE = 64 * 1024
 
 
 class ExportError(Exception):
@@ -94,6 +97,8 @@ def export_new(
             digest.update(chunk)
             if copy_to is not None:
                 copy_to.write(chunk)
+        if copy_to is not None:
+            copy_to.flush()  # a full disk is found now, before anything is committed
     except BaseException:
         db.session.rollback()  # no half-made batch for a later commit to keep
         raise
@@ -201,6 +206,22 @@ def stream_range(
     )
     db.session.commit()
     return write_csv(range_records(low, high), COLUMNS, zone, Format(excel=excel, raw=raw))
+
+
+def kept_batch(kept: BinaryIO, batch: ExportBatch) -> Iterator[bytes]:
+    """The file `export_new(copy_to=kept)` wrote for `batch`, from its start, in chunks, its last
+    chunk held back until the whole matches the batch's SHA-256 (as `stream_batch` does);
+    `kept` is closed at the end, or when the download is abandoned."""
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            kept.seek(0)
+            while chunk := kept.read(READ_SIZE):
+                yield chunk
+        finally:
+            kept.close()
+
+    return _verified(chunks(), batch.sha256, batch.public_id)
 
 
 def find_batch(public_id: str | uuid.UUID) -> ExportBatch | None:

@@ -73,7 +73,7 @@ def export_new():
         kept.close()
         flash("There are no new submissions to export.", "info")
         return redirect(url_for("staff.export_csv"))
-    return ehr.csv_response(ehr.chunks_of(kept), ehr.batch_filename(batch))
+    return ehr.csv_response(ehr.kept_batch(kept, batch), ehr.batch_filename(batch))
 
 
 @bp.get("/exports/<batch_id>.csv")
