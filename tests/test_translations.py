@@ -18,7 +18,7 @@ from flask_babel import get_domain
 from intake import consents
 from intake.models import Language
 from testkit.catalogues import extracted_messages, po_files, read_catalogue
-from testkit.factories import typed_input
+from testkit.factories import make_submission, typed_input
 from tests.support import csrf_token
 from tests.test_kiosk import EVERY_PAGE, SECTION_IDS, fill_history, post_section, start
 
@@ -247,3 +247,47 @@ def test_no_message_holds_a_bare_percent_sign():
     for message in extracted_messages():
         for text in message if isinstance(message, tuple) else (message,):
             assert not re.search(r"%(?!\(\w+\)[sd])", text), text
+
+
+def test_the_patient_s_copy_and_its_email_come_from_the_catalogue(pseudo_app):
+    # What a patient who signed in Spanish is handed or emailed: every word around the
+    # consent (its own file) and the values put in comes from the catalogue.
+    from zoneinfo import ZoneInfo
+
+    from intake.chart.patient_copy import local_time, patient_copy_html
+    from intake.patient_copies import _message
+    from tests.mail_support import CLINIC_ADDRESS, CLINIC_PHONE, MAIL_FROM, send_mail_through
+
+    send_mail_through(pseudo_app, 2525)
+    document = consents.current(language="es")
+    with pseudo_app.app_context():
+        submission = make_submission(
+            answers={"first_name": "María José", "last_name": "García López"},
+            consent=document,
+            language="es",
+        )
+        html = patient_copy_html(submission)
+        message = _message("maria@example.org", b"%PDF-", "es")
+        signed = local_time(submission.signed_at, ZoneInfo("America/Chicago"), "es")
+        patient = submission.full_name
+        initials = set(submission.consent_initials.values())
+    allowed = {
+        *initials,
+        "Riverside Physical Therapy",
+        patient,
+        CLINIC_PHONE,
+        CLINIC_ADDRESS,
+        MAIL_FROM,
+        signed,
+        document.title,
+        document.agreement,
+        *(clause.heading for clause in document.clauses),
+    }
+    assert "⟦" in html
+    assert untranslated(html, allowed) == []
+    body = message.get_body(("plain",)).get_content()
+    lines = [message["Subject"], message.get_filename() or "", *body.splitlines()]
+    mail = "".join(f"<p>{line}</p>" for line in lines)
+    assert "⟦" in mail and untranslated(mail, allowed) == []
+    (attachment,) = message.iter_attachments()
+    assert attachment.get_filename().startswith("⟦")
