@@ -3,7 +3,7 @@ printed from the staff page; received by a real SMTP server and read back."""
 
 import hashlib
 import html
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from io import BytesIO
 
 import pikepdf
@@ -414,6 +414,8 @@ def test_a_spanish_patient_s_copy_and_email_are_in_spanish_and_the_chart_stays_e
     assert "Página 1 de " in emailed
     assert "Firmado por María José García López" in emailed and "El/la paciente" in emailed
     assert " de 20" in emailed  # the date as Spanish writes it: "1 de diciembre de 2026"
+    effective = date.fromisoformat(spanish.effective_date)
+    assert f"vigente desde el {effective.day} de " in emailed  # not the ISO date
     for english in ("Your copy", "INITIALS", "Signed by", "Self (the patient)", "Page 1"):
         assert english not in emailed, english
 

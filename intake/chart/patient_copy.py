@@ -9,7 +9,7 @@ the chart PDF, the record, is never touched.
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -73,6 +73,7 @@ def patient_copy_content(submission: Submission) -> PatientCopy:
             consent,
             signed_local=local_time(submission.signed_at, zone, language),
             signer_relationship=gettext(consent.signer_relationship),
+            effective=format_date(date.fromisoformat(consent.effective), "long", locale=language),
         )
     clinic = clinic_contact()
     return PatientCopy(
