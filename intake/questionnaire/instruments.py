@@ -73,25 +73,16 @@ class Instrument:
     def score(self, answers: Mapping[str, Any]) -> int | None:
         """The total of stored answers; None when the instrument was not asked (or an item
         holds no score, which a checked submission never has)."""
+        scores = range(len(self.answer_labels))
         total = 0
         for item_id in self.item_ids:
-            points = self._points(answers.get(item_id))
-            if points is None:
+            value = answers.get(item_id)
+            if not isinstance(value, str) or not value.isascii() or not value.isdigit():
                 return None
-            total += points
+            if int(value) not in scores:
+                return None
+            total += int(value)
         return total
-
-    def _points(self, value: Any) -> int | None:
-        """An item's stored answer as points; None if it holds no score."""
-        if value.__class__ is str and value in self._answer_points:
-            return self._answer_points[value]  # "0", "1", …: the one spelling a form stores
-        if not isinstance(value, str) or not value.isascii() or not value.isdigit():
-            return None
-        return int(value) if int(value) < len(self.answer_labels) else None
-
-    @cached_property
-    def _answer_points(self) -> dict[str, int]:
-        return {str(points): points for points in range(len(self.answer_labels))}
 
 
 @dataclass(frozen=True)
