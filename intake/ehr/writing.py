@@ -46,13 +46,6 @@ def neutralise(cell: str) -> str:
     return NEUTRALISER + cell if cell.startswith(_NEEDS_NEUTRALISER) else cell
 
 
-def row_cells(
-    record: Record, columns: Sequence[Column], zone: tzinfo, raw: bool = False
-) -> list[str]:
-    """One record as the CSV's cells, in column order."""
-    return _Rows(columns, zone, raw)(record)
-
-
 class _Rows:
     """Turns records into rows of cells, for one file: what each column needs is worked out
     once, so each row is a few passes over its columns.
