@@ -42,7 +42,9 @@ DROPPED = (http.client.HTTPException, ConnectionError)
 # gunicorn hook: note which worker process serves each tablet's "Sign and submit". For the
 # render-process victim, the worker itself first starts its render process and freezes it
 # (SIGSTOP), so that its render cannot finish before the test kills it, however late the
-# test's own threads are scheduled on a loaded machine.
+# test's own threads are scheduled on a loaded machine; and it reports when the job has been
+# sent to that process, so that the kill lands mid-render, not in the moment between the
+# commit and the render (where the worker would rightly start a new render process).
 HOOKS = """
 import os
 import signal
@@ -55,11 +57,21 @@ def pre_request(worker, req):
         tablet = dict(req.headers).get("X-TABLET", "-")
         render = "-"
         if tablet == "render-process":
-            from intake.chart.worker import renderer
+            from intake.chart import worker as render_worker
 
+            renderer = render_worker.renderer
             renderer._connection_to_child()  # the one this request will render in
             os.kill(renderer.pid, signal.SIGSTOP)
             render = renderer.pid
+            send = render_worker._send_job
+
+            def send_and_report(connection, job):
+                render_worker._send_job = send
+                send(connection, job)
+                with open(REPORT, "a") as report:
+                    report.write(f"sent {{tablet}}\\n")
+
+            render_worker._send_job = send_and_report
         with open(REPORT, "a") as report:
             report.write(f"{{tablet}} {{worker.pid}} {{render}}\\n")
 """
@@ -89,6 +101,15 @@ class Scene:
                     return pids
             time.sleep(0.002)
         raise AssertionError(f"no worker took {tablet}'s submission")
+
+    def wait_until_sent(self, tablet: str, timeout: float = 30) -> None:
+        """Return once the worker has sent this tablet's render job to its render process."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if f"sent {tablet}" in (self.report.read_text() if self.report.exists() else ""):
+                return
+            time.sleep(0.002)
+        raise AssertionError(f"{tablet}'s render job was never sent")
 
     def server_kill(self, pid: int) -> None:
         """SIGKILL one process of this gunicorn (never anything else)."""
@@ -126,6 +147,7 @@ def kill_render_process(scene: Scene, tablet: str, note: str) -> None:
     render = scene.frozen_render_process(tablet)  # frozen by the hook before the request
     assert render in children_of(worker), "the frozen process is not the worker's renderer"
     scene.wait_until_stored(note)
+    scene.wait_until_sent(tablet)
     scene.server_kill(render)
 
 
