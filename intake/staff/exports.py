@@ -6,6 +6,8 @@ raw form is for machine import and only offered on the command line. A batch mad
 listed with the command that writes it again, and its download here is refused (403).
 """
 
+from contextlib import ExitStack
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -57,22 +59,22 @@ def export_new():
     if not form.validate_on_submit():
         abort(400)
     # One pass: the file is kept aside as the batch is hashed, then served once committed.
-    kept = ehr.spool()
-    try:
-        batch = ehr.export_new(
-            current_user.email, staff_user_id=current_user.id, excel=form.excel.data, copy_to=kept
-        )
-    except ehr.ExportError as error:
-        kept.close()
-        flash(str(error), "error")
-        return redirect(url_for("staff.export_csv"))
-    except BaseException:
-        kept.close()
-        raise
-    if batch is None:
-        kept.close()
-        flash("There are no new submissions to export.", "info")
-        return redirect(url_for("staff.export_csv"))
+    with ExitStack() as unserved:  # closes the kept file on every way out but serving it
+        kept = unserved.enter_context(ehr.spool())
+        try:
+            batch = ehr.export_new(
+                current_user.email,
+                staff_user_id=current_user.id,
+                excel=form.excel.data,
+                copy_to=kept,
+            )
+        except ehr.ExportError as error:
+            flash(str(error), "error")
+            return redirect(url_for("staff.export_csv"))
+        if batch is None:
+            flash("There are no new submissions to export.", "info")
+            return redirect(url_for("staff.export_csv"))
+        unserved.pop_all()  # kept_batch closes it once served
     return ehr.csv_response(ehr.kept_batch(kept, batch), ehr.batch_filename(batch))
 
 
